@@ -1,0 +1,119 @@
+"""The small frozen records that travel between the steps of the pipeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class RawItem:
+    """What a source hands over: bytes plus whatever metadata came with them.
+
+    `identity` names the item within its source (a file name, a feed guid, a
+    Message-ID) so that seeing it again updates instead of duplicating.
+    """
+
+    source: str
+    identity: str
+    body: bytes
+    content_type: str  # "text/plain", "text/markdown" or "text/html"
+    fetched_at: datetime
+    publisher: str | None = None  # the newsletter's own name, when known
+    title: str | None = None
+    url: str | None = None
+    published_at: datetime | None = None
+    date_how: str | None = None  # how published_at was known: "metadata", "feed", "header"
+    charset: str | None = None  # declared by the source, may be wrong
+
+
+@dataclass(frozen=True)
+class Document:
+    """A normalised text, ready to deduplicate and store."""
+
+    source: str
+    identity: str
+    publisher: str
+    title: str
+    text: str  # clean plain text, paragraphs separated by a blank line
+    content_hash: str  # sha256 hex of the normalised text: exact-duplicate key
+    published_at: datetime  # timezone-aware
+    date_how: str  # "metadata" | "feed" | "header" | "text" | "first_seen"
+    date_evidence: str  # what the date was read from, for people
+    fetched_at: datetime
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Failure:
+    """An item or a whole source that could not be taken, and why."""
+
+    source: str
+    identity: str  # "" when the whole source failed
+    reason: str
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """A document as the store knows it, with every source that carried it."""
+
+    id: int
+    title: str
+    text: str
+    publisher: str
+    url: str | None
+    published_at: datetime
+    date_how: str
+    sightings: tuple[Sighting, ...]
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """One source carrying one document: where and under what identity."""
+
+    source: str
+    identity: str
+    publisher: str
+    url: str | None
+    title: str
+
+
+@dataclass(frozen=True)
+class Story:
+    """One event or subject of the week, told by one or more documents."""
+
+    key: str  # stable across reruns: a hash of its member document ids
+    headline: str
+    url: str | None
+    extract: str
+    published_at: datetime
+    documents: tuple[StoredDocument, ...]
+
+    @property
+    def sources(self) -> tuple[Sighting, ...]:
+        """Every (source, identity) that carried this story, first member first."""
+        return tuple(s for d in self.documents for s in d.sightings)
+
+
+@dataclass(frozen=True)
+class Digest:
+    """One week's ranked stories, the model every rendering is made from."""
+
+    week: str  # ISO week, "2025-W43"
+    title: str
+    starts: datetime
+    ends: datetime
+    stories: tuple[Story, ...]
+    document_count: int = 0
+    notes: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class RenderedDigest:
+    """The digest as the reader sees it."""
+
+    week: str
+    subject: str
+    html: str
+    text: str
+    preheader: str

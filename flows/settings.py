@@ -1,0 +1,230 @@
+"""Settings: `digest.toml` (path from DIGEST_CONFIG) overlaid by DIGEST_* variables, read once."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+SOURCE_KINDS = ("files",)
+TRANSPORTS = ("outbox", "smtp")
+SMTP_SECURITY = ("starttls", "tls", "none")
+
+
+class SettingsError(ValueError):
+    """The configuration is wrong; the message names the key and what to do."""
+
+
+@dataclass(frozen=True)
+class SourceSettings:
+    name: str
+    kind: str
+    path: Path | None = None
+    url: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str = "localhost"
+    port: int = 587
+    security: str = "starttls"
+    username: str = ""
+    password: str = field(default="", repr=False)
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    config_path: Path | None
+    database_url: str
+    timezone: str
+    title: str
+    sources: tuple[SourceSettings, ...]
+    transport: str
+    outbox: Path
+    sender: str
+    reply_to: str
+    recipients: tuple[str, ...]
+    smtp: SmtpSettings
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def public(self) -> dict[str, Any]:
+        """The settings as they may be shown: secrets masked."""
+        shown = {f.name: getattr(self, f.name) for f in fields(self)}
+        shown["smtp"] = replace(self.smtp, password="***" if self.smtp.password else "")
+        shown["database_url"] = mask_url(self.database_url)
+        return shown
+
+
+def mask_url(url: str) -> str:
+    """Hide the password of a database URL."""
+    scheme, sep, rest = url.partition("://")
+    userinfo, at, host = rest.rpartition("@")
+    if not sep or not at or ":" not in userinfo:
+        return url
+    return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{host}"
+
+
+def load_settings(
+    path: Path | str | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Read the config file and the environment once into a frozen Settings."""
+    env = os.environ if environ is None else environ
+    config_path = Path(path or env.get("DIGEST_CONFIG") or "digest.toml")
+    data: dict[str, Any] = {}
+    if config_path.exists():
+        try:
+            data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+            raise SettingsError(f"{config_path}: not valid TOML: {err}") from err
+    elif path or env.get("DIGEST_CONFIG"):
+        raise SettingsError(f"{config_path}: config file not found (set DIGEST_CONFIG)")
+    base = config_path.resolve().parent if config_path.exists() else Path.cwd()
+
+    digest = _table(data, "digest")
+    delivery = _table(data, "delivery")
+    smtp = _table(data, "smtp")
+
+    def get(table: Mapping[str, Any], section: str, key: str, default: Any) -> Any:
+        var = f"DIGEST_{key.upper()}" if section == "digest" else f"DIGEST_{section}_{key}".upper()
+        if var in env:
+            return env[var]
+        return table.get(key, default)
+
+    def text(table: Mapping[str, Any], section: str, key: str, default: str) -> str:
+        value = get(table, section, key, default)
+        if not isinstance(value, str):
+            raise SettingsError(f"{section}.{key}: expected text, got {value!r}")
+        return value
+
+    def number(table: Mapping[str, Any], section: str, key: str, default: float) -> float:
+        value = get(table, section, key, default)
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise SettingsError(f"{section}.{key}: expected a number, got {value!r}") from None
+
+    def choice(table: Mapping[str, Any], section: str, key: str, default: str, allowed) -> str:
+        value = text(table, section, key, default)
+        if value not in allowed:
+            raise SettingsError(f"{section}.{key}: {value!r} is not one of {', '.join(allowed)}")
+        return value
+
+    timezone = text(digest, "digest", "timezone", "UTC")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            f"digest.timezone: {timezone!r} is not an IANA time zone (e.g. Europe/Paris)"
+        ) from None
+
+    database_url = text(digest, "digest", "database_url", "sqlite:///data/digest.db")
+    database_url = _resolve_sqlite(database_url, base)
+
+    recipients_value = get(delivery, "delivery", "recipients", [])
+    if isinstance(recipients_value, str):
+        recipients_value = [r for r in recipients_value.replace(";", ",").split(",")]
+    if not isinstance(recipients_value, list) or not all(
+        isinstance(r, str) for r in recipients_value
+    ):
+        raise SettingsError(f"delivery.recipients: expected a list of addresses, got {recipients_value!r}")
+    recipients = tuple(r.strip() for r in recipients_value if r.strip())
+    for address in recipients:
+        if "@" not in address:
+            raise SettingsError(f"delivery.recipients: {address!r} is not an email address")
+
+    sender = text(delivery, "delivery", "from", "Newsletter Digest <digest@localhost>")
+    password = _secret(env, "DIGEST_SMTP_PASSWORD")
+    return Settings(
+        config_path=config_path if config_path.exists() else None,
+        database_url=database_url,
+        timezone=timezone,
+        title=text(digest, "digest", "title", "Weekly digest"),
+        sources=_sources(data.get("sources", []), base),
+        transport=choice(delivery, "delivery", "transport", "outbox", TRANSPORTS),
+        outbox=_path(text(delivery, "delivery", "outbox", "outbox"), base),
+        sender=sender,
+        reply_to=text(delivery, "delivery", "reply_to", sender),
+        recipients=recipients,
+        smtp=SmtpSettings(
+            host=text(smtp, "smtp", "host", "localhost"),
+            port=int(number(smtp, "smtp", "port", 587)),
+            security=choice(smtp, "smtp", "security", "starttls", SMTP_SECURITY),
+            username=text(smtp, "smtp", "username", ""),
+            password=password,
+            timeout=number(smtp, "smtp", "timeout", 30.0),
+        ),
+    )
+
+
+def _table(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    value = data.get(name, {})
+    if not isinstance(value, Mapping):
+        raise SettingsError(f"[{name}]: expected a table")
+    return value
+
+
+def _secret(env: Mapping[str, str], var: str) -> str:
+    """A secret from VAR, or from the file named by VAR_FILE (Docker/systemd style)."""
+    if env.get(var):
+        return env[var]
+    file_var = f"{var}_FILE"
+    if env.get(file_var):
+        try:
+            return Path(env[file_var]).read_text(encoding="utf-8").strip()
+        except OSError as err:
+            raise SettingsError(f"{file_var}: cannot read the secret file: {err.strerror}") from err
+    return ""
+
+
+def _path(value: str, base: Path) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else base / path
+
+
+def _resolve_sqlite(url: str, base: Path) -> str:
+    """Make a relative SQLite path relative to the config file, not the working directory."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+        return prefix + str(base / url[len(prefix) :])
+    return url
+
+
+def _sources(value: Any, base: Path) -> tuple[SourceSettings, ...]:
+    if not isinstance(value, list):
+        raise SettingsError("sources: expected [[sources]] tables")
+    sources: list[SourceSettings] = []
+    for index, entry in enumerate(value):
+        where = f"sources[{index}]"
+        if not isinstance(entry, Mapping):
+            raise SettingsError(f"{where}: expected a table")
+        name = entry.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise SettingsError(f"{where}.name: every source needs a name")
+        kind = entry.get("kind", "files")
+        if kind not in SOURCE_KINDS:
+            raise SettingsError(f"{where}.kind: {kind!r} is not one of {', '.join(SOURCE_KINDS)}")
+        if any(s.name == name for s in sources):
+            raise SettingsError(f"{where}.name: {name!r} is used twice")
+        path = entry.get("path")
+        if kind == "files" and not isinstance(path, str):
+            raise SettingsError(f"{where}.path: a files source needs the folder to read")
+        options = {k: v for k, v in entry.items() if k not in {"name", "kind", "path", "url"}}
+        sources.append(
+            SourceSettings(
+                name=name,
+                kind=kind,
+                path=_path(path, base) if isinstance(path, str) else None,
+                url=entry.get("url"),
+                options=options,
+            )
+        )
+    return tuple(sources)
