@@ -33,7 +33,7 @@ class Document:
 
     source: str
     identity: str
-    publisher: str
+    publisher: str  # "" when unknown: readers then see the identity instead
     title: str
     text: str  # clean plain text, paragraphs separated by a blank line
     content_hash: str  # sha256 hex of the normalised text: exact-duplicate key
@@ -42,6 +42,8 @@ class Document:
     date_evidence: str  # what the date was read from, for people
     fetched_at: datetime
     url: str | None = None
+    raw_hash: str = ""  # sha256 of the bytes fetched: an unchanged item is skipped next time
+    raw_text: str = ""  # normalised text before boilerplate removal, to learn boilerplate from
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,80 @@ class Failure:
     source: str
     identity: str  # "" when the whole source failed
     reason: str
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    """A source's health as last recorded."""
+
+    name: str
+    kind: str
+    location: str | None
+    disabled: bool
+    last_status: str | None  # "ok" | "unchanged" | "failed" | ...
+    last_error: str | None
+    consecutive_failures: int
+    last_run_at: datetime | None
+    next_fetch_at: datetime | None
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SourceReport:
+    """What one ingest of one source did, for the run's table and artifact."""
+
+    source: str
+    status: str  # "ok" | "unchanged" | "partial" | "failed" | "skipped"
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicate: int = 0
+    failures: tuple[Failure, ...] = ()
+    error: str | None = None  # why the whole source failed
+
+    @property
+    def failed(self) -> int:
+        return len(self.failures)
+
+
+@dataclass(frozen=True)
+class WeekReport:
+    """What building (and delivering) one week's digest did."""
+
+    week: str
+    status: str  # "sent" | "built" | "empty" | "failed" | "dry-run"
+    stories: int = 0
+    documents: int = 0
+    files: tuple[str, ...] = ()
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    """What storing one document did: "new", "updated", "duplicate" or "unchanged"."""
+
+    source: str
+    identity: str
+    outcome: str
+    document_id: int
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    """One line of the delivery ledger."""
+
+    week: str
+    recipient: str
+    transport: str
+    state: str  # "pending" | "sending" | "sent" | "failed"
+    message_id: str
+    attempts: int
+    error: str | None
+    location: str | None
+    updated_at: datetime
 
 
 @dataclass(frozen=True)

@@ -135,7 +135,9 @@ def load_settings(
     if not isinstance(recipients_value, list) or not all(
         isinstance(r, str) for r in recipients_value
     ):
-        raise SettingsError(f"delivery.recipients: expected a list of addresses, got {recipients_value!r}")
+        raise SettingsError(
+            f"delivery.recipients: expected a list of addresses, got {recipients_value!r}"
+        )
     recipients = tuple(r.strip() for r in recipients_value if r.strip())
     for address in recipients:
         if "@" not in address:

@@ -1,0 +1,119 @@
+"""A week's stories and rendered digest, and the delivery ledger that sends each once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from db import models
+from db.engine import as_utc
+from flows.model import DeliveryRecord, RenderedDigest, Story
+
+
+def save_week(
+    session: Session,
+    week: str,
+    stories: Sequence[Story],
+    rendered: RenderedDigest,
+    content_hash: str,
+    document_count: int,
+    now: datetime,
+) -> int:
+    """Store (or replace) the week's stories and rendered digest; returns the digest id."""
+    session.execute(delete(models.Story).where(models.Story.week == week))
+    for rank, story in enumerate(stories, start=1):
+        row = models.Story(
+            week=week, key=story.key, rank=rank, headline=story.headline, extract=story.extract
+        )
+        session.add(row)
+        session.flush()
+        session.add_all(
+            models.StoryDocument(story_id=row.id, document_id=doc.id, position=position)
+            for position, doc in enumerate(story.documents)
+        )
+    digest = session.scalar(select(models.Digest).where(models.Digest.week == week))
+    if digest is None:
+        digest = models.Digest(week=week)
+        session.add(digest)
+    if digest.content_hash != content_hash:
+        digest.built_at = now
+    digest.subject = rendered.subject
+    digest.html = rendered.html
+    digest.text = rendered.text
+    digest.content_hash = content_hash
+    digest.story_count = len(stories)
+    digest.document_count = document_count
+    session.flush()
+    return digest.id
+
+
+def digest_id(session: Session, week: str) -> int | None:
+    return session.scalar(select(models.Digest.id).where(models.Digest.week == week))
+
+
+def delivery(session: Session, digest_id: int, recipient: str) -> DeliveryRecord | None:
+    row = session.scalar(
+        select(models.Delivery).where(
+            models.Delivery.digest_id == digest_id, models.Delivery.recipient == recipient
+        )
+    )
+    return None if row is None else _record(row)
+
+
+def set_delivery(
+    session: Session,
+    digest_id: int,
+    recipient: str,
+    *,
+    state: str,
+    transport: str,
+    message_id: str,
+    now: datetime,
+    error: str | None = None,
+    location: str | None = None,
+) -> None:
+    """Move one ledger line to `state`; entering "sending" counts an attempt."""
+    row = session.scalar(
+        select(models.Delivery).where(
+            models.Delivery.digest_id == digest_id, models.Delivery.recipient == recipient
+        )
+    )
+    if row is None:
+        row = models.Delivery(digest_id=digest_id, recipient=recipient, attempts=0)
+        session.add(row)
+    if state == "sending":
+        row.attempts += 1
+    row.state = state
+    row.transport = transport
+    row.message_id = message_id
+    row.error = error
+    row.location = location if location is not None else row.location
+    row.updated_at = now
+    session.flush()
+
+
+def deliveries_for_week(session: Session, week: str) -> list[DeliveryRecord]:
+    rows = session.scalars(
+        select(models.Delivery)
+        .join(models.Digest)
+        .where(models.Digest.week == week)
+        .order_by(models.Delivery.recipient)
+    )
+    return [_record(row) for row in rows]
+
+
+def _record(row: models.Delivery) -> DeliveryRecord:
+    return DeliveryRecord(
+        week=row.digest.week,
+        recipient=row.recipient,
+        transport=row.transport,
+        state=row.state,
+        message_id=row.message_id,
+        attempts=row.attempts,
+        error=row.error,
+        location=row.location,
+        updated_at=as_utc(row.updated_at),
+    )

@@ -1,0 +1,254 @@
+"""The `digest` command line: a thin layer over the flows and the steps."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from flows.settings import Settings, SettingsError, load_settings
+from flows.weeks import WeekError, parse_week
+
+# Prefect reads these when imported: no phoning home, a patient local server, our loggers.
+PREFECT_DEFAULTS = {
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+    "PREFECT_LOGGING_EXTRA_LOGGERS": "flows,db",
+}
+
+app = typer.Typer(help="A weekly digest of newsletters and feeds.", no_args_is_help=True)
+console = Console()
+Config = Annotated[
+    Path | None,
+    typer.Option("--config", help="Settings file (default: $DIGEST_CONFIG or ./digest.toml)"),
+]
+
+
+def _settings(config: Path | None) -> Settings:
+    try:
+        return load_settings(config)
+    except SettingsError as err:
+        console.print(f"[red]config error:[/red] {err}")
+        raise typer.Exit(2) from None
+
+
+def _prefect() -> None:
+    for key, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+
+
+def _week(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        parse_week(value)
+    except WeekError as err:
+        raise typer.BadParameter(str(err)) from None
+    return value
+
+
+@app.command()
+def migrate(config: Config = None) -> None:
+    """Create or upgrade the database schema. Example: digest migrate"""
+    from db.migrate import upgrade
+
+    settings = _settings(config)
+    upgrade(settings.database_url)
+    console.print("database is at the latest revision")
+
+
+@app.command()
+def ingest(
+    source: Annotated[str | None, typer.Option(help="Only this source")] = None,
+    config: Config = None,
+) -> None:
+    """Fetch the sources and store what is new. Example: digest ingest --source seeds"""
+    _settings(config)
+    _prefect()
+    from flows.ingest import ingest_flow
+
+    reports = ingest_flow(source=source, config=str(config) if config else None)
+    console.print(_sources_table(reports))
+    if reports and all(r.status == "failed" for r in reports):
+        raise typer.Exit(1)
+
+
+@app.command()
+def run(
+    week: Annotated[
+        str | None, typer.Option(help="ISO week, e.g. 2025-W43 (default: last week)")
+    ] = None,
+    no_ingest: Annotated[bool, typer.Option("--no-ingest", help="Skip ingesting first")] = False,
+    resend: Annotated[
+        bool, typer.Option("--resend", help="Send again to those already sent")
+    ] = False,
+    all_weeks: Annotated[
+        bool, typer.Option("--all-weeks", help="Every week that has documents")
+    ] = False,
+    config: Config = None,
+) -> None:
+    """Ingest, then build and deliver a week's digest. Example: digest run --week 2025-W43"""
+    _settings(config)
+    _prefect()
+    from flows.weekly import backfill_flow, weekly_flow
+
+    cfg = str(config) if config else None
+    if all_weeks:
+        sources, weeks = backfill_flow(ingest=not no_ingest, resend=resend, config=cfg)
+    else:
+        sources, one = weekly_flow(
+            week=_week(week), ingest=not no_ingest, resend=resend, config=cfg
+        )
+        weeks = [one]
+    if sources:
+        console.print(_sources_table(sources))
+    console.print(_weeks_table(weeks))
+    if any(w.status == "failed" for w in weeks):
+        raise typer.Exit(1)
+
+
+@app.command()
+def backfill(
+    from_week: Annotated[str, typer.Argument(help="First ISO week, e.g. 2025-W40")],
+    to_week: Annotated[str, typer.Argument(help="Last ISO week, e.g. 2025-W50")],
+    resend: Annotated[
+        bool, typer.Option("--resend", help="Send again to those already sent")
+    ] = False,
+    config: Config = None,
+) -> None:
+    """Build and deliver each week of a range that has documents.
+
+    Example: digest backfill 2025-W40 2025-W50
+    """
+    _settings(config)
+    _prefect()
+    from flows.weekly import backfill_flow
+
+    _, weeks = backfill_flow(
+        from_week=_week(from_week), to_week=_week(to_week), resend=resend,
+        config=str(config) if config else None,
+    )  # fmt: skip
+    console.print(_weeks_table(weeks))
+    if any(w.status == "failed" for w in weeks):
+        raise typer.Exit(1)
+
+
+@app.command()
+def preview(
+    week: Annotated[str, typer.Option(help="ISO week, e.g. 2025-W43")],
+    format: Annotated[str, typer.Option(help="html, text or json")] = "html",
+    out: Annotated[Path | None, typer.Option(help="Write here instead of standard output")] = None,
+    config: Config = None,
+) -> None:
+    """Render a week without delivering it. Example: digest preview --week 2025-W43 --format json"""
+    from db.migrate import upgrade
+    from flows.preview import preview_week
+
+    if format not in ("html", "text", "json"):
+        raise typer.BadParameter("format must be html, text or json")
+    settings = _settings(config)
+    upgrade(settings.database_url)
+    output = preview_week(settings, _week(week) or week, format)
+    if out:
+        out.write_text(output, encoding="utf-8")
+        console.print(f"wrote {out}")
+    else:
+        sys.stdout.write(output if output.endswith("\n") else output + "\n")
+
+
+@app.command()
+def sources(
+    format: Annotated[str, typer.Option(help="table or json")] = "table",
+    config: Config = None,
+) -> None:
+    """Each source with its last status and reason. Example: digest sources --format json"""
+    from db import sources as source_store
+    from db.engine import session_scope
+    from db.migrate import upgrade
+
+    settings = _settings(config)
+    upgrade(settings.database_url)
+    with session_scope(settings.database_url) as session:
+        rows = source_store.list_sources(session)
+    if format == "json":
+        sys.stdout.write(json.dumps([asdict(r) for r in rows], default=str, indent=2) + "\n")
+        return
+    table = Table("source", "kind", "status", "failures", "last run", "counts", "reason")
+    for r in rows:
+        table.add_row(
+            r.name, r.kind, r.last_status or "never run", str(r.consecutive_failures),
+            f"{r.last_run_at:%Y-%m-%d %H:%M}" if r.last_run_at else "",
+            ", ".join(f"{k} {v}" for k, v in r.counts.items()), r.last_error or "",
+        )  # fmt: skip
+    console.print(table)
+
+
+@app.command()
+def deliveries(
+    week: Annotated[str, typer.Option(help="ISO week, e.g. 2025-W43")],
+    config: Config = None,
+) -> None:
+    """The delivery ledger of a week. Example: digest deliveries --week 2025-W43"""
+    from db import digests as digest_store
+    from db.engine import session_scope
+    from db.migrate import upgrade
+
+    settings = _settings(config)
+    upgrade(settings.database_url)
+    with session_scope(settings.database_url) as session:
+        rows = digest_store.deliveries_for_week(session, _week(week) or week)
+    table = Table("recipient", "transport", "state", "attempts", "updated", "where", "error")
+    for r in rows:
+        table.add_row(
+            r.recipient, r.transport, r.state, str(r.attempts),
+            f"{r.updated_at:%Y-%m-%d %H:%M}", r.location or "", r.error or "",
+        )  # fmt: skip
+    console.print(table)
+
+
+@app.command()
+def serve(config: Config = None) -> None:
+    """Run the weekly schedule and a backfill deployment from this process. Example: digest serve"""
+    settings = _settings(config)
+    _prefect()
+    from flows.serve import serve_deployments
+
+    serve_deployments(settings, config=str(config) if config else None)
+
+
+def _sources_table(reports) -> Table:  # type: ignore[no-untyped-def]
+    table = Table(
+        "source", "status", "new", "updated", "unchanged", "duplicate", "failed", "reason"
+    )
+    for r in reports:
+        reason = r.error or "; ".join(f"{f.identity}: {f.reason}" for f in r.failures)
+        table.add_row(
+            r.source, r.status, str(r.new), str(r.updated), str(r.unchanged),
+            str(r.duplicate), str(r.failed), reason,
+        )  # fmt: skip
+    return table
+
+
+def _weeks_table(weeks) -> Table:  # type: ignore[no-untyped-def]
+    table = Table("week", "status", "stories", "documents", "file written")
+    for w in weeks:
+        table.add_row(
+            w.week,
+            w.status,
+            str(w.stories),
+            str(w.documents),
+            "\n".join(w.files) or (w.error or ""),
+        )
+    return table
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,203 @@
+"""Normalise: raw bytes to clean text lines, a title, a date, boilerplate removed."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from bs4 import BeautifulSoup, UnicodeDammit
+
+from flows import boilerplate
+from flows.dates import infer_date
+from flows.dedupe import content_hash, raw_hash
+from flows.model import Document, Failure, RawItem
+from flows.text import split_sentences, words
+
+DROP_TAGS = ("script", "style", "noscript", "iframe", "object", "embed", "form", "svg",
+             "template", "head", "button", "input", "select", "textarea", "canvas", "audio",
+             "video")  # fmt: skip
+BLOCK_TAGS = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote",
+              "section", "article", "header", "footer", "ul", "ol", "table", "pre", "figure",
+              "figcaption", "dd", "dt", "hr", "main", "aside", "nav", "address", "td",
+              "th")  # fmt: skip
+BULLET = re.compile(r"^\s*(?:[•·▪◦‣∙*+]|-(?=\s))\s*")
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+TITLE_MAX_WORDS = 18
+
+
+class NormaliseError(ValueError):
+    """An item that cannot become a document; the message is the reason."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    item: RawItem
+    lines: tuple[str, ...]  # clean paragraphs, boilerplate still in
+    raw_hash: str
+
+
+def normalise_items(
+    items: Sequence[RawItem], learned: Mapping[str, Sequence[str]], zone: ZoneInfo
+) -> tuple[list[Document], list[Failure]]:
+    """Turn raw items into documents; `learned` holds each publisher's earlier raw texts."""
+    prepared: list[Prepared] = []
+    failures: list[Failure] = []
+    for item in items:
+        try:
+            prepared.append(prepare(item))
+        except NormaliseError as err:
+            failures.append(Failure(item.source, item.identity, str(err)))
+    texts: dict[str, list[str]] = defaultdict(list)
+    for publisher, earlier in learned.items():
+        texts[publisher].extend(earlier)
+    for p in prepared:
+        texts[p.item.publisher or ""].append("\n".join(p.lines))
+    # An unknown publisher groups unrelated texts: learn nothing from them.
+    models = {pub: boilerplate.learn(t) for pub, t in texts.items() if pub}
+    documents = []
+    for p in prepared:
+        model = models.get(p.item.publisher or "", boilerplate.Boilerplate())
+        try:
+            documents.append(to_document(p, model, zone))
+        except NormaliseError as err:
+            failures.append(Failure(p.item.source, p.item.identity, str(err)))
+    return documents, failures
+
+
+def prepare(item: RawItem) -> Prepared:
+    """Decode and clean one item, or say why it cannot be read."""
+    text = decode(item.body, item.charset)
+    if item.content_type == "text/html" or _looks_like_html(text):
+        lines = html_to_lines(text)
+    else:
+        lines = clean_lines(_strip_markdown(text) if item.content_type == "text/markdown" else text)
+    if not lines:
+        raise NormaliseError("no text left after cleaning")
+    return Prepared(item, tuple(lines), raw_hash(item.body))
+
+
+def to_document(prepared: Prepared, model: boilerplate.Boilerplate, zone: ZoneInfo) -> Document:
+    item = prepared.item
+    lines = boilerplate.strip(prepared.lines, model)
+    if not lines:
+        raise NormaliseError("only boilerplate, no content")
+    title, body = title_and_body(lines)
+    if item.title:
+        title = item.title.strip()
+    text = "\n\n".join(body or lines)
+    published, how, evidence = item.published_at, item.date_how or "metadata", "given by the source"
+    if published is None:
+        guess = infer_date(text, item.fetched_at, zone)
+        if guess is not None:
+            published, how, evidence = guess.when, "text", guess.evidence
+        else:
+            published, how, evidence = item.fetched_at, "first_seen", "no date in metadata or text"
+    return Document(
+        source=item.source,
+        identity=item.identity,
+        publisher=(item.publisher or "").strip(),
+        title=title,
+        text=text,
+        content_hash=content_hash(text),
+        published_at=published,
+        date_how=how,
+        date_evidence=evidence,
+        fetched_at=item.fetched_at,
+        url=item.url,
+        raw_hash=prepared.raw_hash,
+        raw_text="\n".join(prepared.lines),
+    )
+
+
+def decode(body: bytes, declared: str | None = None) -> str:
+    """Bytes to text: BOM, then the declared charset, then UTF-8, then a guess; junk refused."""
+    if not body.strip():
+        raise NormaliseError("empty file")
+    has_bom = body.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"))
+    if not has_bom and _is_binary(body):
+        raise NormaliseError("binary content, not text")
+    dammit = UnicodeDammit(body, known_definite_encodings=[declared] if declared else [])
+    if dammit.unicode_markup is None:
+        raise NormaliseError("cannot decode the text in any known encoding")
+    return dammit.unicode_markup
+
+
+def html_to_lines(html: str) -> list[str]:
+    """Visible text of an HTML document, one paragraph a line; nothing executable kept."""
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup.find_all(DROP_TAGS):
+        tag.decompose()
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
+    for block in soup.find_all(BLOCK_TAGS):
+        if block.name == "li":
+            block.insert(0, "\n• ")
+        block.append("\n")
+    return clean_lines(soup.get_text())
+
+
+def clean_lines(text: str) -> list[str]:
+    """Unicode and whitespace clean-up: one paragraph a line, bullets made uniform."""
+    text = unicodedata.normalize("NFKC", text).translate(INVISIBLE)
+    lines = []
+    for raw in text.splitlines():
+        line = "".join(ch for ch in raw if ch.isprintable() or ch == "\t")
+        line = " ".join(line.split())
+        if BULLET.match(line):
+            line = "• " + BULLET.sub("", line)
+        if line and line != "•":
+            lines.append(line)
+    return lines
+
+
+def title_and_body(lines: Sequence[str]) -> tuple[str, list[str]]:
+    """The first line when it is a headline; else a title drawn from the lead sentence."""
+    first = lines[0]
+    if len(lines) > 1 and is_headline(first):
+        return first, list(lines[1:])
+    return derive_title(lines), list(lines)
+
+
+def is_headline(line: str) -> bool:
+    count = len(words(line))
+    return (
+        3 <= count <= 20
+        and not line.endswith((".", ",", ";", ":", "!"))
+        and not line.startswith("•")
+        and (line[0].isupper() or line[0].isdigit())
+    )
+
+
+def derive_title(lines: Sequence[str]) -> str:
+    lead = next((ln for ln in lines if len(words(ln)) >= 4), lines[0])
+    sentence = split_sentences(BULLET.sub("", lead))[0].rstrip(".!")
+    tokens = sentence.split()
+    if len(tokens) <= TITLE_MAX_WORDS:
+        return sentence
+    clause = sentence.split(", ")[0].split()
+    if 6 <= len(clause) <= TITLE_MAX_WORDS:
+        return " ".join(clause)
+    return " ".join(tokens[:14]).rstrip(",;:") + "…"
+
+
+def _is_binary(body: bytes) -> bool:
+    sample = body[:8192]
+    if b"\x00" in sample:
+        return True
+    control = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    return control / len(sample) > 0.05
+
+
+def _looks_like_html(text: str) -> bool:
+    head = text.lstrip()[:200].lower()
+    return head.startswith(("<!doctype html", "<html"))
+
+
+def _strip_markdown(text: str) -> str:
+    text = re.sub(r"^\s{0,3}(#{1,6}|>)\s*", "", text, flags=re.M)
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    return re.sub(r"(\*\*|__|`)", "", text)

@@ -1,0 +1,37 @@
+"""A week's digest as stored documents make it now: for preview and for the digest flow."""
+
+from __future__ import annotations
+
+import json
+
+from db import documents as doc_store
+from db.engine import session_scope
+from flows.model import Digest
+from flows.render import digest_to_json, render_digest
+from flows.settings import Settings
+from flows.stories import build_stories
+from flows.weeks import week_bounds
+
+
+def load_week(settings: Settings, week: str) -> Digest:
+    """Select the week's documents and group them into ranked stories."""
+    starts, ends = week_bounds(week, settings.zone)
+    with session_scope(settings.database_url) as session:
+        documents = doc_store.documents_between(session, starts, ends)
+    return Digest(
+        week=week,
+        title=settings.title,
+        starts=starts,
+        ends=ends,
+        stories=tuple(build_stories(documents)),
+        document_count=len(documents),
+    )
+
+
+def preview_week(settings: Settings, week: str, format: str) -> str:
+    """The week rendered as "html", "text" or "json", without delivering anything."""
+    digest = load_week(settings, week)
+    if format == "json":
+        return json.dumps(digest_to_json(digest), indent=2, ensure_ascii=False)
+    rendered = render_digest(digest)
+    return rendered.html if format == "html" else rendered.text

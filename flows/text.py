@@ -1,0 +1,49 @@
+"""Small text tools shared by the steps: sentences, words and comparison keys."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Abbreviations after which a full stop does not end a sentence.
+ABBREVIATIONS = {
+    "u.s", "u.k", "u.n", "e.u", "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "gen",
+    "sen", "rep", "gov", "lt", "col", "capt", "no", "vs", "etc", "e.g", "i.e", "inc", "ltd",
+    "co", "corp", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
+    "nov", "dec", "p.m", "a.m", "approx", "dept", "est", "fig", "mt", "ft",
+}  # fmt: skip
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9•])")
+_WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*", re.UNICODE)
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    """Split a paragraph into sentences, keeping "U.S." and "Dr." inside theirs."""
+    sentences: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(paragraph):
+        candidate = paragraph[start : match.start()].rstrip()
+        last_word = candidate.rsplit(None, 1)[-1] if candidate.split() else ""
+        token = last_word.rstrip(".!?\"'”’)]").lower()
+        if last_word.endswith(".") and (
+            token in ABBREVIATIONS or (len(token) == 1 and token.isalpha())
+        ):
+            continue
+        sentence = paragraph[start : match.end()].strip()
+        if sentence:
+            sentences.append(sentence)
+        start = match.end()
+    rest = paragraph[start:].strip()
+    if rest:
+        sentences.append(rest)
+    return sentences
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def key(text: str) -> str:
+    """A comparison key: accents, case, punctuation and spacing do not matter."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return " ".join(re.findall(r"[a-z0-9]+", folded))

@@ -1,0 +1,52 @@
+"""The weekly flow (ingest, then last week's digest) and the backfill flow (a range of weeks)."""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger
+
+from db import documents as doc_store
+from db.engine import session_scope
+from flows.digest import default_week, digest_flow
+from flows.ingest import ingest_sources, prepare_database
+from flows.model import SourceReport, WeekReport
+from flows.settings import load_settings
+from flows.weeks import week_range, weeks_with
+
+
+@flow(name="weekly", flow_run_name="weekly")
+def weekly_flow(
+    week: str | None = None, ingest: bool = True, resend: bool = False, config: str | None = None
+) -> tuple[list[SourceReport], WeekReport]:
+    """What the Monday schedule runs: ingest every source, then deliver last week's digest."""
+    settings = load_settings(config)
+    prepare_database(settings)
+    reports = ingest_sources(settings) if ingest else []
+    chosen = week or default_week(settings)
+    return reports, digest_flow(week=chosen, resend=resend, config=config)
+
+
+@flow(name="backfill", flow_run_name="backfill-{from_week}-{to_week}")
+def backfill_flow(
+    from_week: str | None = None,
+    to_week: str | None = None,
+    resend: bool = False,
+    ingest: bool = False,
+    config: str | None = None,
+) -> tuple[list[SourceReport], list[WeekReport]]:
+    """Each week of the range that has documents (all such weeks by default), as its own run."""
+    logger = get_run_logger()
+    settings = load_settings(config)
+    prepare_database(settings)
+    reports = ingest_sources(settings) if ingest else []
+    with session_scope(settings.database_url) as session:
+        have = weeks_with(doc_store.publication_dates(session), settings.zone)
+    wanted = set(week_range(from_week or have[0], to_week or have[-1])) if have else set()
+    results = []
+    for week in [w for w in have if w in wanted]:
+        state = digest_flow(week=week, resend=resend, config=config, return_state=True)
+        if state.is_completed():
+            results.append(state.result())
+        else:
+            logger.error("%s failed: %s", week, state.message)
+            results.append(WeekReport(week, "failed", error=state.message or "failed"))
+    return reports, results

@@ -1,0 +1,1 @@
+"""The test suite: unit tests of each step, flows end to end with real services."""

@@ -1,0 +1,126 @@
+"""Fixtures shared by the tests: databases (SQLite and PostgreSQL), settings, Prefect."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "flows,db")
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+POSTGRES_SERVER = os.environ.get(
+    "DIGEST_TEST_POSTGRES", "postgresql+psycopg://root@127.0.0.1:5432/test"
+)
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def postgres_reachable() -> str | None:
+    """None when the server answers, else why not."""
+    import sqlalchemy
+
+    try:
+        engine = sqlalchemy.create_engine(POSTGRES_SERVER, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception as err:  # any failure to connect means "unreachable", with its reason
+        return f"PostgreSQL at {POSTGRES_SERVER} is unreachable: {err.__class__.__name__}: {err}"
+    return None
+
+
+def need_postgres() -> None:
+    reason = postgres_reachable()
+    if reason is None:
+        return
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: PostgreSQL is required)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh schema of its own in the `test` database, dropped afterwards."""
+    need_postgres()
+    import sqlalchemy
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sqlalchemy.create_engine(POSTGRES_SERVER)
+    with admin.begin() as conn:
+        conn.execute(sqlalchemy.text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{POSTGRES_SERVER}?options=-csearch_path%3D{schema}"
+    try:
+        yield url
+    finally:
+        from db.engine import dispose
+
+        dispose(url)
+        with admin.begin() as conn:
+            conn.execute(sqlalchemy.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'digest.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each test that takes this runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'digest.db'}"
+    else:
+        yield request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def seeds_copy(tmp_path: Path) -> Path:
+    """The seeds in a folder of their own, so a test may add bad files beside them."""
+    folder = tmp_path / "seeds"
+    shutil.copytree(SEEDS, folder)
+    return folder
+
+
+def write_config(tmp_path: Path, database_url: str, seeds: Path, **delivery: object) -> Path:
+    """A digest.toml for a test: its own database, outbox and sources."""
+    lines = [
+        "[digest]",
+        'title = "Weekly digest"',
+        'timezone = "UTC"',
+        f'database_url = "{database_url}"',
+        "[delivery]",
+        f'outbox = "{tmp_path / "outbox"}"',
+        'from = "Digest <digest@example.org>"',
+    ]
+    delivery.setdefault("recipients", ["reader@example.org"])
+    for key, value in delivery.items():
+        lines.append(f"{key} = {_toml(value)}")
+    lines += ["[[sources]]", 'name = "seeds"', 'kind = "files"', f'path = "{seeds}"']
+    path = tmp_path / "digest.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """One temporary Prefect server for every flow test of the session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
