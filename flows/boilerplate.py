@@ -79,13 +79,15 @@ def strip(lines: Sequence[str], model: Boilerplate) -> list[str]:
         if content and len(content) < len(sentences):
             trimmed.add(len(kept))
         kept.append(" ".join(content) if content else None)
-    # A short line between two removed ones belongs to the same block (a "question of
-    # the week" between its heading and its call to action).
+    # A short question or caption between two removed lines belongs to the same block
+    # (a "question of the week" between its heading and its call to action); a plain
+    # statement there is content and stays.
     for i in range(1, len(kept) - 1):
         line = kept[i]
         if (
             line is not None
             and i not in trimmed
+            and not line.rstrip("\"'”’)").endswith(".")
             and kept[i - 1] is None
             and kept[i + 1] is None
             and len(words(line)) <= SANDWICH_MAX_WORDS

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
 
 from db import documents as doc_store
 from db import sources as source_store
@@ -20,7 +21,11 @@ from flows.reports import sources_markdown
 from flows.settings import Settings, SourceSettings, load_settings
 
 
-@flow(name="ingest", flow_run_name="ingest-{source}", log_prints=False)
+def _ingest_run_name() -> str:
+    return f"ingest-{flow_run.parameters.get('source') or 'all-sources'}"
+
+
+@flow(name="ingest", flow_run_name=_ingest_run_name)
 def ingest_flow(source: str | None = None, config: str | None = None) -> list[SourceReport]:
     """Fetch every configured source (or the one named), store what is new, report each."""
     settings = load_settings(config)

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from bs4 import BeautifulSoup, UnicodeDammit
+from bs4 import BeautifulSoup
 
 from flows import boilerplate
 from flows.dates import infer_date
@@ -27,6 +27,14 @@ BLOCK_TAGS = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "block
 BULLET = re.compile(r"^\s*(?:[•·▪◦‣∙*+]|-(?=\s))\s*")
 INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 TITLE_MAX_WORDS = 18
+BOMS = (
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+META_CHARSET = re.compile(rb"<meta[^>]+charset=[\"']?([\w-]+)", re.IGNORECASE)
 
 
 class NormaliseError(ValueError):
@@ -114,16 +122,32 @@ def to_document(prepared: Prepared, model: boilerplate.Boilerplate, zone: ZoneIn
 
 
 def decode(body: bytes, declared: str | None = None) -> str:
-    """Bytes to text: BOM, then the declared charset, then UTF-8, then a guess; junk refused."""
+    """Bytes to text: a BOM, else the declared charset, else UTF-8, else Windows-1252.
+
+    Statistical charset guessing is left out on purpose: on short texts it picks exotic
+    code pages (a Latin-1 "Café" guessed as Baltic), while newsletters that are not UTF-8
+    are overwhelmingly Latin-1 or its Windows superset.
+    """
     if not body.strip():
         raise NormaliseError("empty file")
-    has_bom = body.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"))
-    if not has_bom and _is_binary(body):
+    for bom, codec in BOMS:
+        if body.startswith(bom):
+            return body[len(bom) :].decode(codec, errors="replace")
+    if _is_binary(body):
         raise NormaliseError("binary content, not text")
-    dammit = UnicodeDammit(body, known_definite_encodings=[declared] if declared else [])
-    if dammit.unicode_markup is None:
-        raise NormaliseError("cannot decode the text in any known encoding")
-    return dammit.unicode_markup
+    declared = declared or _meta_charset(body)
+    for codec in (declared, "utf-8", "cp1252"):
+        if codec:
+            try:
+                return body.decode(codec)
+            except (UnicodeDecodeError, LookupError):
+                continue
+    return body.decode("latin-1")
+
+
+def _meta_charset(body: bytes) -> str | None:
+    match = META_CHARSET.search(body[:2048])
+    return match.group(1).decode("ascii") if match else None
 
 
 def html_to_lines(html: str) -> list[str]:

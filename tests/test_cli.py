@@ -22,6 +22,7 @@ def api_env(prefect_harness: None) -> dict[str, str]:
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")}
     env["PREFECT_API_URL"] = str(PREFECT_API_URL.value())
+    env["COLUMNS"] = "200"  # rich would wrap the tables at 80 columns
     return env
 
 

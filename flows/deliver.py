@@ -1,0 +1,155 @@
+"""Deliver: write the message to the outbox folder, or send it over SMTP."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import smtplib
+import ssl
+import tempfile
+import time
+from collections.abc import Callable
+from email.message import EmailMessage
+from pathlib import Path
+
+from flows.settings import SmtpSettings
+
+log = logging.getLogger(__name__)
+RETRIES = 3
+BACKOFF = 1.0  # seconds, doubled after each temporary failure
+
+
+class DeliveryError(Exception):
+    """A message did not reach the server; the text names the recipient and the reply."""
+
+
+class TemporaryDeliveryError(DeliveryError):
+    """4xx or a dropped connection: worth trying again later."""
+
+
+class PermanentDeliveryError(DeliveryError):
+    """5xx: the server refused; trying again will not help."""
+
+
+def _write_atomically(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.replace(temp, path)
+    return path
+
+
+def write_outbox(message: EmailMessage, outbox: Path, name: str) -> Path:
+    """The message as an .eml file; a half-written file never appears under its name."""
+    safe = re.sub(r"[^\w@.+-]", "_", name)
+    return _write_atomically(outbox / f"{safe}.eml", bytes(message))
+
+
+def write_preview(html: str, outbox: Path, week: str) -> Path:
+    return _write_atomically(outbox / f"{week}.html", html.encode("utf-8"))
+
+
+class SmtpSender:
+    """One SMTP connection reused for every recipient of a run."""
+
+    def __init__(self, settings: SmtpSettings, ssl_context: ssl.SSLContext | None = None) -> None:
+        self.settings = settings
+        self.context = ssl_context or ssl.create_default_context()
+        self.client: smtplib.SMTP | None = None
+
+    def __enter__(self) -> SmtpSender:
+        self._connect()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.client is not None:
+            try:
+                self.client.quit()
+            except (smtplib.SMTPException, OSError):
+                self.client.close()
+            self.client = None
+
+    def _connect(self) -> None:
+        s = self.settings
+        try:
+            if s.security == "tls":
+                client: smtplib.SMTP = smtplib.SMTP_SSL(
+                    s.host, s.port, timeout=s.timeout, context=self.context
+                )
+            else:
+                client = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+                if s.security == "starttls":
+                    client.starttls(context=self.context)
+            if s.username:
+                client.login(s.username, s.password)
+        except smtplib.SMTPAuthenticationError as err:
+            raise PermanentDeliveryError(f"{s.host}: login refused: {_reply(err)}") from None
+        except (smtplib.SMTPException, OSError) as err:
+            raise TemporaryDeliveryError(f"{s.host}:{s.port}: cannot connect: {err}") from None
+        self.client = client
+
+    def send(
+        self,
+        message: EmailMessage,
+        recipient: str,
+        before_data: Callable[[], None] | None = None,
+    ) -> None:
+        """MAIL, RCPT, then `before_data()`, then DATA; temporary failures retried."""
+        delay = BACKOFF
+        for attempt in range(1, RETRIES + 1):
+            try:
+                self._send_once(message, recipient, before_data)
+                return
+            except TemporaryDeliveryError as err:
+                if attempt == RETRIES:
+                    raise
+                log.warning("%s: attempt %d failed (%s); retrying", recipient, attempt, err)
+                time.sleep(delay)
+                delay *= 2
+                self._reconnect()
+
+    def _reconnect(self) -> None:
+        self.__exit__()
+        try:
+            self._connect()
+        except TemporaryDeliveryError:
+            self.client = None
+
+    def _send_once(
+        self, message: EmailMessage, recipient: str, before_data: Callable[[], None] | None
+    ) -> None:
+        if self.client is None:
+            raise TemporaryDeliveryError(f"{recipient}: no connection to {self.settings.host}")
+        client = self.client
+        try:
+            sender = message["From"].addresses[0].addr_spec
+            code, reply = client.mail(sender)
+            _check(code, reply, recipient, "MAIL FROM")
+            code, reply = client.rcpt(recipient)
+            _check(code, reply, recipient, "RCPT TO")
+            if before_data is not None:
+                before_data()
+            code, reply = client.data(message.as_bytes())
+            _check(code, reply, recipient, "DATA")
+        except PermanentDeliveryError:
+            client.rset()  # end the refused transaction; the connection serves the next one
+            raise
+        except smtplib.SMTPServerDisconnected as err:
+            raise TemporaryDeliveryError(f"{recipient}: connection dropped: {err}") from None
+        except (smtplib.SMTPResponseException, OSError) as err:
+            raise TemporaryDeliveryError(f"{recipient}: {err}") from None
+
+
+def _check(code: int, reply: bytes, recipient: str, step: str) -> None:
+    if 200 <= code < 400:
+        return
+    words = reply.decode("utf-8", "replace")
+    if code >= 500:
+        raise PermanentDeliveryError(f"{recipient}: {step} refused: {code} {words}")
+    raise TemporaryDeliveryError(f"{recipient}: {step} deferred: {code} {words}")
+
+
+def _reply(err: smtplib.SMTPResponseException) -> str:
+    return f"{err.smtp_code} {err.smtp_error.decode('utf-8', 'replace')}"

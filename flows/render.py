@@ -1,0 +1,155 @@
+"""Render a week's Digest: the HTML email (CSS inlined), its plain-text twin, and JSON."""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import css_inline
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from flows.model import Digest, RenderedDigest, Sighting, Story
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+WRAP = 72
+
+
+@dataclass(frozen=True)
+class SourceView:
+    label: str
+    url: str | None
+
+
+@dataclass(frozen=True)
+class StoryView:
+    headline: str
+    url: str | None
+    extract: str
+    published_at: datetime
+    lead_source: str
+    others: tuple[SourceView, ...]
+
+
+def source_label(sighting: Sighting) -> str:
+    """Publisher and title when the publisher is known, else where the text came from."""
+    where = sighting.publisher or f"{sighting.source}/{sighting.identity}"
+    return f"{where}: {sighting.title}" if sighting.title else where
+
+
+def story_view(story: Story) -> StoryView:
+    lead, *others = story.sources
+    return StoryView(
+        headline=story.headline,
+        url=story.url,
+        extract=story.extract,
+        published_at=story.published_at,
+        lead_source=lead.publisher or f"{lead.source}/{lead.identity}",
+        others=tuple(SourceView(source_label(s), s.url) for s in others),
+    )
+
+
+def _environment(autoescape: bool) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=autoescape,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["day"] = lambda moment: f"{moment:%a %d %b %Y}"
+    return env
+
+
+HTML = _environment(autoescape=True)
+TEXT = _environment(autoescape=False)  # plain text: nothing to escape, nothing executes
+INLINER = css_inline.CSSInliner(
+    inline_style_tags=False,
+    keep_style_tags=True,
+    load_remote_stylesheets=False,
+    extra_css=(TEMPLATES / "digest.css").read_text(encoding="utf-8"),
+)
+
+
+def subject_of(digest: Digest) -> str:
+    top = f": {digest.stories[0].headline}" if digest.stories else ""
+    return f"{digest.title} {digest.week}{top}"
+
+
+def render_digest(digest: Digest, *, archive_url: str | None = None) -> RenderedDigest:
+    """The same digest always renders to the same bytes: nothing here reads the clock."""
+    stories = [story_view(s) for s in digest.stories]
+    preheader = " · ".join(s.headline for s in digest.stories[:3])
+    context = {
+        "digest": _DigestView(digest),
+        "stories": stories,
+        "preheader": preheader,
+        "more": 0,
+        "archive_url": archive_url,
+    }
+    html = INLINER.inline(HTML.get_template("digest.html.j2").render(context))
+    urls = [u for s in stories for u in (s.url, *(o.url for o in s.others))] + [archive_url]
+    links = list(dict.fromkeys(u for u in urls if u))
+    refs = {url: number for number, url in enumerate(links, start=1)}
+    body = TEXT.get_template("digest.txt.j2").render({**context, "ref": refs.get, "links": links})
+    return RenderedDigest(digest.week, subject_of(digest), html, wrap(body), preheader)
+
+
+class _DigestView:
+    def __init__(self, digest: Digest) -> None:
+        self.title = digest.title
+        self.week = digest.week
+        self.starts = digest.starts
+        self.last_day = digest.ends - timedelta(seconds=1)
+        self.stories = digest.stories
+        self.document_count = digest.document_count
+
+
+def wrap(text: str, width: int = WRAP) -> str:
+    """Wrap each paragraph at `width`, leaving blank lines and long URLs whole."""
+    out: list[str] = []
+    for line in text.splitlines():
+        if len(line) <= width:
+            out.append(line.rstrip())
+        else:
+            out.extend(textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False))
+    return "\n".join(out).strip() + "\n"
+
+
+def digest_to_json(digest: Digest) -> dict[str, Any]:
+    """The digest's stories with their documents, for other tools."""
+    return {
+        "week": digest.week,
+        "title": digest.title,
+        "starts": digest.starts.isoformat(),
+        "ends": digest.ends.isoformat(),
+        "document_count": digest.document_count,
+        "stories": [
+            {
+                "key": story.key,
+                "headline": story.headline,
+                "url": story.url,
+                "extract": story.extract,
+                "published_at": story.published_at.isoformat(),
+                "documents": [
+                    {
+                        "id": doc.id,
+                        "title": doc.title,
+                        "publisher": doc.publisher,
+                        "url": doc.url,
+                        "published_at": doc.published_at.isoformat(),
+                        "date_how": doc.date_how,
+                        "sightings": [
+                            {"source": s.source, "identity": s.identity, "url": s.url,
+                             "title": s.title}
+                            for s in doc.sightings
+                        ],
+                    }
+                    for doc in story.documents
+                ],
+            }
+            for story in digest.stories
+        ],
+    }  # fmt: skip
