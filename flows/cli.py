@@ -240,14 +240,16 @@ def _sources_table(reports) -> Table:  # type: ignore[no-untyped-def]
 def _weeks_table(weeks) -> Table:  # type: ignore[no-untyped-def]
     table = Table("week", "status", "stories", "documents", "file written")
     for w in weeks:
-        table.add_row(
-            w.week,
-            w.status,
-            str(w.stories),
-            str(w.documents),
-            "\n".join(w.files) or (w.error or ""),
-        )
+        files = "\n".join(_relative(f) for f in w.files)
+        table.add_row(w.week, w.status, str(w.stories), str(w.documents), files or w.error or "")
     return table
+
+
+def _relative(path: str) -> str:
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return path
 
 
 if __name__ == "__main__":

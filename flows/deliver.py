@@ -11,6 +11,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
 from pathlib import Path
 
 from flows.settings import SmtpSettings
@@ -82,6 +83,7 @@ class SmtpSender:
                 client = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
                 if s.security == "starttls":
                     client.starttls(context=self.context)
+            client.ehlo_or_helo_if_needed()
             if s.username:
                 client.login(s.username, s.password)
         except smtplib.SMTPAuthenticationError as err:
@@ -131,7 +133,8 @@ class SmtpSender:
             _check(code, reply, recipient, "RCPT TO")
             if before_data is not None:
                 before_data()
-            code, reply = client.data(message.as_bytes())
+            # smtplib sends bytes as they are: the lines must already end in CRLF.
+            code, reply = client.data(message.as_bytes(policy=SMTP_POLICY))
             _check(code, reply, recipient, "DATA")
         except PermanentDeliveryError:
             client.rset()  # end the refused transaction; the connection serves the next one

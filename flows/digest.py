@@ -163,7 +163,15 @@ def deliver_week(settings: Settings, built: BuiltWeek, resend: bool, preview: st
                     continue
                 ledger(recipient, "sent", message_id, location=settings.smtp.host)
                 sent += 1
-    status = "failed" if failed and not sent else "sent" if sent else "built"
+    status = (
+        "failed"
+        if failed and not sent
+        else "sent"
+        if sent
+        else "already sent"
+        if skipped
+        else "built"
+    )
     return WeekReport(
         week, status, len(built.digest.stories), built.digest.document_count,
         tuple(files), sent, skipped, failed,

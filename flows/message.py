@@ -42,6 +42,7 @@ def build_message(
         message["List-Unsubscribe"] = ", ".join(targets)
     if unsubscribe_url:
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(rendered.text, charset="utf-8")
-    message.add_alternative(rendered.html, subtype="html", charset="utf-8")
+    # Quoted-printable keeps every line under SMTP's 998-octet limit (inlined CSS is long).
+    message.set_content(rendered.text, charset="utf-8", cte="quoted-printable")
+    message.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="quoted-printable")
     return message

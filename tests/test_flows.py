@@ -69,6 +69,26 @@ def test_the_seeds_make_three_weekly_digests(
             assert phrase not in plain and phrase not in html, (path.name, phrase)
         assert path.name.split("_")[0] in message["Subject"]
 
+    summary = latest_artifact("digest-2025-w43")
+    assert "2025-W43" in summary and "| 1 |" in summary
+    assert "| seeds | ok | 5 |" in latest_artifact("ingest-sources")
+
+
+def latest_artifact(key: str) -> str:
+    """The markdown the last run published under `key`, read back from the Prefect API."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.sorting import ArtifactSort
+
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])),
+            sort=ArtifactSort.CREATED_DESC,
+            limit=1,
+        )
+    assert artifacts, f"no artifact {key}"
+    return str(artifacts[0].data)
+
 
 def test_a_rerun_stores_and_sends_nothing_twice(
     database_url: str, tmp_path: Path, seeds_copy: Path

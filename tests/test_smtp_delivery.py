@@ -1,0 +1,84 @@
+"""Delivery through a real SMTP server (aiosmtpd on a loopback port), end to end."""
+
+from __future__ import annotations
+
+import email
+import socket
+from collections.abc import Iterator
+from email import policy
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from flows.weekly import backfill_flow
+from tests.conftest import write_config
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # type: ignore[no-untyped-def]
+        self.messages.append((list(envelope.rcpt_tos), envelope.original_content))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_inbox() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield inbox, controller.port
+    finally:
+        controller.stop()
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_each_recipient_gets_each_week_once_over_smtp(
+    database_url: str, tmp_path: Path, seeds_copy: Path, smtp_inbox: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp_inbox
+    recipients = ["ana@example.org", "bo@example.org"]
+    config = write_config(tmp_path, database_url, seeds_copy, recipients=recipients,
+                          transport="smtp")  # fmt: skip
+    with config.open("a", encoding="utf-8") as handle:
+        handle.write(f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n')
+
+    _, weeks = backfill_flow(ingest=True, config=str(config))
+    assert [(w.week, w.sent) for w in weeks] == [
+        ("2025-W43", 2), ("2025-W49", 2), ("2026-W06", 2)
+    ]  # fmt: skip
+    assert len(inbox.messages) == 6
+
+    by_week: dict[str, list[str]] = {}
+    for rcpt_tos, raw in inbox.messages:
+        message = email.message_from_bytes(raw, policy=policy.default)
+        week = message["Subject"].split()[2].rstrip(":")
+        by_week.setdefault(week, []).extend(rcpt_tos)
+        assert message["To"] == rcpt_tos[0]
+        assert message["From"] == "Digest <digest@example.org>"
+        assert message["Message-ID"].endswith("@example.org>")
+        assert message["List-Id"] and message["Date"]
+        assert message.get_content_type() == "multipart/alternative"
+        plain = message.get_body(("plain",)).get_content()
+        html = message.get_body(("html",)).get_content()
+        assert week in plain and "<table" in html and "<script" not in html
+    assert {w: sorted(r) for w, r in by_week.items()} == {
+        w: recipients for w in ("2025-W43", "2025-W49", "2026-W06")
+    }
+    w43 = next(raw for _, raw in inbox.messages if b"2025-W43" in raw)
+    assert b"Kuala Lumpur" in w43
+
+    _, again = backfill_flow(ingest=True, config=str(config))
+    assert [(w.sent, w.skipped) for w in again] == [(0, 2)] * 3
+    assert len(inbox.messages) == 6  # nobody got a second copy
