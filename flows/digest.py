@@ -101,7 +101,14 @@ def build_week(settings: Settings, week: str, store: bool = True) -> BuiltWeek:
     return BuiltWeek(digest, rendered, digest_id)
 
 
-@task(name="deliver-week", task_run_name="deliver-{built.digest.week}", cache_policy=NO_CACHE)
+# Retried when the SMTP server cannot be reached at all; the ledger makes a retry safe.
+@task(
+    name="deliver-week",
+    task_run_name="deliver-{built.digest.week}",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=30,
+)
 def deliver_week(settings: Settings, built: BuiltWeek, resend: bool, preview: str) -> WeekReport:
     """Send to each recipient at most once, as the ledger says, unless `resend`."""
     logger = get_run_logger()
