@@ -152,3 +152,17 @@ class Delivery(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     digest: Mapped[Digest] = relationship()
+
+
+class Subscriber(Base):
+    """A reader: added by command, or a config recipient seen at delivery; never deleted,
+    so that an unsubscribe is remembered even for an address the config still lists."""
+
+    __tablename__ = "subscribers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    origin: Mapped[str] = mapped_column(String(10))  # "command" | "config"
+    token: Mapped[str] = mapped_column(String(64), unique=True)  # for unsubscribe links
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

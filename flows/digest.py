@@ -13,6 +13,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from db import digests as digest_store
+from db import subscribers as subscriber_store
 from db.engine import session_scope
 from db.migrate import upgrade
 from flows.deliver import (
@@ -124,8 +125,11 @@ def deliver_week(settings: Settings, built: BuiltWeek, resend: bool, preview: st
                 message_id=message_id, now=datetime.now(UTC), **extra,
             )  # fmt: skip
 
+    with session_scope(url) as session:
+        readers = subscriber_store.recipients(session, settings.recipients, datetime.now(UTC))
     pending = []
-    for recipient in settings.recipients:
+    for reader in readers:
+        recipient = reader.email
         with session_scope(url) as session:
             record = digest_store.delivery(session, built.digest_id, recipient)
         # "sending" means the run died after DATA began: the copy may well have arrived.
@@ -143,6 +147,11 @@ def deliver_week(settings: Settings, built: BuiltWeek, resend: bool, preview: st
             date=datetime.now(UTC),
             list_id=f"{settings.title} <digest.{domain}>",
             unsubscribe_mailto=f"mailto:{parseaddr(settings.sender)[1]}?subject=unsubscribe",
+            unsubscribe_url=(
+                f"{settings.base_url}/unsubscribe?token={reader.token}"
+                if settings.base_url.startswith("https://")
+                else None
+            ),
         )
         pending.append((recipient, message_id, message))
 

@@ -130,6 +130,17 @@ class DeliveryRecord:
 
 
 @dataclass(frozen=True)
+class Subscriber:
+    """A reader of the digest."""
+
+    email: str
+    origin: str  # "command" or "config"
+    token: str  # the secret in the reader's unsubscribe link
+    added_at: datetime
+    unsubscribed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class StoredDocument:
     """A document as the store knows it, with every source that carried it."""
 

@@ -51,6 +51,7 @@ class Settings:
     reply_to: str
     recipients: tuple[str, ...]
     smtp: SmtpSettings
+    base_url: str = ""  # where the archive and the unsubscribe endpoint are served, if anywhere
 
     @property
     def zone(self) -> ZoneInfo:
@@ -156,6 +157,7 @@ def load_settings(
         sender=sender,
         reply_to=text(delivery, "delivery", "reply_to", sender),
         recipients=recipients,
+        base_url=text(delivery, "delivery", "base_url", "").rstrip("/"),
         smtp=SmtpSettings(
             host=text(smtp, "smtp", "host", "localhost"),
             port=int(number(smtp, "smtp", "port", 587)),
