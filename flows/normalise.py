@@ -15,11 +15,9 @@ from flows import boilerplate
 from flows.dates import infer_date
 from flows.dedupe import content_hash, raw_hash
 from flows.model import Document, Failure, RawItem
+from flows.sanitise import clean_html
 from flows.text import split_sentences, words
 
-DROP_TAGS = ("script", "style", "noscript", "iframe", "object", "embed", "form", "svg",
-             "template", "head", "button", "input", "select", "textarea", "canvas", "audio",
-             "video")  # fmt: skip
 BLOCK_TAGS = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote",
               "section", "article", "header", "footer", "ul", "ol", "table", "pre", "figure",
               "figcaption", "dd", "dt", "hr", "main", "aside", "nav", "address", "td",
@@ -152,9 +150,7 @@ def _meta_charset(body: bytes) -> str | None:
 
 def html_to_lines(html: str) -> list[str]:
     """Visible text of an HTML document, one paragraph a line; nothing executable kept."""
-    soup = BeautifulSoup(html, "html.parser")
-    for tag in soup.find_all(DROP_TAGS):
-        tag.decompose()
+    soup = BeautifulSoup(clean_html(html), "html.parser")
     for br in soup.find_all("br"):
         br.replace_with("\n")
     for block in soup.find_all(BLOCK_TAGS):

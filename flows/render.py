@@ -12,6 +12,7 @@ import css_inline
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from flows.model import Digest, RenderedDigest, Sighting, Story
+from flows.sanitise import safe_url
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 WRAP = 72
@@ -43,11 +44,11 @@ def story_view(story: Story) -> StoryView:
     lead, *others = story.sources
     return StoryView(
         headline=story.headline,
-        url=story.url,
+        url=safe_url(story.url),
         extract=story.extract,
         published_at=story.published_at,
         lead_source=lead.publisher or f"{lead.source}/{lead.identity}",
-        others=tuple(SourceView(source_label(s), s.url) for s in others),
+        others=tuple(SourceView(source_label(s), safe_url(s.url)) for s in others),
     )
 
 
