@@ -215,6 +215,25 @@ def deliveries(
     console.print(table)
 
 
+@app.command()
+def archive(
+    out: Annotated[Path, typer.Option(help="Folder of the static site")] = Path("site"),
+    config: Config = None,
+) -> None:
+    """Write the web archive: an index and a page per week. Example: digest archive --out site/"""
+    from db import documents as doc_store
+    from db.engine import session_scope
+    from flows.archive import write_archive
+    from flows.preview import load_week
+    from flows.weeks import weeks_with
+
+    settings = _store(config)
+    with session_scope(settings.database_url) as session:
+        weeks = weeks_with(doc_store.publication_dates(session), settings.zone)
+    written = write_archive([load_week(settings, w) for w in weeks], out, settings.title)
+    console.print(f"wrote {len(written)} pages to {out}/ (open {out / 'index.html'})")
+
+
 subscribers_app = typer.Typer(help="Readers beyond the config's recipients.", no_args_is_help=True)
 app.add_typer(subscribers_app, name="subscribers")
 

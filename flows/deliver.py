@@ -33,7 +33,8 @@ class PermanentDeliveryError(DeliveryError):
     """5xx: the server refused; trying again will not help."""
 
 
-def _write_atomically(path: Path, data: bytes) -> Path:
+def write_file(path: Path, data: bytes) -> Path:
+    """Write through a temporary file and a rename: readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
     with os.fdopen(fd, "wb") as handle:
@@ -45,11 +46,11 @@ def _write_atomically(path: Path, data: bytes) -> Path:
 def write_outbox(message: EmailMessage, outbox: Path, name: str) -> Path:
     """The message as an .eml file; a half-written file never appears under its name."""
     safe = re.sub(r"[^\w@.+-]", "_", name)
-    return _write_atomically(outbox / f"{safe}.eml", bytes(message))
+    return write_file(outbox / f"{safe}.eml", bytes(message))
 
 
 def write_preview(html: str, outbox: Path, week: str) -> Path:
-    return _write_atomically(outbox / f"{week}.html", html.encode("utf-8"))
+    return write_file(outbox / f"{week}.html", html.encode("utf-8"))
 
 
 class SmtpSender:

@@ -16,6 +16,7 @@ from db import digests as digest_store
 from db import subscribers as subscriber_store
 from db.engine import session_scope
 from db.migrate import upgrade
+from flows.archive import page_name
 from flows.deliver import (
     DeliveryError,
     PermanentDeliveryError,
@@ -37,6 +38,11 @@ class BuiltWeek:
     digest: Digest
     rendered: RenderedDigest
     digest_id: int | None  # None when the week has no documents
+
+
+def archive_url(settings: Settings, week: str) -> str | None:
+    """The week's page in the web archive (`digest archive`), when it is published."""
+    return f"{settings.base_url}/{page_name(week)}" if settings.base_url else None
 
 
 def default_week(settings: Settings) -> str:
@@ -90,7 +96,7 @@ def digest_week(settings: Settings, week: str, *, resend: bool, dry_run: bool) -
 def build_week(settings: Settings, week: str, store: bool = True) -> BuiltWeek:
     """Select the week's documents, group them into ranked stories, render and keep them."""
     digest = load_week(settings, week)
-    rendered = render_digest(digest)
+    rendered = render_digest(digest, archive_url=archive_url(settings, week))
     if not digest.document_count or not store:
         return BuiltWeek(digest, rendered, None)
     content = hashlib.sha256((rendered.html + rendered.text).encode()).hexdigest()

@@ -16,6 +16,7 @@ from flows.sanitise import safe_url
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 WRAP = 72
+SIZE_LIMIT = 102_000  # bytes of HTML; Gmail clips larger messages
 
 
 @dataclass(frozen=True)
@@ -79,23 +80,43 @@ def subject_of(digest: Digest) -> str:
     return f"{digest.title} {digest.week}{top}"
 
 
-def render_digest(digest: Digest, *, archive_url: str | None = None) -> RenderedDigest:
-    """The same digest always renders to the same bytes: nothing here reads the clock."""
+def render_digest(
+    digest: Digest, *, archive_url: str | None = None, size_limit: int = SIZE_LIMIT
+) -> RenderedDigest:
+    """The same digest always renders to the same bytes: nothing here reads the clock.
+
+    `archive_url` is this week's page in the web archive: the "view in browser" link,
+    and where the stories that do not fit under `size_limit` are read. Stories are
+    dropped whole from the end (the lowest ranked), never cut.
+    """
     stories = [story_view(s) for s in digest.stories]
     preheader = " · ".join(s.headline for s in digest.stories[:3])
-    context = {
-        "digest": _DigestView(digest),
-        "stories": stories,
-        "preheader": preheader,
-        "more": 0,
-        "archive_url": archive_url,
-    }
-    html = INLINER.inline(HTML.get_template("digest.html.j2").render(context))
-    urls = [u for s in stories for u in (s.url, *(o.url for o in s.others))] + [archive_url]
+    base = {"digest": _DigestView(digest), "preheader": preheader, "archive_url": archive_url}
+
+    def html_for(shown: int) -> str:
+        context = {**base, "stories": stories[:shown], "more": len(stories) - shown}
+        return INLINER.inline(HTML.get_template("digest.html.j2").render(context))
+
+    shown, html = len(stories), html_for(len(stories))
+    if len(html.encode()) > size_limit:
+        fits, too_many = 0, shown  # the largest count that fits lies in [fits, too_many)
+        while too_many - fits > 1:
+            middle = (fits + too_many) // 2
+            fits, too_many = (middle, too_many) if _fits(html_for(middle), size_limit) else (
+                fits, middle)  # fmt: skip
+        shown, html = fits, html_for(fits)
+    kept = stories[:shown]
+    urls = [u for s in kept for u in (s.url, *(o.url for o in s.others))] + [archive_url]
     links = list(dict.fromkeys(u for u in urls if u))
     refs = {url: number for number, url in enumerate(links, start=1)}
-    body = TEXT.get_template("digest.txt.j2").render({**context, "ref": refs.get, "links": links})
-    return RenderedDigest(digest.week, subject_of(digest), html, wrap(body), preheader)
+    context = {**base, "stories": kept, "more": len(stories) - shown, "ref": refs.get,
+               "links": links}  # fmt: skip
+    text = wrap(TEXT.get_template("digest.txt.j2").render(context))
+    return RenderedDigest(digest.week, subject_of(digest), html, text, preheader)
+
+
+def _fits(html: str, limit: int) -> bool:
+    return len(html.encode()) <= limit
 
 
 class _DigestView:
