@@ -82,3 +82,45 @@ def test_each_recipient_gets_each_week_once_over_smtp(
     _, again = backfill_flow(ingest=True, config=str(config))
     assert [(w.sent, w.skipped) for w in again] == [(0, 2)] * 3
     assert len(inbox.messages) == 6  # nobody got a second copy
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_refused_recipient_is_failed_in_the_ledger_and_a_send_in_doubt_is_not_repeated(
+    sqlite_url: str, tmp_path: Path, seeds_copy: Path
+) -> None:
+    from db import digests as digest_store
+    from db.engine import session_scope
+    from tests.smtp_servers import Inbox as ScriptedInbox
+    from tests.smtp_servers import smtp_server
+
+    inbox = ScriptedInbox(refuse={"gone@example.org"})
+    recipients = ["ana@example.org", "gone@example.org", "cy@example.org"]
+    config = write_config(tmp_path, sqlite_url, seeds_copy, recipients=recipients,
+                          transport="smtp")  # fmt: skip
+    with smtp_server(inbox) as port:
+        with config.open("a", encoding="utf-8") as handle:
+            handle.write(f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n')
+        _, [week] = backfill_flow(ingest=True, from_week="2025-W49", to_week="2025-W49",
+                                  config=str(config))  # fmt: skip
+        assert (week.sent, week.failed) == (2, 1)
+        with session_scope(sqlite_url) as session:
+            ledger = {d.recipient: d for d in digest_store.deliveries_for_week(session, "2025-W49")}
+        assert ledger["gone@example.org"].state == "failed"
+        assert "550 5.1.1 <gone@example.org>" in ledger["gone@example.org"].error
+        assert ledger["ana@example.org"].state == "sent"
+
+        # A run that died after DATA began left "sending": the next run must not send again.
+        with session_scope(sqlite_url) as session:
+            digest_id = digest_store.digest_id(session, "2025-W49")
+            cy = ledger["cy@example.org"]
+            digest_store.set_delivery(
+                session, digest_id, "cy@example.org", state="sending", transport="smtp",
+                message_id=cy.message_id, now=cy.updated_at,
+            )  # fmt: skip
+        before = len(inbox.messages)
+        _, [again] = backfill_flow(from_week="2025-W49", to_week="2025-W49", config=str(config))
+        assert len(inbox.messages) == before  # cy's copy in doubt is not repeated
+        assert again.skipped == 2  # ana (sent) and cy (sending); gone is tried again
+        _, [forced] = backfill_flow(from_week="2025-W49", to_week="2025-W49", resend=True,
+                                    config=str(config))  # fmt: skip
+        assert forced.sent == 2 and len(inbox.messages) == before + 2
