@@ -124,3 +124,18 @@ def test_the_outbox_file_is_the_message(tmp_path: Path) -> None:
     parsed = email.message_from_bytes(path.read_bytes(), policy=policy.default)
     assert parsed["To"] == "ana@example.org"
     assert [p for p in tmp_path.iterdir()] == [path]  # no temporary file left behind
+
+
+def test_headers_outside_ascii_are_encoded_words() -> None:
+    rendered = RenderedDigest("2025-W43", "Digest 2025-W43: Zürich — café talks", "<p>x</p>",
+                              "x\n", "x")  # fmt: skip
+    built = build_message(
+        rendered, sender="Dïgest <digest@example.org>", reply_to="r@example.org",
+        recipient="ana@example.org", message_id="<m@example.org>",
+        date=datetime(2025, 10, 27, tzinfo=UTC), list_id="l <l.example.org>",
+    )  # fmt: skip
+    headers = bytes(built).split(b"\n\n")[0]
+    assert b"=?utf-8?" in headers and not any(byte > 127 for byte in headers)
+    parsed = email.message_from_bytes(bytes(built), policy=policy.default)
+    assert parsed["Subject"] == "Digest 2025-W43: Zürich — café talks"
+    assert parsed["From"].addresses[0].display_name == "Dïgest"
