@@ -1,0 +1,146 @@
+"""Fetching over HTTP like a good citizen: conditional GET, bounded bodies, honest failures."""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urljoin
+
+import httpx
+
+from flows import __version__
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = f"newsletter-digest/{__version__} (+self-hosted weekly digest)"
+MAX_BYTES = 10 * 1024 * 1024
+MAX_REDIRECTS = 5
+PERMANENT = {301, 308}
+
+
+@dataclass(frozen=True)
+class FetchRequest:
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    max_bytes: int = MAX_BYTES
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What came back, in words a person can act on; never an exception."""
+
+    url: str  # where the body finally came from
+    status: str  # "ok" | "not_modified" | "gone" | "retry_later" | "error"
+    reason: str = ""
+    body: bytes = b""
+    content_type: str | None = None
+    charset: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    moved_to: str | None = None  # set when a 301/308 says the source has a new address
+    retry_after: float | None = None  # seconds the server asked us to wait
+
+
+def make_client(connect_timeout: float = 10.0, read_timeout: float = 30.0) -> httpx.Client:
+    """One client for a whole run: its pool reuses connections to the same host."""
+    return httpx.Client(
+        headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
+        timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
+        follow_redirects=False,  # followed by hand, to notice permanent moves and loops
+        limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+    )
+
+
+def fetch(client: httpx.Client, request: FetchRequest) -> FetchResult:
+    """GET `request.url`, conditionally when an ETag or Last-Modified is known."""
+    headers = {}
+    if request.etag:
+        headers["If-None-Match"] = request.etag
+    if request.last_modified:
+        headers["If-Modified-Since"] = request.last_modified
+    url, seen, moved_to, still_permanent = request.url, [request.url], None, True
+    try:
+        for _ in range(MAX_REDIRECTS + 1):
+            with client.stream("GET", url, headers=headers) as response:
+                if response.has_redirect_location:
+                    target = urljoin(url, response.headers.get("Location", ""))
+                    if target in seen:
+                        return FetchResult(url, "error", f"redirect loop: {' -> '.join(seen)}")
+                    # The source moves as far as the leading run of permanent redirects goes.
+                    still_permanent = still_permanent and response.status_code in PERMANENT
+                    moved_to = target if still_permanent else moved_to
+                    seen.append(target)
+                    url = target
+                    continue
+                return _result(url, response, request.max_bytes, moved_to)
+        return FetchResult(url, "error", f"more than {MAX_REDIRECTS} redirects")
+    except httpx.TimeoutException as err:
+        return FetchResult(url, "error", f"timed out ({type(err).__name__})")
+    except httpx.HTTPError as err:
+        return FetchResult(url, "error", f"{type(err).__name__}: {err}")
+
+
+def fetch_many(
+    client: httpx.Client, requests: Sequence[FetchRequest], max_concurrency: int = 8
+) -> list[FetchResult]:
+    """Fetch in parallel, never more than `max_concurrency` at once; results in order."""
+    with ThreadPoolExecutor(max_workers=max(1, max_concurrency)) as pool:
+        return list(pool.map(lambda r: fetch(client, r), requests))
+
+
+def _result(
+    url: str, response: httpx.Response, max_bytes: int, moved_to: str | None
+) -> FetchResult:
+    code = response.status_code
+    common = {"url": url, "moved_to": moved_to}
+    if code == 304:
+        return FetchResult(status="not_modified", reason="304 not modified", **common)
+    if code == 410:
+        return FetchResult(status="gone", reason="410 gone: the source was removed", **common)
+    if code in (429, 503):
+        wait = retry_after(response.headers.get("Retry-After"))
+        return FetchResult(status="retry_later", reason=f"{code} {response.reason_phrase}",
+                           retry_after=wait, **common)  # fmt: skip
+    if code >= 400:
+        return FetchResult(status="error", reason=f"{code} {response.reason_phrase}", **common)
+    declared = response.headers.get("Content-Length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        return FetchResult(status="error", reason=_too_big(max_bytes), **common)
+    body = bytearray()
+    for chunk in response.iter_bytes():
+        body.extend(chunk)
+        if len(body) > max_bytes:  # also when Content-Length was missing or wrong
+            return FetchResult(status="error", reason=_too_big(max_bytes), **common)
+    content_type = response.headers.get("Content-Type")
+    return FetchResult(
+        status="ok",
+        reason=f"{code} {response.reason_phrase}",
+        body=bytes(body),
+        content_type=content_type.split(";")[0].strip().lower() if content_type else None,
+        charset=response.charset_encoding,
+        etag=response.headers.get("ETag"),
+        last_modified=response.headers.get("Last-Modified"),
+        **common,
+    )
+
+
+def retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait, from Retry-After as delta-seconds or as an HTTP date."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _too_big(limit: int) -> str:
+    return f"body over the {limit:,}-byte limit"

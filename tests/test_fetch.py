@@ -1,0 +1,148 @@
+"""Fetching from a real HTTP server: conditional GET, redirects, errors, limits, stalls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from flows.fetch import FetchRequest, fetch, fetch_many, make_client, retry_after
+from tests.feed_server import FeedServer, Route, feed_server, rss
+
+FEED = rss("Harbour News", [{"title": "Bridge opens", "guid": "b1", "link": "/b1"}])
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    with feed_server() as running:
+        yield running
+
+
+@pytest.fixture
+def client() -> Iterator[httpx.Client]:
+    with make_client(connect_timeout=2, read_timeout=1) as made:
+        yield made
+
+
+def test_an_unchanged_feed_answers_304_to_its_etag(
+    server: FeedServer, client: httpx.Client
+) -> None:
+    url = server.add(
+        "/feed", Route(FEED, etag='"v1"', last_modified="Mon, 27 Oct 2025 07:00:00 GMT")
+    )
+    first = fetch(client, FetchRequest(url))
+    assert (first.status, first.body, first.etag) == ("ok", FEED, '"v1"')
+    assert first.content_type == "application/rss+xml" and first.charset == "utf-8"
+    second = fetch(client, FetchRequest(url, etag=first.etag, last_modified=first.last_modified))
+    assert second.status == "not_modified" and second.body == b""
+    sent = server.requests["/feed"][-1]
+    assert sent["If-None-Match"] == '"v1"'
+    assert sent["If-Modified-Since"] == "Mon, 27 Oct 2025 07:00:00 GMT"
+    assert sent["User-Agent"].startswith("newsletter-digest/")
+
+
+def test_last_modified_alone_also_gives_304(server: FeedServer, client: httpx.Client) -> None:
+    url = server.add("/lm", Route(FEED, last_modified="Mon, 27 Oct 2025 07:00:00 GMT"))
+    first = fetch(client, FetchRequest(url))
+    assert (
+        fetch(client, FetchRequest(url, last_modified=first.last_modified)).status == "not_modified"
+    )
+
+
+def test_gzip_is_decoded(server: FeedServer, client: httpx.Client) -> None:
+    url = server.add("/gz", Route(FEED, gzip=True))
+    result = fetch(client, FetchRequest(url))
+    assert result.status == "ok" and result.body == FEED
+    assert "gzip" in server.requests["/gz"][0]["Accept-Encoding"]
+
+
+def test_permanent_redirects_move_the_source_temporary_ones_do_not(
+    server: FeedServer, client: httpx.Client
+) -> None:
+    server.add("/new", Route(FEED))
+    server.redirect("/old", "/middle", 301)
+    server.redirect("/middle", "/new", 308)
+    moved = fetch(client, FetchRequest(server.url("/old")))
+    assert (moved.status, moved.url, moved.moved_to) == (
+        "ok",
+        server.url("/new"),
+        server.url("/new"),
+    )
+    server.redirect("/temp", "/new", 302)
+    assert fetch(client, FetchRequest(server.url("/temp"))).moved_to is None
+    server.redirect("/mixed", "/temp", 301)  # 301 to /temp, which 302s on
+    assert fetch(client, FetchRequest(server.url("/mixed"))).moved_to == server.url("/temp")
+
+
+def test_redirect_loops_and_long_chains_fail_with_a_reason(
+    server: FeedServer, client: httpx.Client
+) -> None:
+    server.redirect("/a", "/b", 302)
+    server.redirect("/b", "/a", 302)
+    loop = fetch(client, FetchRequest(server.url("/a")))
+    assert loop.status == "error" and "redirect loop" in loop.reason
+    for i in range(7):
+        server.redirect(f"/r{i}", f"/r{i + 1}", 302)
+    server.add("/r7", Route(FEED))
+    long = fetch(client, FetchRequest(server.url("/r0")))
+    assert long.status == "error" and "more than 5 redirects" in long.reason
+
+
+@pytest.mark.parametrize(
+    ("route", "status", "reason"),
+    [
+        (Route(b"missing", status=404), "error", "404"),
+        (Route(b"boom", status=500), "error", "500"),
+        (Route(b"", status=410), "gone", "410"),
+        (Route(b"", status=429, headers={"Retry-After": "120"}), "retry_later", "429"),
+        (Route(b"", status=503, headers={"Retry-After": "7"}), "retry_later", "503"),
+    ],
+)
+def test_http_errors_are_results_not_exceptions(
+    server: FeedServer, client: httpx.Client, route: Route, status: str, reason: str
+) -> None:
+    result = fetch(client, FetchRequest(server.add("/x", route)))
+    assert result.status == status and reason in result.reason
+    if "Retry-After" in route.headers:
+        assert result.retry_after == float(route.headers["Retry-After"])
+
+
+def test_retry_after_as_a_date() -> None:
+    now = datetime(2025, 10, 27, 7, 0, tzinfo=UTC)
+    assert retry_after("Mon, 27 Oct 2025 07:02:00 GMT", now) == 120
+    assert retry_after("soon", now) is None
+
+
+def test_a_stalled_server_times_out(server: FeedServer, client: httpx.Client) -> None:
+    result = fetch(client, FetchRequest(server.add("/slow", Route(FEED, stall=3))))
+    assert result.status == "error" and "timed out" in result.reason
+
+
+def test_an_endless_body_stops_at_the_cap(server: FeedServer, client: httpx.Client) -> None:
+    result = fetch(
+        client, FetchRequest(server.add("/huge", Route(endless=True)), max_bytes=200_000)
+    )
+    assert result.status == "error" and "200,000-byte limit" in result.reason
+
+
+def test_a_body_announced_too_big_is_not_read(server: FeedServer, client: httpx.Client) -> None:
+    result = fetch(client, FetchRequest(server.add("/big", Route(b"x" * 5000)), max_bytes=1000))
+    assert result.status == "error" and "limit" in result.reason
+
+
+def test_nobody_listening_is_an_error_result(client: httpx.Client) -> None:
+    from tests.smtp_servers import free_port
+
+    result = fetch(client, FetchRequest(f"http://127.0.0.1:{free_port()}/feed"))
+    assert result.status == "error" and "ConnectError" in result.reason
+
+
+def test_fetches_at_once_are_bounded(server: FeedServer) -> None:
+    urls = [server.add(f"/f{i}", Route(FEED, stall=0.2)) for i in range(12)]
+    with make_client() as client:
+        results = fetch_many(client, [FetchRequest(u) for u in urls], max_concurrency=3)
+    assert [r.status for r in results] == ["ok"] * 12
+    assert [r.url for r in results] == urls
+    assert 1 < server.most_active <= 3
