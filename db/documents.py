@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from db import models
@@ -49,8 +50,14 @@ def save_documents(
     sources = source_ids(session, {d.source for d in documents})
     outcomes = []
     for doc in documents:
-        outcomes.append(_save_one(session, doc, sources[doc.source], now))
-        session.flush()
+        try:
+            with session.begin_nested():
+                outcomes.append(_save_one(session, doc, sources[doc.source], now))
+        except IntegrityError:
+            # Another run stored the same text between our look-up and our insert: the
+            # savepoint is gone, and the second try finds that document and joins it.
+            with session.begin_nested():
+                outcomes.append(_save_one(session, doc, sources[doc.source], now))
     return outcomes
 
 

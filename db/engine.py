@@ -45,6 +45,15 @@ def _make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+            # SQLAlchemy, not the driver, opens transactions (see _sqlite_begin).
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
+            # Take the write lock up front: a transaction that read first and writes later
+            # fails at once (SQLITE_BUSY_SNAPSHOT) when another wrote in between, whereas
+            # BEGIN IMMEDIATE waits its turn under busy_timeout. Sources run in parallel.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

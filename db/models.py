@@ -36,7 +36,8 @@ class Source(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
-    location: Mapped[str | None] = mapped_column(Text)  # folder, feed URL or mailbox
+    location: Mapped[str | None] = mapped_column(Text)  # folder, feed URL or mailbox, as fetched
+    configured: Mapped[str | None] = mapped_column(Text)  # as the config says: a 301 moves only
     disabled: Mapped[bool] = mapped_column(default=False)
     last_status: Mapped[str | None] = mapped_column(String(20))
     last_error: Mapped[str | None] = mapped_column(Text)

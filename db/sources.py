@@ -15,13 +15,17 @@ from flows.model import SourceStatus
 
 
 def sync_sources(session: Session, sources: Iterable[tuple[str, str, str | None]]) -> None:
-    """Make sure each configured (name, kind, location) has a row; health is kept."""
+    """Make sure each configured (name, kind, location) has a row; health is kept, and so
+    is a location a permanent redirect moved, until the config names another one."""
     for name, kind, location in sources:
         row = session.scalar(select(models.Source).where(models.Source.name == name))
         if row is None:
-            session.add(models.Source(name=name, kind=kind, location=location))
-        else:
-            row.kind, row.location = kind, location
+            row = models.Source(name=name, kind=kind, location=location, configured=location)
+            session.add(row)
+        elif row.configured != location:
+            row.location = row.configured = location
+            row.disabled = False  # a new address deserves a new chance
+        row.kind = kind
     session.flush()
 
 
@@ -44,6 +48,12 @@ def record_run(
     error: str | None,
     counts: Mapping[str, int],
     now: datetime,
+    *,
+    next_fetch_at: datetime | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    moved_to: str | None = None,
+    disable: bool = False,
 ) -> None:
     """Keep a source's last status; failures count up, any success resets them."""
     row = session.scalar(select(models.Source).where(models.Source.name == name))
@@ -54,22 +64,37 @@ def record_run(
     row.last_run_at = now
     row.last_counts = json.dumps(dict(counts), sort_keys=True)
     row.consecutive_failures = row.consecutive_failures + 1 if status == "failed" else 0
+    row.next_fetch_at = next_fetch_at
+    row.etag = etag if etag is not None else row.etag
+    row.last_modified = last_modified if last_modified is not None else row.last_modified
+    row.location = moved_to or row.location
+    row.disabled = row.disabled or disable
+
+
+def source_status(session: Session, name: str) -> SourceStatus:
+    """One source's health, with what a conditional fetch needs."""
+    row = session.scalar(select(models.Source).where(models.Source.name == name))
+    if row is None:
+        raise LookupError(f"unknown source {name!r}")
+    return _status(row)
 
 
 def list_sources(session: Session) -> list[SourceStatus]:
-    rows = session.scalars(select(models.Source).order_by(models.Source.name))
-    return [
-        SourceStatus(
-            name=r.name,
-            kind=r.kind,
-            location=r.location,
-            disabled=r.disabled,
-            last_status=r.last_status,
-            last_error=r.last_error,
-            consecutive_failures=r.consecutive_failures,
-            last_run_at=as_utc(r.last_run_at),
-            next_fetch_at=as_utc(r.next_fetch_at),
-            counts=json.loads(r.last_counts) if r.last_counts else {},
-        )
-        for r in rows
-    ]
+    return [_status(r) for r in session.scalars(select(models.Source).order_by(models.Source.name))]
+
+
+def _status(r: models.Source) -> SourceStatus:
+    return SourceStatus(
+        name=r.name,
+        kind=r.kind,
+        location=r.location,
+        disabled=r.disabled,
+        last_status=r.last_status,
+        last_error=r.last_error,
+        consecutive_failures=r.consecutive_failures,
+        last_run_at=as_utc(r.last_run_at),
+        next_fetch_at=as_utc(r.next_fetch_at),
+        counts=json.loads(r.last_counts) if r.last_counts else {},
+        etag=r.etag,
+        last_modified=r.last_modified,
+    )

@@ -14,11 +14,14 @@ from db import sources as source_store
 from db.engine import session_scope
 from db.migrate import upgrade
 from flows.dedupe import raw_hash
-from flows.files import SourceError, read_folder
-from flows.model import RawItem, SourceReport
+from flows.fetch import make_client
+from flows.files import SourceError
+from flows.health import next_fetch_at
+from flows.model import SourceReport, SourceStatus
 from flows.normalise import normalise_items
 from flows.reports import sources_markdown
 from flows.settings import Settings, SourceSettings, load_settings
+from flows.sources import Fetched, read_source
 
 
 def _ingest_run_name() -> str:
@@ -69,43 +72,73 @@ def prepare_database(settings: Settings) -> None:
 def ingest_source(settings: Settings, source: SourceSettings, now: datetime) -> SourceReport:
     """One source, start to end; its failure is recorded on it and never fails the run."""
     url = settings.database_url
+    with session_scope(url) as session:
+        state = source_store.source_status(session, source.name)
+    if state.disabled:
+        return SourceReport(source.name, "skipped", error=f"disabled: {state.last_error}")
+    if state.next_fetch_at and now < state.next_fetch_at:
+        wait = f"backing off after {state.consecutive_failures} failures"
+        return SourceReport(
+            source.name, "skipped", error=f"{wait}, until {state.next_fetch_at:%Y-%m-%d %H:%M}Z"
+        )
     try:
-        items, failures = fetch_source(settings, source, now)
+        with make_client(**_timeouts(source)) as client:
+            fetched = read_source(source, state, settings.zone, now, client)
     except SourceError as err:
+        failures = state.consecutive_failures + 1
         report = SourceReport(source.name, "failed", error=str(err))
-        _record(url, report, now)
+        _record(url, report, now, next_fetch_at=next_fetch_at(failures, now))
         return report
+    if fetched.status != "ok":
+        return _not_fetched(url, source, state, fetched, now)
 
     with session_scope(url) as session:
         known = doc_store.known_raw_hashes(session, source.name)
-    fresh = [i for i in items if known.get(i.identity) != raw_hash(i.body)]
-    unchanged = len(items) - len(fresh)
+    fresh = [i for i in fetched.items if known.get(i.identity) != raw_hash(i.body)]
+    unchanged = len(fetched.items) - len(fresh)
 
     with session_scope(url) as session:
         learned = doc_store.learning_texts(session, {i.publisher for i in fresh if i.publisher})
     documents, bad = normalise_items(fresh, learned, settings.zone)
-    failures.extend(bad)
+    failures = [*fetched.failures, *bad]
 
     with session_scope(url) as session:
         outcomes = doc_store.save_documents(session, documents, now)
     counts = {"new": 0, "updated": 0, "unchanged": unchanged, "duplicate": 0}
     for outcome in outcomes:
         counts[outcome.outcome] += 1
-    status = "failed" if failures and not items else "partial" if failures else "ok"
+    status = "failed" if failures and not fetched.items else "partial" if failures else "ok"
     report = SourceReport(source.name, status, failures=tuple(failures), **counts)
-    _record(url, report, now)
+    _record(url, report, now, etag=fetched.etag, last_modified=fetched.last_modified,
+            moved_to=fetched.moved_to)  # fmt: skip
     return report
 
 
-def fetch_source(
-    settings: Settings, source: SourceSettings, now: datetime
-) -> tuple[list[RawItem], list]:
-    if source.kind == "files" and source.path is not None:
-        return read_folder(source.name, source.path, settings.zone, now)
-    raise SourceError(f"{source.name}: sources of kind {source.kind!r} cannot be read yet")
+def _not_fetched(
+    url: str, source: SourceSettings, state: SourceStatus, fetched: Fetched, now: datetime
+) -> SourceReport:
+    """304, 410 or "come back later": nothing to store, the health to update."""
+    if fetched.status == "unchanged":
+        report = SourceReport(source.name, "unchanged")
+        _record(url, report, now, etag=fetched.etag, last_modified=fetched.last_modified,
+                moved_to=fetched.moved_to)  # fmt: skip
+        return report
+    if fetched.status == "gone":
+        report = SourceReport(source.name, "failed", error=f"{fetched.reason}; source disabled")
+        _record(url, report, now, disable=True)
+        return report
+    failures = state.consecutive_failures + 1
+    report = SourceReport(source.name, "failed", error=f"{fetched.reason}: retrying later")
+    _record(url, report, now, next_fetch_at=next_fetch_at(failures, now, fetched.retry_after))
+    return report
 
 
-def _record(url: str, report: SourceReport, now: datetime) -> None:
+def _timeouts(source: SourceSettings) -> dict[str, float]:
+    timeout = float(source.options.get("timeout", 30))
+    return {"connect_timeout": min(timeout, 10.0), "read_timeout": timeout}
+
+
+def _record(url: str, report: SourceReport, now: datetime, **health: object) -> None:
     error = report.error or "; ".join(f"{f.identity}: {f.reason}" for f in report.failures) or None
     counts = {
         "new": report.new,
@@ -115,4 +148,12 @@ def _record(url: str, report: SourceReport, now: datetime) -> None:
         "failed": report.failed,
     }
     with session_scope(url) as session:
-        source_store.record_run(session, report.source, report.status, error, counts, now)
+        source_store.record_run(
+            session,
+            report.source,
+            report.status,
+            error,
+            counts,
+            now,
+            **health,  # type: ignore[arg-type]
+        )

@@ -69,6 +69,8 @@ class SourceStatus:
     last_run_at: datetime | None
     next_fetch_at: datetime | None
     counts: dict[str, int] = field(default_factory=dict)
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 @dataclass(frozen=True)

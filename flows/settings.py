@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-SOURCE_KINDS = ("files",)
+SOURCE_KINDS = ("files", "feed", "mailbox")
 TRANSPORTS = ("outbox", "smtp")
 SMTP_SECURITY = ("starttls", "tls", "none")
 
@@ -221,6 +221,11 @@ def _sources(value: Any, base: Path) -> tuple[SourceSettings, ...]:
         path = entry.get("path")
         if kind == "files" and not isinstance(path, str):
             raise SettingsError(f"{where}.path: a files source needs the folder to read")
+        url = entry.get("url")
+        if kind == "feed" and not (
+            isinstance(url, str) and url.startswith(("http://", "https://"))
+        ):
+            raise SettingsError(f"{where}.url: a feed source needs an http(s) URL, got {url!r}")
         options = {k: v for k, v in entry.items() if k not in {"name", "kind", "path", "url"}}
         sources.append(
             SourceSettings(

@@ -89,8 +89,14 @@ def seeds_copy(tmp_path: Path) -> Path:
     return folder
 
 
-def write_config(tmp_path: Path, database_url: str, seeds: Path, **delivery: object) -> Path:
-    """A digest.toml for a test: its own database, outbox and sources."""
+def write_config(
+    tmp_path: Path,
+    database_url: str,
+    seeds: Path | None,
+    sources: list[dict[str, object]] = (),  # type: ignore[assignment]
+    **delivery: object,
+) -> Path:
+    """A digest.toml for a test: its own database, outbox and sources (the seeds first)."""
     lines = [
         "[digest]",
         'title = "Weekly digest"',
@@ -103,7 +109,11 @@ def write_config(tmp_path: Path, database_url: str, seeds: Path, **delivery: obj
     delivery.setdefault("recipients", ["reader@example.org"])
     for key, value in delivery.items():
         lines.append(f"{key} = {_toml(value)}")
-    lines += ["[[sources]]", 'name = "seeds"', 'kind = "files"', f'path = "{seeds}"']
+    if seeds is not None:
+        lines += ["[[sources]]", 'name = "seeds"', 'kind = "files"', f'path = "{seeds}"']
+    for source in sources:
+        lines.append("[[sources]]")
+        lines += [f"{key} = {_toml(value)}" for key, value in source.items()]
     path = tmp_path / "digest.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

@@ -1,0 +1,21 @@
+"""Source health: when a failing source may be tried again (exponential back-off)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+FIRST_WAIT = timedelta(minutes=5)
+LONGEST_WAIT = timedelta(hours=24)
+
+
+def next_fetch_at(
+    failures: int, now: datetime, retry_after: float | None = None
+) -> datetime | None:
+    """None after a success; else 5 min doubled per failure up to a day, or longer when
+    the server asked for longer (Retry-After)."""
+    if failures <= 0 and retry_after is None:
+        return None
+    wait = min(FIRST_WAIT * (2 ** max(failures - 1, 0)), LONGEST_WAIT)
+    if retry_after is not None:
+        wait = max(wait, timedelta(seconds=retry_after))
+    return now + wait

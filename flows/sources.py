@@ -1,0 +1,74 @@
+"""Reading one configured source, whatever its kind, into raw items (the fetch step)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from flows.feeds import FeedError, parse_feed
+from flows.fetch import MAX_BYTES, FetchRequest, fetch
+from flows.files import SourceError, read_folder
+from flows.model import Failure, RawItem, SourceStatus
+from flows.settings import SourceSettings
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What a source gave this time, and what to remember for the next time."""
+
+    status: str  # "ok" | "unchanged" | "gone" | "retry_later"
+    items: list[RawItem] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    reason: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    moved_to: str | None = None
+    retry_after: float | None = None
+
+
+def read_source(
+    source: SourceSettings,
+    state: SourceStatus,
+    zone: ZoneInfo,
+    now: datetime,
+    client: httpx.Client | None = None,
+) -> Fetched:
+    """Raise SourceError when the whole source cannot be read; the reason names it."""
+    if source.kind == "files" and source.path is not None:
+        items, failures = read_folder(source.name, source.path, zone, now)
+        return Fetched("ok", items, failures)
+    if source.kind == "feed" and client is not None:
+        return read_feed(source, state, now, client)
+    raise SourceError(f"{source.name}: sources of kind {source.kind!r} cannot be read here")
+
+
+def read_feed(
+    source: SourceSettings, state: SourceStatus, now: datetime, client: httpx.Client
+) -> Fetched:
+    url = state.location or source.url or ""
+    max_bytes = int(source.options.get("max_bytes", MAX_BYTES))
+    result = fetch(client, FetchRequest(url, state.etag, state.last_modified, max_bytes))
+    moved = {
+        "moved_to": result.moved_to,
+        "etag": result.etag,
+        "last_modified": result.last_modified,
+    }
+    if result.status == "not_modified":
+        return Fetched("unchanged", reason=result.reason, **moved)
+    if result.status == "gone":
+        return Fetched("gone", reason=result.reason)
+    if result.status == "retry_later":
+        return Fetched("retry_later", reason=result.reason, retry_after=result.retry_after)
+    if result.status != "ok":
+        raise SourceError(f"{source.name}: {url}: {result.reason}")
+    try:
+        items = parse_feed(
+            source.name, result.body, url=result.url, content_type=result.content_type,
+            charset=result.charset, fetched_at=now,
+        )  # fmt: skip
+    except FeedError as err:
+        raise SourceError(str(err)) from None
+    return Fetched("ok", items, reason=result.reason, **moved)
