@@ -26,6 +26,7 @@ class SourceSettings:
     path: Path | None = None
     url: str | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
+    password: str = field(default="", repr=False)  # a mailbox's, from DIGEST_SOURCE_<NAME>_PASSWORD
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,7 @@ def load_settings(
         database_url=database_url,
         timezone=timezone,
         title=text(digest, "digest", "title", "Weekly digest"),
-        sources=_sources(data.get("sources", []), base),
+        sources=_sources(data.get("sources", []), base, env),
         transport=choice(delivery, "delivery", "transport", "outbox", TRANSPORTS),
         outbox=_path(text(delivery, "delivery", "outbox", "outbox"), base),
         sender=sender,
@@ -202,7 +203,12 @@ def _resolve_sqlite(url: str, base: Path) -> str:
     return url
 
 
-def _sources(value: Any, base: Path) -> tuple[SourceSettings, ...]:
+def source_password_variable(name: str) -> str:
+    """DIGEST_SOURCE_<NAME>_PASSWORD, the name in capitals with other characters as _."""
+    return "DIGEST_SOURCE_" + "".join(c if c.isalnum() else "_" for c in name.upper()) + "_PASSWORD"
+
+
+def _sources(value: Any, base: Path, env: Mapping[str, str]) -> tuple[SourceSettings, ...]:
     if not isinstance(value, list):
         raise SettingsError("sources: expected [[sources]] tables")
     sources: list[SourceSettings] = []
@@ -226,6 +232,12 @@ def _sources(value: Any, base: Path) -> tuple[SourceSettings, ...]:
             isinstance(url, str) and url.startswith(("http://", "https://"))
         ):
             raise SettingsError(f"{where}.url: a feed source needs an http(s) URL, got {url!r}")
+        if kind == "mailbox" and not (isinstance(path, str) or entry.get("imap_host")):
+            raise SettingsError(
+                f"{where}: a mailbox source needs a path (Maildir, mbox or .eml folder) "
+                "or an imap_host"
+            )
+        password = _secret(env, source_password_variable(name)) if kind == "mailbox" else ""
         options = {k: v for k, v in entry.items() if k not in {"name", "kind", "path", "url"}}
         sources.append(
             SourceSettings(
@@ -234,6 +246,7 @@ def _sources(value: Any, base: Path) -> tuple[SourceSettings, ...]:
                 path=_path(path, base) if isinstance(path, str) else None,
                 url=entry.get("url"),
                 options=options,
+                password=password,
             )
         )
     return tuple(sources)

@@ -11,6 +11,7 @@ import httpx
 from flows.feeds import FeedError, parse_feed
 from flows.fetch import MAX_BYTES, FetchRequest, fetch
 from flows.files import SourceError, read_folder
+from flows.mailbox import read_eml_folder, read_imap, read_maildir, read_mbox
 from flows.model import Failure, RawItem, SourceStatus
 from flows.settings import SourceSettings
 
@@ -42,6 +43,8 @@ def read_source(
         return Fetched("ok", items, failures)
     if source.kind == "feed" and client is not None:
         return read_feed(source, state, now, client)
+    if source.kind == "mailbox":
+        return Fetched("ok", read_mailbox(source, now))
     raise SourceError(f"{source.name}: sources of kind {source.kind!r} cannot be read here")
 
 
@@ -72,3 +75,26 @@ def read_feed(
     except FeedError as err:
         raise SourceError(str(err)) from None
     return Fetched("ok", items, reason=result.reason, **moved)
+
+
+def read_mailbox(source: SourceSettings, now: datetime) -> list[RawItem]:
+    """IMAP when an imap_host is set; else a Maildir, an mbox file or a folder of .eml."""
+    options = source.options
+    if options.get("imap_host"):
+        return read_imap(
+            source.name,
+            host=str(options["imap_host"]),
+            port=int(options.get("imap_port", 993)),
+            user=str(options.get("imap_user", "")),
+            password=source.password,
+            folder=str(options.get("folder", "INBOX")),
+            mark_read=bool(options.get("mark_read", False)),
+            now=now,
+        )
+    path = source.path
+    assert path is not None
+    if path.is_file():
+        return read_mbox(source.name, path, now)
+    if (path / "cur").is_dir() or (path / "new").is_dir():
+        return read_maildir(source.name, path, now)
+    return read_eml_folder(source.name, path, now)
