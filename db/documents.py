@@ -47,71 +47,97 @@ def save_documents(
     session: Session, documents: Sequence[Document], now: datetime
 ) -> list[SaveOutcome]:
     """Store each document once (by content hash) and record every source that carried it."""
+    if not documents:
+        return []
     sources = source_ids(session, {d.source for d in documents})
-    outcomes = []
-    for doc in documents:
-        try:
-            with session.begin_nested():
-                outcomes.append(_save_one(session, doc, sources[doc.source], now))
-        except IntegrityError:
-            # Another run stored the same text between our look-up and our insert: the
-            # savepoint is gone, and the second try finds that document and joins it.
-            with session.begin_nested():
-                outcomes.append(_save_one(session, doc, sources[doc.source], now))
-    return outcomes
+    try:
+        with session.begin_nested():
+            return _save_batch(session, documents, sources, now)
+    except IntegrityError:
+        # Another run stored one of these texts between our look-up and our insert: the
+        # savepoint is gone, and the second try finds that document and joins it.
+        with session.begin_nested():
+            return _save_batch(session, documents, sources, now)
 
 
-def _save_one(session: Session, doc: Document, source_id: int, now: datetime) -> SaveOutcome:
-    sighting = session.scalar(
-        select(models.Sighting).where(
-            models.Sighting.source_id == source_id, models.Sighting.identity == doc.identity
+def _save_batch(
+    session: Session, documents: Sequence[Document], sources: dict[str, int], now: datetime
+) -> list[SaveOutcome]:
+    """One look-up for the batch's sightings, one for its texts, one flush at the end."""
+    sightings = {
+        (s.source_id, s.identity): s
+        for s in session.scalars(
+            select(models.Sighting)
+            .where(
+                models.Sighting.source_id.in_(set(sources.values())),
+                models.Sighting.identity.in_({d.identity for d in documents}),
+            )
+            .options(selectinload(models.Sighting.document))
         )
-    )
-    same_text = session.scalar(
-        select(models.Document).where(models.Document.content_hash == doc.content_hash)
-    )
+    }
+    texts = {
+        d.content_hash: d
+        for d in session.scalars(
+            select(models.Document).where(
+                models.Document.content_hash.in_({d.content_hash for d in documents})
+            )
+        )
+    }
+    decided: list[tuple[Document, str, models.Document]] = []
+    for doc in documents:
+        key = (sources[doc.source], doc.identity)
+        kind, document = _place(session, doc, key, sightings, texts, now)
+        decided.append((doc, kind, document))
+    session.flush()
+    return [SaveOutcome(doc.source, doc.identity, kind, d.id) for doc, kind, d in decided]
 
-    def outcome(kind: str, document: models.Document) -> SaveOutcome:
-        return SaveOutcome(doc.source, doc.identity, kind, document.id)
 
+def _place(
+    session: Session,
+    doc: Document,
+    key: tuple[int, str],
+    sightings: dict[tuple[int, str], models.Sighting],
+    texts: dict[str, models.Document],
+    now: datetime,
+) -> tuple[str, models.Document]:
+    """Where one document goes: its own row, or the row of the same text; with why."""
+    sighting, same_text = sightings.get(key), texts.get(doc.content_hash)
     if sighting is not None:
         sighting.last_seen_at = now
         sighting.raw_hash, sighting.raw_text = doc.raw_hash, doc.raw_text
         old = sighting.document
         if old.content_hash == doc.content_hash:
-            return outcome("unchanged", old)
+            return "unchanged", old
         if same_text is not None:
             sighting.document = same_text
             _drop_if_orphan(session, old)
-            return outcome("duplicate", same_text)
+            return "duplicate", same_text
         if len(old.sightings) == 1:
+            texts.pop(old.content_hash, None)
             _copy_content(old, doc)
-            return outcome("updated", old)
-        new = _new_document(doc, now)
+            texts[doc.content_hash] = old
+            return "updated", old
+        new = texts[doc.content_hash] = _new_document(doc, now)
         session.add(new)
         sighting.document = new
-        return outcome("updated", new)
+        return "updated", new
 
-    document = same_text
-    kind = "duplicate"
-    if document is None:
-        document, kind = _new_document(doc, now), "new"
-        session.add(document)
-    session.add(
-        models.Sighting(
-            document=document,
-            source_id=source_id,
-            identity=doc.identity,
-            title=doc.title,
-            url=doc.url,
-            raw_hash=doc.raw_hash,
-            raw_text=doc.raw_text,
-            first_seen_at=doc.fetched_at,
-            last_seen_at=now,
-        )
+    kind = "duplicate" if same_text is not None else "new"
+    document = same_text or _new_document(doc, now)
+    texts[doc.content_hash] = document
+    sightings[key] = models.Sighting(
+        document=document,
+        source_id=key[0],
+        identity=doc.identity,
+        title=doc.title,
+        url=doc.url,
+        raw_hash=doc.raw_hash,
+        raw_text=doc.raw_text,
+        first_seen_at=doc.fetched_at,
+        last_seen_at=now,
     )
-    session.flush()
-    return outcome(kind, document)
+    session.add_all([document, sightings[key]])
+    return kind, document
 
 
 def _new_document(doc: Document, now: datetime) -> models.Document:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import ssl
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from urllib.parse import urljoin
 
 import httpx
@@ -46,9 +48,16 @@ class FetchResult:
     retry_after: float | None = None  # seconds the server asked us to wait
 
 
+@cache
+def _tls() -> ssl.SSLContext:
+    """Made once: building a context loads the system's CA bundle, about 15 ms each time."""
+    return ssl.create_default_context()
+
+
 def make_client(connect_timeout: float = 10.0, read_timeout: float = 30.0) -> httpx.Client:
-    """One client for a whole run: its pool reuses connections to the same host."""
+    """A client whose pool reuses connections to the same host."""
     return httpx.Client(
+        verify=_tls(),
         headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
         timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
         follow_redirects=False,  # followed by hand, to notice permanent moves and loops

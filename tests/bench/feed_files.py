@@ -1,0 +1,84 @@
+"""Generated feeds for the benchmarks, and a loopback server for them in its own process."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+WORD_TEXT = """
+harbour bridge council ferry rail station budget vote mayor river flood school teacher
+market price energy wind solar grid port trade talks summit minister village museum
+library festival weather storm road traffic police court judge
+"""
+WORDS = WORD_TEXT.split()
+
+
+def write_feeds(folder: Path, feeds: int, entries: int, seed: int = 7) -> list[Path]:
+    """`feeds` RSS 2.0 files of `entries` entries with distinct texts of 80-200 words."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for f in range(feeds):
+        items = []
+        for e in range(entries):
+            words = [rng.choice(WORDS) for _ in range(rng.randint(80, 200))]
+            text = " ".join(words).capitalize() + f". Report {f}-{e}."
+            items.append(
+                f"<item><title>Story {f}-{e} about the {words[0]}</title>"
+                f"<guid>tag:bench,{f}-{e}</guid><link>https://feed{f}.example/{e}</link>"
+                f"<pubDate>Fri, 24 Oct 2025 {e % 24:02d}:00:00 GMT</pubDate>"
+                f"<description>&lt;p&gt;{text}&lt;/p&gt;</description></item>"
+            )
+        body = (
+            '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+            f"<title>Feed {f}</title><link>https://feed{f}.example/</link>"
+            f"<description>Bench feed {f}</description>{''.join(items)}</channel></rss>"
+        )
+        path = folder / f"feed{f}.xml"
+        path.write_text(body, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def serve(folder: Path, port_file: Path) -> None:
+    """Serve `folder` with ETags (304 on a match) until killed; write the port first."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            path = folder / self.path.lstrip("/")
+            if not path.is_file():
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            body = path.read_bytes()
+            etag = '"' + hashlib.sha1(body).hexdigest() + '"'
+            if self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
+            self.send_header("ETag", etag)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    port_file.write_text(str(server.server_port))
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    serve(Path(sys.argv[1]), Path(sys.argv[2]))
