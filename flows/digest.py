@@ -15,6 +15,7 @@ from prefect.runtime import flow_run
 from db import digests as digest_store
 from db import subscribers as subscriber_store
 from db.engine import session_scope
+from db.locks import week_lock
 from db.migrate import upgrade
 from flows.archive import page_name
 from flows.deliver import (
@@ -68,7 +69,16 @@ def digest_flow(
 
 
 def digest_week(settings: Settings, week: str, *, resend: bool, dry_run: bool) -> WeekReport:
-    """Build then deliver one week; the body of the digest flow, for other flows to call."""
+    """Build then deliver one week; the body of the digest flow, for other flows to call.
+
+    Two runs of one week (the schedule and a manual rerun) take turns: the second finds
+    the ledger filled by the first and sends nothing again.
+    """
+    with week_lock(settings.database_url, week):
+        return _digest_week(settings, week, resend=resend, dry_run=dry_run)
+
+
+def _digest_week(settings: Settings, week: str, *, resend: bool, dry_run: bool) -> WeekReport:
     logger = get_run_logger()
     built = build_week(settings, week, store=not dry_run)
     digest = built.digest
