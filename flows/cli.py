@@ -26,6 +26,9 @@ PREFECT_DEFAULTS = {
     "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
 }
 
+DryRun = Annotated[
+    bool, typer.Option("--dry-run", help="Show what would be built and sent; send nothing")
+]
 app = typer.Typer(help="A weekly digest of newsletters and feeds.", no_args_is_help=True)
 console = Console()
 Config = Annotated[
@@ -95,6 +98,7 @@ def run(
     all_weeks: Annotated[
         bool, typer.Option("--all-weeks", help="Every week that has documents")
     ] = False,
+    dry_run: DryRun = False,
     config: Config = None,
 ) -> None:
     """Ingest, then build and deliver a week's digest. Example: digest run --week 2025-W43"""
@@ -104,10 +108,12 @@ def run(
 
     cfg = str(config) if config else None
     if all_weeks:
-        sources, weeks = backfill_flow(ingest=not no_ingest, resend=resend, config=cfg)
+        sources, weeks = backfill_flow(
+            ingest=not no_ingest, resend=resend, dry_run=dry_run, config=cfg
+        )
     else:
         sources, one = weekly_flow(
-            week=_week(week), ingest=not no_ingest, resend=resend, config=cfg
+            week=_week(week), ingest=not no_ingest, resend=resend, dry_run=dry_run, config=cfg
         )
         weeks = [one]
     if sources:
@@ -124,6 +130,7 @@ def backfill(
     resend: Annotated[
         bool, typer.Option("--resend", help="Send again to those already sent")
     ] = False,
+    dry_run: DryRun = False,
     config: Config = None,
 ) -> None:
     """Build and deliver each week of a range that has documents.
@@ -135,7 +142,7 @@ def backfill(
     from flows.weekly import backfill_flow
 
     _, weeks = backfill_flow(
-        from_week=_week(from_week), to_week=_week(to_week), resend=resend,
+        from_week=_week(from_week), to_week=_week(to_week), resend=resend, dry_run=dry_run,
         config=str(config) if config else None,
     )  # fmt: skip
     console.print(_weeks_table(weeks))

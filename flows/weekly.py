@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
 
 from db import documents as doc_store
 from db.engine import session_scope
@@ -15,22 +16,34 @@ from flows.weeks import week_range, weeks_with
 
 @flow(name="weekly", flow_run_name="weekly")
 def weekly_flow(
-    week: str | None = None, ingest: bool = True, resend: bool = False, config: str | None = None
+    week: str | None = None,
+    ingest: bool = True,
+    resend: bool = False,
+    dry_run: bool = False,
+    config: str | None = None,
 ) -> tuple[list[SourceReport], WeekReport]:
     """What the Monday schedule runs: ingest every source, then deliver last week's digest."""
     settings = load_settings(config)
     prepare_database(settings)
     reports = ingest_sources(settings) if ingest else []
     chosen = week or default_week(settings)
-    return reports, digest_flow(week=chosen, resend=resend, config=config)
+    return reports, digest_flow(week=chosen, resend=resend, dry_run=dry_run, config=config)
 
 
-@flow(name="backfill", flow_run_name="backfill-{from_week}-{to_week}")
+def _backfill_run_name() -> str:
+    parameters = flow_run.parameters
+    return (
+        f"backfill-{parameters.get('from_week') or 'first'}-{parameters.get('to_week') or 'last'}"
+    )
+
+
+@flow(name="backfill", flow_run_name=_backfill_run_name)
 def backfill_flow(
     from_week: str | None = None,
     to_week: str | None = None,
     resend: bool = False,
     ingest: bool = False,
+    dry_run: bool = False,
     config: str | None = None,
 ) -> tuple[list[SourceReport], list[WeekReport]]:
     """Each week of the range that has documents (all such weeks by default), as its own run."""
@@ -43,7 +56,8 @@ def backfill_flow(
     wanted = set(week_range(from_week or have[0], to_week or have[-1])) if have else set()
     results = []
     for week in [w for w in have if w in wanted]:
-        state = digest_flow(week=week, resend=resend, config=config, return_state=True)
+        state = digest_flow(week=week, resend=resend, dry_run=dry_run, config=config,
+                            return_state=True)  # fmt: skip
         if state.is_completed():
             results.append(state.result())
         else:

@@ -162,3 +162,17 @@ def test_weekly_builds_the_week_asked_for(
     assert (week.week, week.status, week.stories, week.documents) == ("2025-W49", "sent", 1, 1)
     _, empty = weekly_flow(week="2025-W30", ingest=False, config=str(config))
     assert empty.status == "empty"
+
+
+def test_a_dry_run_builds_nothing_and_sends_nothing(
+    sqlite_url: str, tmp_path: Path, seeds_copy: Path
+) -> None:
+    config = write_config(tmp_path, sqlite_url, seeds_copy)
+    _, weeks = backfill_flow(ingest=True, dry_run=True, config=str(config))
+    assert [(w.week, w.status, w.stories) for w in weeks] == [
+        ("2025-W43", "dry-run", 2), ("2025-W49", "dry-run", 1), ("2026-W06", "dry-run", 1)
+    ]  # fmt: skip
+    assert weeks[0].files == ("would send to reader@example.org",)
+    assert not (tmp_path / "outbox").exists()
+    counts = row_counts(sqlite_url)
+    assert (counts["digests"], counts["deliveries"], counts["documents"]) == (0, 0, 5)
