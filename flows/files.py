@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flows.model import Failure, RawItem
+from flows.model import Failure, RawItem, SourceError
 
 log = logging.getLogger(__name__)
 
@@ -21,10 +21,6 @@ CONTENT_TYPES = {
 }
 METADATA_FILE = "metadata.toml"
 MAX_BYTES = 10 * 1024 * 1024
-
-
-class SourceError(Exception):
-    """A whole source cannot be read; the message says which and why."""
 
 
 def read_folder(

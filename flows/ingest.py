@@ -16,9 +16,8 @@ from db.engine import session_scope
 from db.migrate import upgrade
 from flows.dedupe import raw_hash
 from flows.fetch import make_client
-from flows.files import SourceError
 from flows.health import next_fetch_at
-from flows.model import SourceReport, SourceStatus
+from flows.model import SourceError, SourceReport, SourceStatus
 from flows.normalise import normalise_items
 from flows.reports import sources_markdown
 from flows.settings import Settings, SourceSettings, load_settings

@@ -14,8 +14,7 @@ from email.parser import BytesParser
 from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path
 
-from flows.files import SourceError
-from flows.model import RawItem
+from flows.model import RawItem, SourceError
 from flows.tracking import strip_tracking
 
 log = logging.getLogger(__name__)

@@ -1,9 +1,13 @@
-"""The small frozen records that travel between the steps of the pipeline."""
+"""The small frozen records that travel between the steps of the pipeline, and their error."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+
+
+class SourceError(Exception):
+    """A whole source cannot be read; the message names the source and says why."""
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ import httpx
 
 from flows.feeds import FeedError, parse_feed
 from flows.fetch import MAX_BYTES, FetchRequest, fetch
-from flows.files import SourceError, read_folder
+from flows.files import read_folder
 from flows.mailbox import read_eml_folder, read_imap, read_maildir, read_mbox
-from flows.model import Failure, RawItem, SourceStatus
+from flows.model import Failure, RawItem, SourceError, SourceStatus
 from flows.settings import SourceSettings
 
 

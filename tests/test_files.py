@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from flows.files import SourceError, read_folder
+from flows.files import read_folder
+from flows.model import SourceError
 
 NOW = datetime(2025, 11, 1, tzinfo=UTC)
 UTCZ = ZoneInfo("UTC")

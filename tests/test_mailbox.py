@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from flows.files import SourceError
 from flows.mailbox import message_to_item, read_eml_folder, read_imap, read_maildir, read_mbox
+from flows.model import SourceError
 from flows.normalise import normalise_items
 from flows.tracking import strip_tracking
 from tests.imap_server import PASSWORD, USER, can_run, imap_server
