@@ -1,4 +1,4 @@
-"""`digest serve`: the weekly schedule and a backfill deployment, served from one process."""
+"""`digest serve`: the deployments of deploy/prefect.yaml, served from one process."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from prefect import serve
 from prefect.schedules import Cron
 
 from flows.settings import Settings
+from flows.ingest import ingest_flow
 from flows.weekly import backfill_flow, weekly_flow
 
 WEEKLY_CRON = "0 7 * * 1"  # Mondays 07:00: last week is complete, readers start theirs
@@ -27,4 +28,10 @@ def serve_deployments(settings: Settings, config: str | None = None) -> None:
         tags=["digest", "backfill"],
         description="Build and deliver a range of past weeks: from_week, to_week, resend.",
     )
-    serve(weekly, backfill, pause_on_shutdown=False)
+    ingest = ingest_flow.to_deployment(
+        name="ingest",
+        parameters=parameters,
+        tags=["digest", "ingest"],
+        description="Fetch every source and store what is new, without a digest.",
+    )
+    serve(weekly, backfill, ingest, pause_on_shutdown=False)
