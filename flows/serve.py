@@ -5,8 +5,8 @@ from __future__ import annotations
 from prefect import serve
 from prefect.schedules import Cron
 
-from flows.settings import Settings
 from flows.ingest import ingest_flow
+from flows.settings import Settings
 from flows.weekly import backfill_flow, weekly_flow
 
 WEEKLY_CRON = "0 7 * * 1"  # Mondays 07:00: last week is complete, readers start theirs
