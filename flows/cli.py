@@ -37,11 +37,11 @@ def ingest(
     config: Config = None,
 ) -> None:
     """Fetch the sources and store what is new. Example: digest ingest --source seeds"""
-    settings_or_exit(config)
+    settings = settings_or_exit(config)
     prefect_defaults()
-    from flows.ingest import ingest_flow
+    from flows.ingest import run_ingest
 
-    reports = ingest_flow(source=source, config=str(config) if config else None)
+    reports = run_ingest(settings, str(config) if config else None, source)
     console.print(_sources_table(reports))
     if reports and all(r.status == "failed" for r in reports):
         raise typer.Exit(1)

@@ -20,10 +20,9 @@ from flows.health import next_fetch_at
 from flows.model import SourceError, SourceReport, SourceStatus
 from flows.normalise import normalise_items
 from flows.reports import sources_markdown
+from flows.runner import PARALLEL, task_runner
 from flows.settings import Settings, SourceSettings, load_settings
 from flows.sources import Fetched, read_source
-
-PARALLEL = 8  # sources fetched at once: enough to hide network waits, polite to hosts
 
 
 def _ingest_run_name() -> str:
@@ -35,6 +34,13 @@ def ingest_flow(source: str | None = None, config: str | None = None) -> list[So
     """Fetch every configured source (or the one named), store what is new, report each."""
     settings = load_settings(config)
     return ingest_sources(settings, source)
+
+
+def run_ingest(
+    settings: Settings, config: str | None, source: str | None = None
+) -> list[SourceReport]:
+    """The ingest flow on the task runner the settings choose (threads, or Dask)."""
+    return ingest_flow.with_options(task_runner=task_runner(settings))(source=source, config=config)
 
 
 def ingest_sources(settings: Settings, only: str | None = None) -> list[SourceReport]:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 SOURCE_KINDS = ("files", "feed", "mailbox")
 TRANSPORTS = ("outbox", "smtp")
+TASK_RUNNERS = ("threads", "dask")
 SMTP_SECURITY = ("starttls", "tls", "none")
 
 
@@ -53,6 +54,9 @@ class Settings:
     recipients: tuple[str, ...]
     smtp: SmtpSettings
     base_url: str = ""  # where the archive and the unsubscribe endpoint are served, if anywhere
+    task_runner: str = "threads"  # "dask" runs the ingest tasks on a Dask cluster
+    dask_address: str = ""  # a running scheduler ("tcp://host:8786"); empty: a local cluster
+    dask_workers: int = 2  # worker processes of the local cluster
 
     @property
     def zone(self) -> ZoneInfo:
@@ -94,6 +98,7 @@ def load_settings(
     digest = _table(data, "digest")
     delivery = _table(data, "delivery")
     smtp = _table(data, "smtp")
+    prefect = _table(data, "prefect")
 
     def get(table: Mapping[str, Any], section: str, key: str, default: Any) -> Any:
         var = f"DIGEST_{key.upper()}" if section == "digest" else f"DIGEST_{section}_{key}".upper()
@@ -159,6 +164,9 @@ def load_settings(
         reply_to=text(delivery, "delivery", "reply_to", sender),
         recipients=recipients,
         base_url=text(delivery, "delivery", "base_url", "").rstrip("/"),
+        task_runner=choice(prefect, "prefect", "task_runner", "threads", TASK_RUNNERS),
+        dask_address=text(prefect, "prefect", "dask_address", ""),
+        dask_workers=int(number(prefect, "prefect", "dask_workers", 2)),
         smtp=SmtpSettings(
             host=text(smtp, "smtp", "host", "localhost"),
             port=int(number(smtp, "smtp", "port", 587)),

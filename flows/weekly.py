@@ -8,7 +8,7 @@ from prefect.runtime import flow_run
 from db import documents as doc_store
 from db.engine import session_scope
 from flows.digest import default_week, digest_flow
-from flows.ingest import ingest_sources, prepare_database
+from flows.ingest import prepare_database, run_ingest
 from flows.model import SourceReport, WeekReport
 from flows.settings import load_settings
 from flows.weeks import week_range, weeks_with
@@ -25,7 +25,7 @@ def weekly_flow(
     """What the Monday schedule runs: ingest every source, then deliver last week's digest."""
     settings = load_settings(config)
     prepare_database(settings)
-    reports = ingest_sources(settings) if ingest else []
+    reports = run_ingest(settings, config) if ingest else []
     chosen = week or default_week(settings)
     return reports, digest_flow(week=chosen, resend=resend, dry_run=dry_run, config=config)
 
@@ -50,7 +50,7 @@ def backfill_flow(
     logger = get_run_logger()
     settings = load_settings(config)
     prepare_database(settings)
-    reports = ingest_sources(settings) if ingest else []
+    reports = run_ingest(settings, config) if ingest else []
     with session_scope(settings.database_url) as session:
         have = weeks_with(doc_store.publication_dates(session), settings.zone)
     wanted = set(week_range(from_week or have[0], to_week or have[-1])) if have else set()
