@@ -16,6 +16,7 @@ from pathlib import Path
 
 import trustme
 
+from tests.prefect_server import stop
 from tests.smtp_servers import free_port
 
 DOVECOT = shutil.which("dovecot") or (
@@ -98,12 +99,7 @@ def imap_server() -> Iterator[ImapServer]:
         ca.configure_trust(context)
         yield ImapServer(port, maildir, context)
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+        stop(process)
         shutil.rmtree(root, ignore_errors=True)
 
 
