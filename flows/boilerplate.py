@@ -96,10 +96,6 @@ def strip(lines: Sequence[str], model: Boilerplate) -> list[str]:
     return [line for line in kept if line]
 
 
-def is_boilerplate(sentence: str, model: Boilerplate) -> bool:
-    return _line_is_boilerplate(sentence, model) or _sentence_is_boilerplate(sentence, model)
-
-
 def _unglue(lines: Sequence[str]) -> list[str]:
     out: list[str] = []
     for line in lines:

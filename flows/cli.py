@@ -12,6 +12,7 @@ from rich.table import Table
 from flows.cli_common import (
     Config,
     DryRun,
+    Resend,
     app,
     console,
     migrated_settings,
@@ -53,9 +54,7 @@ def run(
         str | None, typer.Option(help="ISO week, e.g. 2025-W43 (default: last week)")
     ] = None,
     no_ingest: Annotated[bool, typer.Option("--no-ingest", help="Skip ingesting first")] = False,
-    resend: Annotated[
-        bool, typer.Option("--resend", help="Send again to those already sent")
-    ] = False,
+    resend: Resend = False,
     all_weeks: Annotated[
         bool, typer.Option("--all-weeks", help="Every week that has documents")
     ] = False,
@@ -88,9 +87,7 @@ def run(
 def backfill(
     from_week: Annotated[str, typer.Argument(help="First ISO week, e.g. 2025-W40")],
     to_week: Annotated[str, typer.Argument(help="Last ISO week, e.g. 2025-W50")],
-    resend: Annotated[
-        bool, typer.Option("--resend", help="Send again to those already sent")
-    ] = False,
+    resend: Resend = False,
     dry_run: DryRun = False,
     config: Config = None,
 ) -> None:

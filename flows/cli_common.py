@@ -21,6 +21,7 @@ PREFECT_DEFAULTS = {
     "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
 }
 
+Resend = Annotated[bool, typer.Option("--resend", help="Send again to those already sent")]
 DryRun = Annotated[
     bool, typer.Option("--dry-run", help="Show what would be built and sent; send nothing")
 ]

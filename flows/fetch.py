@@ -5,8 +5,6 @@ from __future__ import annotations
 import email.utils
 import logging
 import ssl
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -92,14 +90,6 @@ def fetch(client: httpx.Client, request: FetchRequest) -> FetchResult:
         return FetchResult(url, "error", f"timed out ({type(err).__name__})")
     except httpx.HTTPError as err:
         return FetchResult(url, "error", f"{type(err).__name__}: {err}")
-
-
-def fetch_many(
-    client: httpx.Client, requests: Sequence[FetchRequest], max_concurrency: int = 8
-) -> list[FetchResult]:
-    """Fetch in parallel, never more than `max_concurrency` at once; results in order."""
-    with ThreadPoolExecutor(max_workers=max(1, max_concurrency)) as pool:
-        return list(pool.map(lambda r: fetch(client, r), requests))
 
 
 def _result(

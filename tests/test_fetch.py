@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from flows.fetch import FetchRequest, fetch, fetch_many, make_client, retry_after
+from flows.fetch import FetchRequest, fetch, make_client, retry_after
 from tests.feed_server import FeedServer, Route, feed_server, rss
 
 FEED = rss("Harbour News", [{"title": "Bridge opens", "guid": "b1", "link": "/b1"}])
@@ -137,12 +137,3 @@ def test_nobody_listening_is_an_error_result(client: httpx.Client) -> None:
 
     result = fetch(client, FetchRequest(f"http://127.0.0.1:{free_port()}/feed"))
     assert result.status == "error" and "ConnectError" in result.reason
-
-
-def test_fetches_at_once_are_bounded(server: FeedServer) -> None:
-    urls = [server.add(f"/f{i}", Route(FEED, stall=0.2)) for i in range(12)]
-    with make_client() as client:
-        results = fetch_many(client, [FetchRequest(u) for u in urls], max_concurrency=3)
-    assert [r.status for r in results] == ["ok"] * 12
-    assert [r.url for r in results] == urls
-    assert 1 < server.most_active <= 3

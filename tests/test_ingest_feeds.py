@@ -92,3 +92,14 @@ def test_feeds_end_to_end(database_url: str, tmp_path: Path, server: FeedServer)
     assert server.hits["/old.xml"] == 1  # the moved source now goes straight to its new address
     with session_scope(database_url) as session:
         assert session.scalar(select(func.count()).select_from(models.Document)) == stored
+
+
+def test_fetches_at_once_are_bounded(sqlite_url: str, tmp_path: Path, server: FeedServer) -> None:
+    from flows.runner import PARALLEL
+
+    slow = [server.add(f"/slow{i}.xml", Route(GOOD, stall=0.3)) for i in range(3 * PARALLEL)]
+    feeds = [{"name": f"slow{i}", "kind": "feed", "url": u} for i, u in enumerate(slow)]
+    config = write_config(tmp_path, sqlite_url, None, feeds)
+    reports = ingest_flow(config=str(config))
+    assert all(r.status == "ok" for r in reports)
+    assert 1 < server.most_active <= PARALLEL
