@@ -155,6 +155,8 @@ def _copy_content(target: models.Document, doc: Document) -> None:
     target.published_at = doc.published_at
     target.date_how = doc.date_how
     target.date_evidence = doc.date_evidence
+    target.minhash = doc.minhash or None
+    target.sections = ",".join(map(str, doc.sections))
 
 
 def _drop_if_orphan(session: Session, document: models.Document) -> None:
@@ -193,6 +195,8 @@ def _stored(row: models.Document) -> StoredDocument:
         url=row.url,
         published_at=as_utc(row.published_at),
         date_how=row.date_how,
+        duplicate_of=row.duplicate_of,
+        sections=tuple(int(n) for n in row.sections.split(",") if n),
         sightings=tuple(
             Sighting(
                 source=s.source.name,

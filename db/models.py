@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -64,9 +66,25 @@ class Document(Base):
     date_how: Mapped[str] = mapped_column(String(20))
     date_evidence: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    minhash: Mapped[bytes | None] = mapped_column(LargeBinary)  # flows.neardup signature
+    duplicate_of: Mapped[int | None] = mapped_column(
+        ForeignKey("documents.id", ondelete="SET NULL")
+    )  # the document this near-duplicate copies
+    sections: Mapped[str] = mapped_column(Text, default="", server_default="")  # "0,3,5"
 
     sightings: Mapped[list[Sighting]] = relationship(
         back_populates="document", order_by="Sighting.id", cascade="all, delete-orphan"
+    )
+
+
+class NearDupBand(Base):
+    """One LSH band key of a document's signature: equal keys make near-duplicate candidates."""
+
+    __tablename__ = "neardup_bands"
+
+    key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True, index=True
     )
 
 

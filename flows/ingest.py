@@ -17,6 +17,7 @@ from db.migrate import upgrade
 from flows.dedupe import raw_hash
 from flows.fetch import make_client
 from flows.health import next_fetch_at
+from flows.linking import link_near_duplicates
 from flows.model import SourceError, SourceReport, SourceStatus
 from flows.normalise import normalise_items
 from flows.reports import sources_markdown
@@ -131,6 +132,7 @@ def ingest_source(settings: Settings, source: SourceSettings, now: datetime) -> 
 
     with session_scope(url) as session:
         outcomes = doc_store.save_documents(session, documents, now)
+        link_near_duplicates(session, outcomes)
     counts = {"new": 0, "updated": 0, "unchanged": unchanged, "duplicate": 0}
     for outcome in outcomes:
         counts[outcome.outcome] += 1

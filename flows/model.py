@@ -48,6 +48,8 @@ class Document:
     url: str | None = None
     raw_hash: str = ""  # sha256 of the bytes fetched: an unchanged item is skipped next time
     raw_text: str = ""  # normalised text before boilerplate removal, to learn boilerplate from
+    minhash: bytes = b""  # flows.neardup signature of `text`: near-duplicates without recomputing
+    sections: tuple[int, ...] = ()  # a newsletter's items: paragraph numbers where each starts
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,8 @@ class StoredDocument:
     published_at: datetime
     date_how: str
     sightings: tuple[Sighting, ...]
+    duplicate_of: int | None = None  # the document this near-duplicate copies
+    sections: tuple[int, ...] = ()  # a newsletter's items: paragraph numbers where each starts
 
 
 @dataclass(frozen=True)

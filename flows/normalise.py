@@ -15,6 +15,7 @@ from flows import boilerplate
 from flows.dates import infer_date
 from flows.dedupe import content_hash, raw_hash
 from flows.model import Document, Failure, RawItem
+from flows.neardup import signature_of
 from flows.sanitise import clean_html
 from flows.text import split_sentences, words
 
@@ -116,6 +117,7 @@ def to_document(prepared: Prepared, model: boilerplate.Boilerplate, zone: ZoneIn
         url=item.url,
         raw_hash=prepared.raw_hash,
         raw_text="\n".join(prepared.lines),
+        minhash=signature_of(text),
     )
 
 

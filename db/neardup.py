@@ -1,0 +1,72 @@
+"""Near-duplicate look-ups in the store: band keys per document, candidates sharing a key,
+and the link from a copy to the document it copies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from db import models
+
+
+@dataclass(frozen=True)
+class Indexed:
+    """A stored document's signature and the document it copies, if any."""
+
+    id: int
+    minhash: bytes
+    duplicate_of: int | None
+
+
+def signatures(session: Session, document_ids: Iterable[int]) -> list[Indexed]:
+    """The stored signatures of these documents (those that have one)."""
+    rows = session.execute(
+        select(models.Document.id, models.Document.minhash, models.Document.duplicate_of).where(
+            models.Document.id.in_(set(document_ids)), models.Document.minhash.is_not(None)
+        )
+    )
+    return [Indexed(i, bytes(m), d) for i, m, d in rows]
+
+
+def replace_bands(session: Session, keys: Mapping[int, Sequence[int]]) -> None:
+    """Store each document's band keys, replacing what it had (its text may have changed)."""
+    if not keys:
+        return
+    session.execute(
+        delete(models.NearDupBand).where(models.NearDupBand.document_id.in_(set(keys)))
+    )
+    session.execute(
+        models.NearDupBand.__table__.insert(),
+        [{"key": k, "document_id": d} for d, ks in keys.items() for k in set(ks)],
+    )
+
+
+def candidates(session: Session, keys: Sequence[int], exclude: Iterable[int]) -> list[Indexed]:
+    """Stored documents sharing at least one band key, with their signatures."""
+    if not keys:
+        return []
+    ids = (
+        select(models.NearDupBand.document_id)
+        .where(models.NearDupBand.key.in_(set(keys)))
+        .where(models.NearDupBand.document_id.not_in(set(exclude)))
+        .distinct()
+    )
+    rows = session.execute(
+        select(models.Document.id, models.Document.minhash, models.Document.duplicate_of).where(
+            models.Document.id.in_(ids), models.Document.minhash.is_not(None)
+        )
+    )
+    return [Indexed(i, bytes(m), d) for i, m, d in rows]
+
+
+def set_duplicate_of(session: Session, links: Mapping[int, int | None]) -> None:
+    """Record (or clear) the document each copy copies."""
+    for document_id, original in links.items():
+        session.execute(
+            update(models.Document)
+            .where(models.Document.id == document_id)
+            .values(duplicate_of=original)
+        )

@@ -1,0 +1,241 @@
+"""Story clustering: TF-IDF terms plus shared names, damped by time apart, grouped by
+average-link agglomeration over candidate pairs found within a sliding time window."""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from flows.entities import name_mask
+from flows.neardup import _pool
+from flows.tokens import hash_words, split_words
+
+_STOPWORD_TEXT = """
+a about above after again against all also am an and any are as at be because been before
+being below between both but by can could did do does doing down during each few for from
+further had has have having he her here hers him his how i if in into is it its itself just
+me more most my no nor not now of off on once only or other our out over own same she should
+so some such than that the their them then there these they this those through to too under
+until up very was we were what when where which while who whom why will with would you your
+said says say new one two three week weeks year years last next first day days time however
+meanwhile including amid according monday tuesday wednesday thursday friday saturday sunday
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+_STOP_HASHES = hash_words(sorted(STOPWORDS))
+DIMENSIONS = 1 << 20  # hashed feature space: no vocabulary to build or store
+TOP_TERMS = 60  # each text keeps its most distinctive terms: products stay sparse
+TEXT_WEIGHT, NAME_WEIGHT = 0.6, 0.4
+SAME_STORY = 0.12  # average similarity at which two groups are one story
+EDGE_FLOOR = 0.04  # pairs below this count as unrelated (zero) in the averages
+WINDOW_DAYS = 4.0  # texts further apart than this are never one story
+FULL_DAYS = 1.5  # within this, time apart costs nothing; beyond it similarity fades
+BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Features:
+    """Row-normalised TF-IDF terms and IDF-weighted names, one row per text."""
+
+    terms: sparse.csr_matrix
+    names: sparse.csr_matrix
+
+
+def count_features(texts: Sequence[str], processes: int = 1) -> tuple[sparse.csr_matrix, ...]:
+    """Raw term counts and name presence, (texts x DIMENSIONS) each."""
+    chunks = [texts[i : i + BATCH] for i in range(0, len(texts), BATCH)]
+    if processes > 1 and len(chunks) > 1:
+        with _pool(processes) as pool:
+            parts = pool.map(_count_batch, chunks)
+    else:
+        parts = [_count_batch(c) for c in chunks]
+    if not parts:
+        empty = sparse.csr_matrix((0, DIMENSIONS), dtype=np.float32)
+        return empty, empty
+    return sparse.vstack([p[0] for p in parts]).tocsr(), sparse.vstack([p[1] for p in parts]).tocsr()
+
+
+def _count_batch(texts: Sequence[str]) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    words = split_words(texts)
+    column = (words.hashes % np.uint64(DIMENSIONS)).astype(np.int64)
+    term = (words.length > 2) & ~np.isin(words.hashes, _STOP_HASHES)
+    shape = (len(texts), DIMENSIONS)
+    terms = sparse.csr_matrix(
+        (np.ones(term.sum(), np.float32), (words.doc[term], column[term])), shape=shape
+    )
+    name = name_mask(words)
+    names = sparse.csr_matrix(
+        (np.ones(name.sum(), np.float32), (words.doc[name], column[name])), shape=shape
+    )
+    names.sum_duplicates()
+    names.data[:] = 1.0
+    return terms, names
+
+
+def weigh(terms: sparse.csr_matrix, names: sparse.csr_matrix, df: DocFrequencies) -> Features:
+    """TF-IDF (sublinear tf) for terms, IDF for names, each row cut to its TOP_TERMS and
+    scaled to unit length so that a product of rows is a cosine."""
+    t = terms.copy()
+    t.data = (1.0 + np.log(t.data)) * df.idf(df.terms)[t.indices]
+    n = names.copy()
+    n.data = n.data * df.idf(df.names)[n.indices]
+    return Features(_unit(_top(t, TOP_TERMS)), _unit(_top(n, TOP_TERMS)))
+
+
+@dataclass
+class DocFrequencies:
+    """How many texts carry each hashed feature: kept, so new texts are weighed alike."""
+
+    count: int
+    terms: np.ndarray
+    names: np.ndarray
+
+    @classmethod
+    def of(cls, terms: sparse.csr_matrix, names: sparse.csr_matrix) -> DocFrequencies:
+        return cls(
+            terms.shape[0],
+            np.bincount(terms.indices, minlength=DIMENSIONS).astype(np.int32),
+            np.bincount(names.indices, minlength=DIMENSIONS).astype(np.int32),
+        )
+
+    def add(self, terms: sparse.csr_matrix, names: sparse.csr_matrix) -> None:
+        self.count += terms.shape[0]
+        self.terms += np.bincount(terms.indices, minlength=DIMENSIONS).astype(np.int32)
+        self.names += np.bincount(names.indices, minlength=DIMENSIONS).astype(np.int32)
+
+    def idf(self, df: np.ndarray) -> np.ndarray:
+        return np.log((1.0 + self.count) / (1.0 + df)).astype(np.float32)
+
+
+def _top(m: sparse.csr_matrix, k: int) -> sparse.csr_matrix:
+    """Keep each row's k largest values."""
+    m.sum_duplicates()
+    lengths = np.diff(m.indptr)
+    if lengths.max(initial=0) <= k:
+        return m
+    rows = np.repeat(np.arange(m.shape[0]), lengths)
+    order = np.lexsort((-m.data, rows))
+    rank = np.arange(order.size) - np.repeat(m.indptr[:-1], lengths)
+    keep = order[rank < k]
+    keep.sort()
+    return sparse.csr_matrix((m.data[keep], (rows[keep], m.indices[keep])), shape=m.shape)
+
+
+def _unit(m: sparse.csr_matrix) -> sparse.csr_matrix:
+    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ m)
+
+
+def time_factor(days_apart: np.ndarray) -> np.ndarray:
+    """1 within FULL_DAYS, then fading linearly to 0 at WINDOW_DAYS."""
+    fade = (WINDOW_DAYS - np.abs(days_apart)) / (WINDOW_DAYS - FULL_DAYS)
+    return np.clip(fade, 0.0, 1.0)
+
+
+def edges(
+    features: Features, days: np.ndarray, only: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (i, j, similarity) with similarity >= EDGE_FLOOR, i < j, within the window.
+
+    Texts are taken in blocks of WINDOW_DAYS; each block meets itself and the block before,
+    so the work grows with the number of texts, not its square. With `only`, pairs are
+    kept only when one side is among those rows (new texts meeting stored ones).
+    """
+    order = np.argsort(days, kind="stable")
+    block = np.floor((days[order] - days.min(initial=0)) / WINDOW_DAYS).astype(np.int64)
+    bounds = np.searchsorted(block, np.arange(block.max(initial=-1) + 2))
+    wanted = None if only is None else np.isin(np.arange(len(days)), only)
+    found_i, found_j, found_s = [], [], []
+    for b in range(len(bounds) - 1):
+        rows = order[bounds[b] : bounds[b + 1]]
+        if rows.size == 0:
+            continue
+        cols = order[bounds[max(b - 1, 0)] : bounds[b + 1]]
+        if wanted is not None:
+            if not (wanted[rows].any() or wanted[cols].any()):
+                continue
+            rows_new = rows[wanted[rows]]
+            # New rows meet every column; old rows meet only the new columns.
+            pairs = [(rows_new, cols), (rows[~wanted[rows]], cols[wanted[cols]])]
+        else:
+            pairs = [(rows, cols)]
+        for r, c in pairs:
+            if r.size and c.size:
+                i, j, s = _similar(features, days, r, c)
+                found_i.append(i), found_j.append(j), found_s.append(s)
+    if not found_i:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    i, j, s = np.concatenate(found_i), np.concatenate(found_j), np.concatenate(found_s)
+    lo, hi = np.minimum(i, j), np.maximum(i, j)
+    keep = lo != hi
+    key = np.unique(lo[keep] * len(days) + hi[keep], return_index=True)[1]
+    return lo[keep][key], hi[keep][key], s[keep][key]
+
+
+def _similar(
+    f: Features, days: np.ndarray, rows: np.ndarray, cols: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    text = (f.terms[rows] @ f.terms[cols].T).tocoo()
+    name = (f.names[rows] @ f.names[cols].T).tocoo()
+    both = (text * TEXT_WEIGHT + name * NAME_WEIGHT).tocoo()
+    i, j = rows[both.row], cols[both.col]
+    s = both.data * time_factor(days[i] - days[j])
+    keep = s >= EDGE_FLOOR
+    return i[keep], j[keep], s[keep]
+
+
+def average_link(
+    n: int, i: np.ndarray, j: np.ndarray, s: np.ndarray, threshold: float = SAME_STORY
+) -> np.ndarray:
+    """Merge the two groups with the highest average pairwise similarity (missing pairs
+    count as 0) while it is >= threshold; a label per item. Averages, not single links,
+    so that a chain of loosely related texts does not become one story."""
+    size = dict.fromkeys(range(n), 1)
+    links: dict[int, dict[int, float]] = {}
+    for a, b, w in zip(i.tolist(), j.tolist(), s.tolist(), strict=True):
+        links.setdefault(a, {})[b] = links.get(a, {}).get(b, 0.0) + w
+        links.setdefault(b, {})[a] = links.get(b, {}).get(a, 0.0) + w
+    heap = [(-w, a, b, 1, 1) for a, b, w in zip(i.tolist(), j.tolist(), s.tolist(), strict=True)]
+    heapq.heapify(heap)
+    parent = list(range(n))
+    while heap:
+        neg, a, b, size_a, size_b = heapq.heappop(heap)
+        if -neg < threshold:
+            break
+        if size.get(a) != size_a or size.get(b) != size_b:
+            continue  # stale: one side has grown or gone since this was pushed
+        if size_a < size_b:
+            a, b = b, a
+        parent[b] = a
+        size[a] += size.pop(b)
+        for c, w in links.pop(b, {}).items():
+            del links[c][b]
+            if c != a:
+                links[a][c] = links[a].get(c, 0.0) + w
+                links[c][a] = links[a][c]
+        links[a].pop(b, None)
+        for c, w in links[a].items():
+            avg = w / (size[a] * size[c])
+            if avg >= threshold:
+                heapq.heappush(heap, (-avg, a, c, size[a], size[c]))
+    return np.array([_root(parent, x) for x in range(n)], dtype=np.int64)
+
+
+def _root(parent: list[int], x: int) -> int:
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]
+        x = parent[x]
+    return x
+
+
+def cluster(texts: Sequence[str], days: Sequence[float], processes: int = 1) -> np.ndarray:
+    """A story label per text (the index of one member); `days` are times in days."""
+    terms, names = count_features(texts, processes)
+    features = weigh(terms, names, DocFrequencies.of(terms, names))
+    when = np.asarray(days, dtype=np.float64)
+    i, j, s = edges(features, when)
+    return average_link(len(texts), i, j, s)

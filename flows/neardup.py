@@ -1,0 +1,197 @@
+"""Near-duplicates: MinHash signatures over word shingles (one-permutation hashing in numpy),
+banded for locality-sensitive look-ups, and the decision of which document copies which."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from flows.model import StoredDocument
+from flows.tokens import Words, mix, split_words
+
+SHINGLE = 3  # words per shingle
+BINS = 128  # signature length: one minimum per bin of the hash space
+ROWS = 3  # bins per LSH band
+BANDS = BINS // ROWS  # 42 bands: a pair at Jaccard 0.4 meets in one with p = 0.94
+# Estimated Jaccard at which two texts are one: a copy with a changed intro and sign-off,
+# or a light rewrite, stays above; two outlets' own articles on one event are far below.
+NEAR = 0.45
+EMPTY = np.uint32(0xFFFFFFFF)
+_SHINGLE_MULT = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
+BATCH = 1000  # texts per numpy pass: bounds the temporary arrays to about 100 MB
+
+
+def signatures_of_words(words: Words) -> np.ndarray:
+    """(texts x BINS) uint32 MinHash signatures; a text of fewer than SHINGLE words gets its
+    words as shingles, an empty one a row of EMPTY that matches nothing."""
+    h, doc = words.hashes, words.doc
+    with np.errstate(over="ignore"):
+        if h.size >= SHINGLE:
+            shingles = h[2:] + h[1:-1] * _SHINGLE_MULT[0] + h[:-2] * _SHINGLE_MULT[1]
+            same = doc[2:] == doc[:-2]
+            shingles, owner = mix(shingles[same]), doc[2:][same]
+        else:
+            shingles, owner = h[:0], doc[:0]
+        counts = np.bincount(doc, minlength=words.count)
+        short = np.flatnonzero((counts > 0) & (counts < SHINGLE))
+        if short.size:
+            take = np.isin(doc, short)
+            shingles = np.concatenate((shingles, mix(h[take] + np.uint64(1))))
+            owner = np.concatenate((owner, doc[take]))
+    signature = np.full((words.count, BINS), EMPTY, dtype=np.uint32)
+    bins = (shingles >> np.uint64(57)).astype(np.intp)  # top 7 bits: one of 128 bins
+    values = ((shingles >> np.uint64(16)) & np.uint64(0xFFFFFFFE)).astype(np.uint32)
+    np.minimum.at(signature, (owner, bins), values)
+    return _densify(signature)
+
+
+def _densify(signature: np.ndarray) -> np.ndarray:
+    """An empty bin borrows its right neighbour's value (circularly), marked by an odd low
+    bit so that a borrowed value never equals a real one by chance."""
+    filled = signature.copy()
+    live = (signature != EMPTY).any(axis=1)
+    for _ in range(BINS):
+        holes = (filled == EMPTY) & live[:, None]
+        if not holes.any():
+            break
+        borrowed = np.roll(filled, -1, axis=1)
+        take = holes & (borrowed != EMPTY)
+        filled[take] = borrowed[take] | np.uint32(1)
+    return filled
+
+
+def signatures(texts: Sequence[str], processes: int = 1) -> np.ndarray:
+    """Signatures of many texts, in batches, on `processes` worker processes when > 1."""
+    chunks = [texts[i : i + BATCH] for i in range(0, len(texts), BATCH)]
+    if processes > 1 and len(chunks) > 1:
+        with _pool(processes) as pool:
+            parts = pool.map(_signature_batch, chunks)
+    else:
+        parts = [_signature_batch(c) for c in chunks]
+    return np.vstack(parts) if parts else np.zeros((0, BINS), dtype=np.uint32)
+
+
+def _signature_batch(texts: Sequence[str]) -> np.ndarray:
+    return signatures_of_words(split_words(texts))
+
+
+def _pool(processes: int) -> multiprocessing.pool.Pool:
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    return context.Pool(processes)
+
+
+def default_processes() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def signature_of(text: str) -> bytes:
+    """One text's signature as stored with its document (BINS x 4 bytes, little-endian)."""
+    return signatures_of_words(split_words([text]))[0].astype("<u4").tobytes()
+
+
+def from_bytes(blob: bytes) -> np.ndarray:
+    return np.frombuffer(blob, dtype="<u4").astype(np.uint32)
+
+
+def band_keys(signature: np.ndarray) -> np.ndarray:
+    """(texts x BANDS) int64 keys: equal keys in a band make two texts candidates. The band
+    number is mixed in, so one indexed column holds every band."""
+    sig = np.atleast_2d(signature).astype(np.uint64)
+    key = np.broadcast_to(np.arange(BANDS, dtype=np.uint64) + np.uint64(1), (sig.shape[0], BANDS))
+    for r in range(ROWS):
+        key = mix(key ^ sig[:, r : BANDS * ROWS : ROWS])
+    live = np.atleast_2d(signature)[:, 0] != EMPTY
+    return np.where(live[:, None], key.view(np.int64), 0)
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Estimated Jaccard similarity of shingle sets, row by row (or one against many)."""
+    return (np.atleast_2d(a) == np.atleast_2d(b)).mean(axis=1)
+
+
+def candidate_pairs(keys: np.ndarray, max_bucket: int = 50) -> np.ndarray:
+    """(pairs x 2) indices sharing a band key. A bucket larger than `max_bucket` (a template
+    shared by many texts) links each member to its first only, keeping this linear."""
+    n = keys.shape[0]
+    flat = keys.ravel()
+    owner = np.repeat(np.arange(n), keys.shape[1])
+    keep = flat != 0
+    flat, owner = flat[keep], owner[keep]
+    order = np.lexsort((owner, flat))
+    flat, owner = flat[order], owner[order]
+    new_run = np.concatenate(([True], flat[1:] != flat[:-1]))
+    run_id = np.cumsum(new_run) - 1
+    run_start = np.flatnonzero(new_run)
+    run_size = np.diff(np.append(run_start, flat.size))
+    pairs = [np.column_stack((owner[run_start[run_id]], owner))[~new_run]]
+    small = run_size[run_id] <= max_bucket
+    for gap in range(1, min(max_bucket, flat.size)):
+        same = (run_id[gap:] == run_id[:-gap]) & small[gap:]
+        if not same.any():
+            break
+        pairs.append(np.column_stack((owner[gap:][same], owner[:-gap][same])))
+    found = np.vstack(pairs)
+    found = found[found[:, 0] != found[:, 1]]
+    found.sort(axis=1)
+    return np.unique(found, axis=0) if found.size else found.reshape(0, 2)
+
+
+def near_duplicate_groups(sigs: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """For each text, the index of the text it copies (itself when it is an original):
+    groups are linked by estimated Jaccard >= NEAR; `order` ranks who came first."""
+    n = sigs.shape[0]
+    pairs = candidate_pairs(band_keys(sigs))
+    if pairs.size:
+        pairs = pairs[similarity(sigs[pairs[:, 0]], sigs[pairs[:, 1]]) >= NEAR]
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    _, label = connected_components(graph, directed=False)
+    first = np.full(label.max() + 1 if n else 0, -1)
+    for i in np.argsort(order, kind="stable")[::-1]:
+        first[label[i]] = i
+    return first[label] if n else np.zeros(0, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class Match:
+    """A stored document close enough to a new one, and how close."""
+
+    document_id: int
+    original_id: int  # the document it copies, or itself
+    score: float
+
+
+def best_original(signature: np.ndarray, candidates: Sequence[tuple[int, int, bytes]]) -> int | None:
+    """Among stored (id, original id, signature) candidates, the original the new text copies."""
+    matches = [
+        Match(doc_id, original or doc_id, float(similarity(signature, from_bytes(blob))[0]))
+        for doc_id, original, blob in candidates
+    ]
+    near = [m for m in matches if m.score >= NEAR]
+    if not near:
+        return None
+    return max(near, key=lambda m: (m.score, -m.original_id)).original_id
+
+
+def collapse(documents: Sequence[StoredDocument]) -> list[StoredDocument]:
+    """A near-duplicate folds into the document it copies, bringing its sightings along;
+    a copy whose original is not among `documents` stands for it."""
+    by_id = {d.id: d for d in documents}
+    merged: dict[int, StoredDocument] = {}
+    order: list[int] = []
+    for doc in documents:
+        root = doc.duplicate_of if doc.duplicate_of in by_id else doc.id
+        if root not in merged:
+            merged[root] = by_id[root] if root != doc.id else doc
+            order.append(root)
+        if root != doc.id:
+            merged[root] = replace(
+                merged[root], sightings=(*merged[root].sightings, *doc.sightings)
+            )
+    return [merged[i] for i in order]
