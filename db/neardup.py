@@ -35,9 +35,7 @@ def replace_bands(session: Session, keys: Mapping[int, Sequence[int]]) -> None:
     """Store each document's band keys, replacing what it had (its text may have changed)."""
     if not keys:
         return
-    session.execute(
-        delete(models.NearDupBand).where(models.NearDupBand.document_id.in_(set(keys)))
-    )
+    session.execute(delete(models.NearDupBand).where(models.NearDupBand.document_id.in_(set(keys))))
     session.execute(
         models.NearDupBand.__table__.insert(),
         [{"key": k, "document_id": d} for d, ks in keys.items() for k in set(ks)],

@@ -167,7 +167,9 @@ class Match:
     score: float
 
 
-def best_original(signature: np.ndarray, candidates: Sequence[tuple[int, int, bytes]]) -> int | None:
+def best_original(
+    signature: np.ndarray, candidates: Sequence[tuple[int, int | None, bytes]]
+) -> int | None:
     """Among stored (id, original id, signature) candidates, the original the new text copies."""
     matches = [
         Match(doc_id, original or doc_id, float(similarity(signature, from_bytes(blob))[0]))

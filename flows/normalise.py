@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bs4 import BeautifulSoup
 
-from flows import boilerplate
+from flows import boilerplate, sections
 from flows.dates import infer_date
 from flows.dedupe import content_hash, raw_hash
 from flows.model import Document, Failure, RawItem
@@ -96,6 +96,10 @@ def to_document(prepared: Prepared, model: boilerplate.Boilerplate, zone: ZoneIn
     if item.title:
         title = item.title.strip()
     text = "\n\n".join(body or lines)
+    kept = set(lines)
+    newsletter = sections.is_newsletter(
+        prepared.lines, [line for line in prepared.lines if line not in kept]
+    )
     published, how, evidence = item.published_at, item.date_how or "metadata", "given by the source"
     if published is None:
         guess = infer_date(text, item.fetched_at, zone)
@@ -118,6 +122,7 @@ def to_document(prepared: Prepared, model: boilerplate.Boilerplate, zone: ZoneIn
         raw_hash=prepared.raw_hash,
         raw_text="\n".join(prepared.lines),
         minhash=signature_of(text),
+        sections=sections.item_starts(text.split("\n\n")) if newsletter else (),
     )
 
 

@@ -3,68 +3,100 @@
 from __future__ import annotations
 
 import hashlib
-import math
-from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 
+from flows import sections
+from flows.cluster import cluster
 from flows.model import StoredDocument, Story
+from flows.neardup import collapse
 from flows.text import key, split_sentences, words
 
-_STOPWORD_TEXT = """
-a about above after again against all also am an and any are as at be because been before
-being below between both but by can could did do does doing down during each few for from
-further had has have having he her here hers him his how i if in into is it its itself just
-me more most my no nor not now of off on once only or other our out over own same she should
-so some such than that the their them then there these they this those through to too under
-until up very was we were what when where which while who whom why will with would you your
-said says say new one two three week weeks year years last next first day days time however
-meanwhile including amid according
-"""
-STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-# Cosine above which two documents join; set on the seeds alone (issue 4 measures it).
-SAME_STORY = 0.04
+TITLE_WORDS = 14
+
 EXTRACT_SENTENCES = 3
 EXTRACT_MAX_WORDS = 75
 
 
 def build_stories(documents: Sequence[StoredDocument]) -> list[Story]:
-    """Group documents that share enough distinctive terms; most sources first, then newest."""
-    groups = group_documents(documents)
-    stories = [make_story(group) for group in groups]
+    """Near-duplicates folded, newsletters cut into items, units clustered into stories;
+    most sources first, then newest."""
+    units = story_units(collapse(documents))
+    groups = group_documents(units)
+    stories = [make_story(_join_sections(group)) for group in groups]
     return rank(stories)
 
 
+def story_units(documents: Sequence[StoredDocument]) -> list[StoredDocument]:
+    """What stories are made of: each document, or each item of a newsletter (the item's
+    text under the document's id and sightings, titled by its lead sentence)."""
+    units: list[StoredDocument] = []
+    for doc in documents:
+        if not doc.sections:
+            units.append(doc)
+            continue
+        for piece in sections.split(doc.text, doc.sections):
+            units.append(replace(doc, title=_lead_title(piece), text=piece, sections=()))
+    return units
+
+
 def group_documents(documents: Sequence[StoredDocument]) -> list[list[StoredDocument]]:
-    """Single-link grouping on TF-IDF cosine: terms every document shares weigh little."""
-    vectors = _tfidf([f"{d.title}\n{d.text}" for d in documents])
-    parent = list(range(len(documents)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i in range(len(documents)):
-        for j in range(i + 1, len(documents)):
-            if _cosine(vectors[i], vectors[j]) >= SAME_STORY:
-                parent[find(j)] = find(i)
+    """Average-link clustering of terms, names and time (flows.cluster)."""
+    if not documents:
+        return []
+    labels = cluster(
+        [f"{d.title}\n\n{d.text}" for d in documents],
+        [d.published_at.timestamp() / 86400.0 for d in documents],
+    )
     groups: dict[int, list[StoredDocument]] = {}
-    for i, doc in enumerate(documents):
-        groups.setdefault(find(i), []).append(doc)
+    for label, doc in zip(labels.tolist(), documents, strict=True):
+        groups.setdefault(label, []).append(doc)
     return list(groups.values())
 
 
+def _join_sections(members: Sequence[StoredDocument]) -> list[StoredDocument]:
+    """Two items of one newsletter in one story are one member, their texts joined."""
+    joined: dict[int, StoredDocument] = {}
+    for doc in members:
+        if doc.id in joined:
+            joined[doc.id] = replace(joined[doc.id], text=f"{joined[doc.id].text}\n\n{doc.text}")
+        else:
+            joined[doc.id] = doc
+    return list(joined.values())
+
+
+def _lead_title(text: str) -> str:
+    sentence = split_sentences(text.split("\n\n")[0])[0].rstrip(".!")
+    tokens = sentence.split()
+    return sentence if len(tokens) <= TITLE_WORDS else " ".join(tokens[:TITLE_WORDS]) + "…"
+
+
+def best_title(members: Sequence[StoredDocument]) -> StoredDocument:
+    """The member whose own title best names the story: its words recur most across the
+    other members' texts; a title cut from a sentence ("…") comes last."""
+    texts = [set(key(f"{d.title} {d.text}").split()) for d in members]
+
+    def score(index: int) -> tuple[bool, float, float]:
+        doc = members[index]
+        title = {w for w in key(doc.title).split() if len(w) > 2}
+        others = [t for j, t in enumerate(texts) if j != index] or [texts[index]]
+        shared = sum(len(title & t) for t in others) / (len(others) * max(len(title), 1))
+        return (not doc.title.endswith("…"), shared, doc.published_at.timestamp())
+
+    return members[max(range(len(members)), key=score)]
+
+
 def make_story(members: Sequence[StoredDocument]) -> Story:
-    """The newest member tells the latest state of the story: its title leads."""
-    ordered = sorted(members, key=lambda d: (d.published_at, d.id), reverse=True)
-    lead = ordered[0]
+    """The best-titled member leads; the others follow newest first."""
+    lead = best_title(members)
+    ordered = [lead, *sorted((d for d in members if d is not lead),
+                             key=lambda d: (d.published_at, d.id), reverse=True)]  # fmt: skip
     return Story(
         key=story_key(d.id for d in members),
         headline=lead.title,
         url=next((d.url for d in ordered if d.url), None),
         extract=extract(lead.text, lead.title),
-        published_at=lead.published_at,
+        published_at=max(d.published_at for d in members),
         documents=tuple(ordered),
     )
 
@@ -104,29 +136,3 @@ def extract(text: str, title: str = "") -> str:
             chosen.append(sentence)
             count += n
     return " ".join(chosen) if chosen else text.split("\n\n")[0]
-
-
-def _terms(text: str) -> Counter[str]:
-    return Counter(
-        t
-        for t in (w.lower().strip("'’.-") for w in words(text))
-        if len(t) > 2 and t not in STOPWORDS and not t.isdigit()
-    )
-
-
-def _tfidf(texts: Sequence[str]) -> list[dict[str, float]]:
-    counts = [_terms(t) for t in texts]
-    df: Counter[str] = Counter(term for c in counts for term in c)
-    n = len(texts)
-    vectors = []
-    for c in counts:
-        v = {t: (1 + math.log(tf)) * math.log((1 + n) / (1 + df[t])) for t, tf in c.items()}
-        norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
-        vectors.append({t: x / norm for t, x in v.items() if x > 0})
-    return vectors
-
-
-def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(x * b.get(t, 0.0) for t, x in a.items())

@@ -23,7 +23,7 @@ _WORD_BYTE[128:] = True  # any byte of a UTF-8 letter: "Müller", "Zürich"
 _UPPER = np.zeros(256, dtype=bool)
 _UPPER[65:91] = True
 _SENTENCE_END = np.zeros(256, dtype=bool)
-for _ch in b".!?:\n\x00\"":
+for _ch in b'.!?:\n\x00"':
     _SENTENCE_END[_ch] = True
 _SEPARATOR = "\x00"
 
@@ -33,6 +33,7 @@ class Words:
     """The words of a batch of texts, in order: hash, owning text, length, capitalised."""
 
     hashes: np.ndarray  # uint64
+    stems: np.ndarray  # uint64: the hash without a plural "s" ("patrols" as "patrol")
     doc: np.ndarray  # int64, index of the text each word belongs to
     length: np.ndarray  # int64, bytes
     capital: np.ndarray  # bool: starts upper-case and does not open a sentence
@@ -57,7 +58,8 @@ def split_words(texts: Sequence[str]) -> Words:
     )
     if raw.size == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return Words(empty.astype(np.uint64), empty, empty, empty.astype(bool), len(texts))
+        hashes = empty.astype(np.uint64)
+        return Words(hashes, hashes, empty, empty, empty.astype(bool), len(texts))
     is_word = _WORD_BYTE[raw]
     before = np.concatenate(([False], is_word[:-1]))
     after = np.concatenate((is_word[1:], [False]))
@@ -66,7 +68,11 @@ def split_words(texts: Sequence[str]) -> Words:
     up, down = _powers_upto(raw.size)
     with np.errstate(over="ignore"):
         contrib = np.where(is_word, _LOWER[raw].astype(np.uint64), 0) * up[: raw.size]
-        sums = np.add.reduceat(contrib, starts) * down[starts] if starts.size else contrib[:0]
+        sums = np.add.reduceat(contrib, starts) if starts.size else contrib[:0]
+        last = ends - 1
+        plural = (_LOWER[raw[last]] == 115) & (ends - starts > 3) & (_LOWER[raw[last - 1]] != 115)
+        stems = np.where(plural, sums - contrib[last], sums) * down[starts]
+        sums = sums * down[starts]
     # A capital after a sentence end (or a paragraph, or the text's start) proves nothing.
     prev1 = raw[np.maximum(starts - 1, 0)]
     prev2 = raw[np.maximum(starts - 2, 0)]
@@ -74,6 +80,7 @@ def split_words(texts: Sequence[str]) -> Words:
     doc = np.cumsum(raw == 0)[starts]
     return Words(
         hashes=mix(sums.astype(np.uint64)),
+        stems=mix(stems.astype(np.uint64)),
         doc=doc.astype(np.int64),
         length=(ends - starts).astype(np.int64),
         capital=_UPPER[raw[starts]] & ~opens,
