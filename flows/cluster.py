@@ -11,8 +11,8 @@ import numpy as np
 from scipy import sparse
 
 from flows.entities import name_mask
-from flows.neardup import _pool
-from flows.tokens import hash_words, split_words
+from flows.neardup import BINS, _pool, signatures_of_words
+from flows.tokens import Words, hash_words, split_words
 
 _STOPWORD_TEXT = """
 a about above after again against all also am an and any are as at be because been before
@@ -25,9 +25,13 @@ said says say new one two three week weeks year years last next first day days t
 meanwhile including amid according monday tuesday wednesday thursday friday saturday sunday
 """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-_STOP_HASHES = hash_words(sorted(STOPWORDS))
+_STOP_COLUMNS = np.zeros(1 << 20, dtype=bool)
+_STOP_COLUMNS[(hash_words(sorted(STOPWORDS)) % np.uint64(1 << 20)).astype(np.int64)] = True
 DIMENSIONS = 1 << 20  # hashed feature space: no vocabulary to build or store
-TOP_TERMS = 60  # each text keeps its most distinctive terms: products stay sparse
+# A term in more texts than this tells no stories apart (and makes every product dense).
+COMMON = (50, 0.01)  # more than max(50, 1% of the texts)
+NEIGHBOURS = 10  # each text keeps its strongest pairs: a graph that grows linearly
+TOP_TERMS = 60  # each text keeps its most distinctive terms: sharper, and products stay sparse
 # Shared names raise the similarity of shared terms by up to half; alone they join nothing
 # (two calls between the same leaders share every name). Set on the labelled set, where
 # B-cubed stays at its best for SAME_STORY anywhere in 0.06-0.15.
@@ -62,11 +66,39 @@ def count_features(texts: Sequence[str], processes: int = 1) -> tuple[sparse.csr
     return terms, sparse.vstack([p[1] for p in parts]).tocsr()
 
 
-def _count_batch(texts: Sequence[str]) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+def analyse(
+    texts: Sequence[str], processes: int = 1
+) -> tuple[np.ndarray, sparse.csr_matrix, sparse.csr_matrix]:
+    """Signatures, term counts and names of many texts from one pass over their words: for
+    texts that arrive together (a benchmark, a rebuild), near-duplicates and stories at once."""
+    chunks = [texts[i : i + BATCH] for i in range(0, len(texts), BATCH)]
+    if processes > 1 and len(chunks) > 1:
+        with _pool(processes) as pool:
+            parts = pool.map(_analyse_batch, chunks)
+    else:
+        parts = [_analyse_batch(c) for c in chunks]
+    if not parts:
+        empty = sparse.csr_matrix((0, DIMENSIONS), dtype=np.float32)
+        return np.zeros((0, BINS), dtype=np.uint32), empty, empty
+    terms = sparse.vstack([p[1] for p in parts]).tocsr()
+    return np.vstack([p[0] for p in parts]), terms, sparse.vstack([p[2] for p in parts]).tocsr()
+
+
+def _analyse_batch(texts: Sequence[str]) -> tuple[np.ndarray, sparse.csr_matrix, sparse.csr_matrix]:
     words = split_words(texts)
+    return (signatures_of_words(words), *_counts(words))
+
+
+def _count_batch(texts: Sequence[str]) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    return _counts(split_words(texts))
+
+
+def _counts(words: Words) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
     column = (words.stems % np.uint64(DIMENSIONS)).astype(np.int64)
-    term = (words.length > 2) & ~np.isin(words.hashes, _STOP_HASHES)
-    shape = (len(texts), DIMENSIONS)
+    term = (words.length > 2) & ~_STOP_COLUMNS[
+        (words.hashes % np.uint64(DIMENSIONS)).astype(np.int64)
+    ]
+    shape = (words.count, DIMENSIONS)
     terms = sparse.csr_matrix(
         (np.ones(term.sum(), np.float32), (words.doc[term], column[term])), shape=shape
     )
@@ -80,12 +112,15 @@ def _count_batch(texts: Sequence[str]) -> tuple[sparse.csr_matrix, sparse.csr_ma
 
 
 def weigh(terms: sparse.csr_matrix, names: sparse.csr_matrix, df: DocFrequencies) -> Features:
-    """TF-IDF (sublinear tf) for terms, IDF for names, each row cut to its TOP_TERMS and
+    """TF-IDF (sublinear tf) for terms, IDF for names, terms too common dropped, each row
     scaled to unit length so that a product of rows is a cosine."""
+    common = max(COMMON[0], COMMON[1] * df.count)
     t = terms.copy()
     t.data = (1.0 + np.log(t.data)) * df.idf(df.terms)[t.indices]
+    t.data[df.terms[t.indices] > common] = 0.0
     n = names.copy()
     n.data = n.data * df.idf(df.names)[n.indices]
+    n.data[df.names[n.indices] > common] = 0.0
     return Features(_unit(_top(t, TOP_TERMS)), _unit(_top(n, TOP_TERMS)))
 
 
@@ -114,18 +149,31 @@ class DocFrequencies:
         return np.log((1.0 + self.count) / (1.0 + df)).astype(np.float32)
 
 
-def _top(m: sparse.csr_matrix, k: int) -> sparse.csr_matrix:
-    """Keep each row's k largest values."""
+def _top(m: sparse.csr_matrix, k: int, rows_at_once: int = 2000) -> sparse.csr_matrix:
+    """Each row's k largest values (ties kept): the k-th largest of each row found by one
+    np.partition over a padded block of rows, then everything below it dropped."""
     m.sum_duplicates()
+    m.eliminate_zeros()
     lengths = np.diff(m.indptr)
     if lengths.max(initial=0) <= k:
         return m
+    floor = np.zeros(m.shape[0], dtype=m.dtype)
+    for first in range(0, m.shape[0], rows_at_once):
+        block = m[first : first + rows_at_once]
+        width = int(np.diff(block.indptr).max(initial=0))
+        if width <= k:
+            continue
+        padded = np.full((block.shape[0], width), -np.inf, dtype=np.float64)
+        lens = np.diff(block.indptr)
+        column = np.arange(block.nnz) - np.repeat(block.indptr[:-1], lens)
+        padded[np.repeat(np.arange(block.shape[0]), lens), column] = block.data
+        floor[first : first + block.shape[0]] = np.partition(padded, width - k, axis=1)[
+            :, width - k
+        ]
     rows = np.repeat(np.arange(m.shape[0]), lengths)
-    order = np.lexsort((-m.data, rows))
-    rank = np.arange(order.size) - np.repeat(m.indptr[:-1], lengths)
-    keep = order[rank < k]
-    keep.sort()
-    return sparse.csr_matrix((m.data[keep], (rows[keep], m.indices[keep])), shape=m.shape)
+    m.data[m.data < floor[rows]] = 0.0
+    m.eliminate_zeros()
+    return m
 
 
 def _unit(m: sparse.csr_matrix) -> sparse.csr_matrix:
@@ -177,7 +225,21 @@ def edges(
     lo, hi = np.minimum(i, j), np.maximum(i, j)
     keep = lo != hi
     key = np.unique(lo[keep] * len(days) + hi[keep], return_index=True)[1]
-    return lo[keep][key], hi[keep][key], s[keep][key]
+    lo, hi, s = lo[keep][key], hi[keep][key], s[keep][key]
+    strong = _strongest(lo, hi, s, len(days), NEIGHBOURS)
+    return lo[strong], hi[strong], s[strong]
+
+
+def _strongest(i: np.ndarray, j: np.ndarray, s: np.ndarray, n: int, k: int) -> np.ndarray:
+    """Pairs among the k strongest of either of their two texts."""
+    ends = np.concatenate((i, j))
+    pair = np.concatenate((np.arange(i.size), np.arange(i.size)))
+    order = np.lexsort((-np.concatenate((s, s)), ends))
+    counts = np.bincount(ends, minlength=n)
+    rank = np.arange(order.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    keep = np.zeros(i.size, dtype=bool)
+    keep[pair[order[rank < k]]] = True
+    return keep
 
 
 def _similar(
@@ -193,17 +255,28 @@ def _similar(
 
 
 def average_link(
-    n: int, i: np.ndarray, j: np.ndarray, s: np.ndarray, threshold: float = SAME_STORY
+    n: int,
+    i: np.ndarray,
+    j: np.ndarray,
+    s: np.ndarray,
+    threshold: float = SAME_STORY,
+    sizes: Sequence[int] | None = None,
 ) -> np.ndarray:
     """Merge the two groups with the highest average pairwise similarity (missing pairs
     count as 0) while it is >= threshold; a label per item. Averages, not single links,
-    so that a chain of loosely related texts does not become one story."""
-    size = dict.fromkeys(range(n), 1)
+    so that a chain of loosely related texts does not become one story. An item may stand
+    for a group already made (`sizes`, with `s` summed over its members)."""
+    size = dict(enumerate(sizes)) if sizes is not None else dict.fromkeys(range(n), 1)
     links: dict[int, dict[int, float]] = {}
     for a, b, w in zip(i.tolist(), j.tolist(), s.tolist(), strict=True):
         links.setdefault(a, {})[b] = links.get(a, {}).get(b, 0.0) + w
         links.setdefault(b, {})[a] = links.get(b, {}).get(a, 0.0) + w
-    heap = [(-w, a, b, 1, 1) for a, b, w in zip(i.tolist(), j.tolist(), s.tolist(), strict=True)]
+    heap = [
+        (-w / (size[a] * size[b]), a, b, size[a], size[b])
+        for a in links
+        for b, w in links[a].items()
+        if a < b
+    ]
     heapq.heapify(heap)
     parent = list(range(n))
     while heap:

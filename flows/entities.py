@@ -20,7 +20,9 @@ december today yesterday tomorrow also meanwhile however both all some many most
 following according despite still yet so there here what which who how why
 """
 NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
-_NOT_NAME_HASHES = hash_words(sorted(NOT_NAMES))
+_BUCKETS = 1 << 20
+_NOT_NAME_BUCKETS = np.zeros(_BUCKETS, dtype=bool)
+_NOT_NAME_BUCKETS[(hash_words(sorted(NOT_NAMES)) % np.uint64(_BUCKETS)).astype(np.int64)] = True
 _TOKEN = r"(?:[A-Z](?:\.[A-Z])+\.?|[A-Z][\w’'-]*)"
 _NAME = re.compile(rf"{_TOKEN}(?:[ -](?:(?:of|de|la|al|van|von|bin) )?{_TOKEN})*")
 _SENTENCE_OPEN = re.compile(r"(?:^|[.!?:\"“]\s+|\n)$")
@@ -47,4 +49,5 @@ def names(text: str) -> list[str]:
 def name_mask(words: Words) -> np.ndarray:
     """Which of a batch's words are part of a name: capitalised mid-sentence, not a
     function word; the vectorised counterpart of `names` for clustering at scale."""
-    return words.capital & ~np.isin(words.hashes, _NOT_NAME_HASHES) & (words.length > 1)
+    bucket = (words.hashes % np.uint64(_BUCKETS)).astype(np.int64)
+    return words.capital & ~_NOT_NAME_BUCKETS[bucket] & (words.length > 1)

@@ -77,7 +77,7 @@ def split_words(texts: Sequence[str]) -> Words:
     prev1 = raw[np.maximum(starts - 1, 0)]
     prev2 = raw[np.maximum(starts - 2, 0)]
     opens = (starts == 0) | _SENTENCE_END[prev1] | ((prev1 == 32) & _SENTENCE_END[prev2])
-    doc = np.cumsum(raw == 0)[starts]
+    doc = np.searchsorted(np.flatnonzero(raw == 0), starts)
     return Words(
         hashes=mix(sums.astype(np.uint64)),
         stems=mix(stems.astype(np.uint64)),
