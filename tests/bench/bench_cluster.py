@@ -163,9 +163,9 @@ def one_size(n: int, queue: multiprocessing.Queue) -> None:
     total = time.perf_counter() - start
     true_copy = (copy_of != np.arange(n)).sum()
     found_copy = (originals != np.arange(n)).sum()
-    queue.put((n, total, timings["words"], timings["near-duplicates"], timings["stories"],
-               peak_mb(), base,
-               int(true_copy), int(found_copy), len(np.unique(story)), len(np.unique(event))))  # fmt: skip
+    counts = (int(true_copy), int(found_copy), len(np.unique(story)), len(np.unique(event)))
+    steps = (timings["words"], timings["near-duplicates"], timings["stories"])
+    queue.put((n, total, *steps, peak_mb(), base, *counts))
 
 
 def incremental(n: int, added: int, queue: multiprocessing.Queue) -> None:
@@ -202,8 +202,9 @@ def main() -> None:
         (n, total, wd, nd, st, peak, base, made, found, stories, events) = run_child(one_size, n)
         ratio = f"{total / previous:.2f}" if previous else "-"
         previous = total
-        table.add_row(f"{n:,}", f"{total:.1f}", f"{wd:.1f}", f"{nd:.1f}", f"{st:.1f}", ratio, f"{peak:,.0f}",
-                      f"{base:,.0f}", f"{made:,}/{found:,}", f"{stories:,}/{events:,}")  # fmt: skip
+        table.add_row(f"{n:,}", f"{total:.1f}", f"{wd:.1f}", f"{nd:.1f}", f"{st:.1f}", ratio,
+                      f"{peak:,.0f}", f"{base:,.0f}", f"{made:,}/{found:,}",
+                      f"{stories:,}/{events:,}")  # fmt: skip
     Console().print(table)
     scratch, added = run_child(incremental, 100_000, 1_000)
     Console().print(
