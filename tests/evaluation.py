@@ -213,8 +213,8 @@ def content_sentences(doc: LabelledDocument) -> list[str]:
 
 
 def item_texts(doc: LabelledDocument) -> list[str]:
-    """The text of each newsletter item: from its start to the next item's start or the end,
-    with the boilerplate cut out (a heading before the next item stays in this one)."""
+    """The content of each newsletter item, from its start to the next item's start or the
+    end, without boilerplate and headings; paragraphs joined by a blank line."""
     starts: list[int] = []
     for item in doc.items:
         starts.append(doc.text.find(item.starts, starts[-1] + 1 if starts else 0))
@@ -223,8 +223,9 @@ def item_texts(doc: LabelledDocument) -> list[str]:
         end = starts[index + 1] if index + 1 < len(starts) else len(doc.text)
         piece = doc.text[start:end]
         for line in sorted(doc.boilerplate, key=len, reverse=True):
-            piece = piece.replace(line, "")
-        texts.append(piece.strip())
+            piece = piece.replace(line, "\n")
+        kept = [p for p in _paragraphs(piece) if not (len(p.splitlines()) == 1 and is_heading(p))]
+        texts.append("\n\n".join(" ".join(p.split()) for p in kept))
     return texts
 
 
