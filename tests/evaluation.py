@@ -59,6 +59,8 @@ class LabelledDocument:
 
 @dataclass(frozen=True)
 class Scores:
+    """Precision and recall of a grouping against the truth, with their harmonic mean."""
+
     precision: float
     recall: float
 
