@@ -59,6 +59,8 @@ class LabelledDocument:
 
 @dataclass(frozen=True)
 class Scores:
+    """Precision and recall of a grouping against the truth, with their harmonic mean."""
+
     precision: float
     recall: float
 
@@ -122,6 +124,8 @@ def _document(file: str, table: dict[str, Any]) -> LabelledDocument:
         raise EvalDataError(f"{where}: true_published must be a local date, not a date-time")
     if published is not None and published.date() != true_published:
         raise EvalDataError(f"{where}: published {published} is not on {true_published}")
+    if published is not None and fetched < published:
+        raise EvalDataError(f"{where}: fetched {fetched} is before published {published}")
     delay = fetched.date() - true_published
     if not timedelta(0) <= delay <= MAX_FETCH_DELAY:
         raise EvalDataError(f"{where}: fetched {fetched} is not 0-3 days after publication")
@@ -129,7 +133,9 @@ def _document(file: str, table: dict[str, Any]) -> LabelledDocument:
     for line in boilerplate:
         if not isinstance(line, str) or not line.strip() or line not in text:
             raise EvalDataError(f"{where}: boilerplate {line!r} is not in the text")
-    items = tuple(Item(event=i.get("event", ""), starts=i.get("starts", "")) for i in table.get("items", []))
+    items = tuple(
+        Item(event=i.get("event", ""), starts=i.get("starts", "")) for i in table.get("items", [])
+    )
     if kind == "article" and (items or not isinstance(table.get("event"), str)):
         raise EvalDataError(f"{where}: an article needs an event and no items")
     if kind == "newsletter" and (not items or "event" in table):
@@ -140,7 +146,9 @@ def _document(file: str, table: dict[str, Any]) -> LabelledDocument:
             raise EvalDataError(f"{where}: item {item.starts!r} needs an event and 6-10 words")
         found = text.find(item.starts, position + 1)
         if found < 0:
-            raise EvalDataError(f"{where}: item start {item.starts!r} is not in the text after the item before it")
+            raise EvalDataError(
+                f"{where}: item start {item.starts!r} is not in the text after the item before it"
+            )
         position = found
     return LabelledDocument(
         id=need("id", str), outlet=need("outlet", str), title=need("title", str), kind=kind,
@@ -213,8 +221,8 @@ def content_sentences(doc: LabelledDocument) -> list[str]:
 
 
 def item_texts(doc: LabelledDocument) -> list[str]:
-    """The text of each newsletter item: from its start to the next item's start or the end,
-    with the boilerplate cut out (a heading before the next item stays in this one)."""
+    """The content of each newsletter item, from its start to the next item's start or the
+    end, without boilerplate and headings; paragraphs joined by a blank line."""
     starts: list[int] = []
     for item in doc.items:
         starts.append(doc.text.find(item.starts, starts[-1] + 1 if starts else 0))
@@ -223,8 +231,9 @@ def item_texts(doc: LabelledDocument) -> list[str]:
         end = starts[index + 1] if index + 1 < len(starts) else len(doc.text)
         piece = doc.text[start:end]
         for line in sorted(doc.boilerplate, key=len, reverse=True):
-            piece = piece.replace(line, "")
-        texts.append(piece.strip())
+            piece = piece.replace(line, "\n")
+        kept = [p for p in _paragraphs(piece) if not (len(p.splitlines()) == 1 and is_heading(p))]
+        texts.append("\n\n".join(" ".join(p.split()) for p in kept))
     return texts
 
 
@@ -274,9 +283,7 @@ def _pairs(groups: Iterable[Iterable[str]]) -> set[frozenset[str]]:
     return {frozenset(p) for group in groups for p in combinations(sorted(set(group)), 2)}
 
 
-def pairwise_scores(
-    predicted: Iterable[Iterable[str]], truth: Iterable[Iterable[str]]
-) -> Scores:
+def pairwise_scores(predicted: Iterable[Iterable[str]], truth: Iterable[Iterable[str]]) -> Scores:
     """Precision and recall over unordered pairs of units put in one group.
 
     With no pair predicted precision is 1.0; with no true pair recall is 1.0.
