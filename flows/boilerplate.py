@@ -19,7 +19,10 @@ CLUTTER = re.compile(
     r"|unsubscribe\b|forward (this|to a friend)\b|related( articles| stories)?:?$)",
     re.IGNORECASE,
 )
-GREETING = re.compile(r"^(?:dear|hi|hello|hey|greetings)\b[^.!?]{0,40}[,!:]?$", re.IGNORECASE)
+GREETING = re.compile(
+    r"^(?:dear|hi|hello|hey|greetings|good (?:morning|afternoon|evening))\b[^.!?]{0,40}[,!:.]?$",
+    re.IGNORECASE,
+)
 SIGN_OFF = re.compile(
     r"^(?:best( regards| wishes)?|regards|cheers|thanks|thank you|sincerely|warmly|yours)[,!.]?$",
     re.IGNORECASE,
@@ -29,6 +32,13 @@ GLUED = re.compile(r"^((?:watch|play) video|source link|read more|learn more)(?=
 
 OPENING_WORDS = 6
 SANDWICH_MAX_WORDS = 40
+PHRASE_WORDS = 4
+# A recurring phrase in which the publisher speaks of itself ("explore our latest ...
+# collection") marks a promotion whatever topic its sentence names this time.
+SELF = frozenset({"our", "us", "we"})
+INTRO_MAX_WORDS = 30
+# "Tell us about it at stories@example.org": news quotes no mailbox, calls to readers do.
+ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 @dataclass(frozen=True)
@@ -38,6 +48,7 @@ class Boilerplate:
     lines: frozenset[str] = frozenset()
     sentences: frozenset[str] = frozenset()
     openings: frozenset[str] = frozenset()
+    phrases: frozenset[str] = frozenset()
 
 
 def learn(texts: Iterable[str]) -> Boilerplate:
@@ -52,32 +63,39 @@ def learn(texts: Iterable[str]) -> Boilerplate:
     line_df: Counter[str] = Counter()
     sentence_df: Counter[str] = Counter()
     opening_df: Counter[str] = Counter()
+    phrase_df: Counter[str] = Counter()
     for text in distinct:
         lines = _unglue([line for line in text.splitlines() if line.strip()])
         sentences = [s for line in lines for s in split_sentences(line)]
         line_df.update({key(line) for line in lines})
         sentence_df.update({key(s) for s in sentences})
         opening_df.update({o for s in sentences if (o := _opening(s))})
+        phrase_df.update({p for s in sentences for p in _phrases(s)})
     floor = max(2, math.ceil(0.4 * len(distinct)))
 
     def recurring(df: Counter[str]) -> frozenset[str]:
         return frozenset(k for k, n in df.items() if n >= floor and k)
 
-    return Boilerplate(recurring(line_df), recurring(sentence_df), recurring(opening_df))
+    return Boilerplate(
+        recurring(line_df), recurring(sentence_df), recurring(opening_df), recurring(phrase_df)
+    )
 
 
 def strip(lines: Sequence[str], model: Boilerplate) -> list[str]:
     """The lines without boilerplate; a paragraph loses only its boilerplate sentences."""
     kept: list[str | None] = []  # None marks a removed line
     trimmed: set[int] = set()  # lines that lost a sentence: content, whatever their size
-    for line in _unglue(lines):
-        if _line_is_boilerplate(line, model):
+    for index, line in enumerate(_unglue(lines)):
+        if _line_is_boilerplate(line, model) or _is_intro(line, index):
             kept.append(None)
             continue
         sentences = split_sentences(line)
         content = [s for s in sentences if not _sentence_is_boilerplate(s, model)]
         if content and len(content) < len(sentences):
-            trimmed.add(len(kept))
+            if all(s.rstrip("\"'”’)").endswith("?") for s in content):
+                content = []  # a reader call: this week's question, then its fixed invitation
+            else:
+                trimmed.add(len(kept))
         kept.append(" ".join(content) if content else None)
     # A short question or caption between two removed lines belongs to the same block
     # (a "question of the week" between its heading and its call to action); a plain
@@ -117,11 +135,29 @@ def _line_is_boilerplate(line: str, model: Boilerplate) -> bool:
     )
 
 
+def _is_intro(line: str, index: int) -> bool:
+    """A short opening line that starts with a greeting ("Good morning, and welcome to
+    December."): the letter's salutation, whatever follows it this week."""
+    first = split_sentences(line)[0] if line.strip() else ""
+    return index < 3 and len(words(line)) <= INTRO_MAX_WORDS and bool(GREETING.match(first.strip()))
+
+
+def _phrases(sentence: str) -> set[str]:
+    tokens = key(sentence).split()
+    return {
+        " ".join(tokens[i : i + PHRASE_WORDS])
+        for i in range(len(tokens) - PHRASE_WORDS + 1)
+        if SELF & set(tokens[i : i + PHRASE_WORDS])
+    }
+
+
 def _sentence_is_boilerplate(sentence: str, model: Boilerplate) -> bool:
     k = key(sentence)
     return (
         k in model.sentences
         or _opening(sentence) in model.openings
+        or bool(_phrases(sentence) & model.phrases)
+        or bool(ADDRESS.search(sentence))
         or bool(CLUTTER.match(sentence.strip()))
     )
 

@@ -102,7 +102,7 @@ def to_document(prepared: Prepared, model: boilerplate.Boilerplate, zone: ZoneIn
     )
     published, how, evidence = item.published_at, item.date_how or "metadata", "given by the source"
     if published is None:
-        guess = infer_date(text, item.fetched_at, zone)
+        guess = infer_date("\n".join(prepared.lines), item.fetched_at, zone)
         if guess is not None:
             published, how, evidence = guess.when, "text", guess.evidence
         else:

@@ -66,7 +66,11 @@ def _join_sections(members: Sequence[StoredDocument]) -> list[StoredDocument]:
 
 
 def _lead_title(text: str) -> str:
-    sentence = split_sentences(text.split("\n\n")[0])[0].rstrip(".!")
+    """An item's heading in capitals ("OFFSHORE") says less than its lead sentence."""
+    paragraphs = text.split("\n\n")
+    if len(paragraphs) > 1 and paragraphs[0].isupper():
+        paragraphs = paragraphs[1:]
+    sentence = split_sentences(paragraphs[0])[0].rstrip(".!")
     tokens = sentence.split()
     return sentence if len(tokens) <= TITLE_WORDS else " ".join(tokens[:TITLE_WORDS]) + "…"
 
