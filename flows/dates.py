@@ -60,7 +60,7 @@ def infer_date(text: str, reference: datetime, zone: ZoneInfo) -> DateGuess | No
             if day is not None and day <= local_ref + SLACK:
                 found.append((day, match.group(0)))
     for match in RELATIVE.finditer(text):
-        if any(match.start() in span for span in taken):
+        if any(match.start("weekday") in span for span in taken):
             continue  # the weekday beside an explicit date, read above
         day = _relative(match, text, local_ref)
         if day is not None:
