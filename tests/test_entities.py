@@ -15,7 +15,7 @@ from flows.tokens import split_words
         (
             "The deal was signed by U.S. Treasury Secretary Scott Bessent.",
             ["U.S. Treasury Secretary Scott Bessent"],
-        ),  # fmt: skip
+        ),
         ("Meanwhile, rain fell. Officials met on Friday in March.", []),  # openers, days, months
         ("Shares of the Bank of England rose.", ["Bank of England"]),
         ("Donnelly's office said so.", []),  # a capital that opens a sentence proves nothing
@@ -28,7 +28,8 @@ def test_names(text: str, found: list[str]) -> None:
 
 def test_name_mask_marks_capitals_inside_sentences_only() -> None:
     words = split_words(["The talks in Kuala Lumpur ended. Trump left on Friday for Tokyo."])
-    text = "The talks in Kuala Lumpur ended Trump left on Friday for Tokyo".split()
+    text = ["The", "talks", "in", "Kuala", "Lumpur", "ended", "Trump", "left", "on", "Friday",
+            "for", "Tokyo"]  # fmt: skip
     assert [w for w, m in zip(text, name_mask(words).tolist(), strict=True) if m] == [
         "Kuala", "Lumpur", "Tokyo",
     ]  # fmt: skip

@@ -56,7 +56,7 @@ def test_split_gives_each_item_its_paragraphs() -> None:
             [TALKS, "This weekly newsletter is written in Amsterdam."],
             ["This weekly newsletter is written in Amsterdam."],
             True,
-        ),  # fmt: skip
+        ),
         ([TALKS, "Source link", "Post Comment"], ["Source link", "Post Comment"], False),
         ([TALKS, TOUR], [], False),
     ],
