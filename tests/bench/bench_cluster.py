@@ -88,6 +88,7 @@ def full_run(texts: list[str], days: np.ndarray) -> tuple[np.ndarray, np.ndarray
     start = time.perf_counter()
     keep = np.flatnonzero(originals == np.arange(len(texts)))
     terms, names = all_terms[keep], all_names[keep]
+    del all_terms, all_names
     df = C.DocFrequencies.of(terms, names)
     features = C.weigh(terms, names, df)
     i, j, s = C.edges(features, days[keep])
@@ -97,7 +98,7 @@ def full_run(texts: list[str], days: np.ndarray) -> tuple[np.ndarray, np.ndarray
     story[keep] = keep[labels]
     story = story[originals]  # a copy is in its original's story
     state = {"sigs": sigs, "originals": originals, "keep": keep, "df": df,
-             "features": features, "labels": labels, "terms": terms, "names": names}  # fmt: skip
+             "features": features, "labels": labels}  # fmt: skip
     return originals, story, {**timings, **state}
 
 
@@ -205,9 +206,9 @@ def main() -> None:
         table.add_row(f"{n:,}", f"{total:.1f}", f"{wd:.1f}", f"{nd:.1f}", f"{st:.1f}", ratio,
                       f"{peak:,.0f}", f"{base:,.0f}", f"{made:,}/{found:,}",
                       f"{stories:,}/{events:,}")  # fmt: skip
-    Console().print(table)
+    Console(width=160).print(table)
     scratch, added = run_child(incremental, 100_000, 1_000)
-    Console().print(
+    Console(width=160).print(
         f"101,000 documents from scratch: {scratch:.1f} s; adding the last 1,000 to a store "
         f"of 100,000: {added:.2f} s ({added / scratch:.1%} of from scratch)"
     )
