@@ -34,10 +34,10 @@ NEIGHBOURS = 10  # each text keeps its strongest pairs: a graph that grows linea
 TOP_TERMS = 30  # each text keeps its most distinctive shared terms: sharper, products sparse
 # Shared names raise the similarity of shared terms by up to half; alone they join nothing
 # (two calls between the same leaders share every name). Set on the labelled set, where
-# B-cubed is within 0.02 of its best for SAME_STORY anywhere in 0.06-0.16.
+# B-cubed is at its best for SAME_STORY anywhere in 0.05-0.08 (shared-term cosines).
 NAME_BOOST = 0.5
-SAME_STORY = 0.14  # average similarity at which two groups are one story
-EDGE_FLOOR = 0.05  # pairs below this count as unrelated (zero) in the averages
+SAME_STORY = 0.06  # average similarity at which two groups are one story
+EDGE_FLOOR = 0.02  # pairs below this count as unrelated (zero) in the averages
 WINDOW_DAYS = 7.0  # texts further apart than this are never one story
 FULL_DAYS = 3.0  # within this, time apart costs nothing; beyond it similarity fades
 BATCH = 1000
@@ -112,18 +112,23 @@ def _counts(words: Words) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
 
 
 def weigh(terms: sparse.csr_matrix, names: sparse.csr_matrix, df: DocFrequencies) -> Features:
-    """TF-IDF (sublinear tf) for terms, IDF for names, terms too common dropped, each row
-    scaled to unit length so that a product of rows is a cosine. Weighs `terms` and `names`
-    in place (at 100,000 texts a copy costs hundreds of MB)."""
+    """TF-IDF (sublinear tf) for terms, IDF for names, terms too common dropped; each row
+    keeps its TOP_TERMS strongest terms shared with another text, divided by the length of
+    the whole row, so that a product of rows is the cosine of the shared part. Weighs
+    `terms` and `names` in place (at 100,000 texts a copy costs hundreds of MB)."""
     common = max(COMMON[0], COMMON[1] * df.count)
-    t = terms
-    t.data = (1.0 + np.log(t.data)) * df.idf(df.terms)[t.indices]
-    # A term of one text alone joins nothing; kept, it would only crowd out shared terms.
-    t.data[(df.terms[t.indices] > common) | (df.terms[t.indices] < 2)] = 0.0
-    n = names
-    n.data = n.data * df.idf(df.names)[n.indices]
-    n.data[(df.names[n.indices] > common) | (df.names[n.indices] < 2)] = 0.0
-    return Features(_unit(_top(t, TOP_TERMS)), _unit(_top(n, TOP_TERMS)))
+    terms.data = (1.0 + np.log(terms.data)) * df.idf(df.terms)[terms.indices]
+    names.data = names.data * df.idf(df.names)[names.indices]
+    return Features(_shared(terms, df.terms, common), _shared(names, df.names, common))
+
+
+def _shared(m: sparse.csr_matrix, df: np.ndarray, common: float) -> sparse.csr_matrix:
+    m.data[df[m.indices] > common] = 0.0
+    length = _lengths(m)
+    # A term of one text alone joins nothing: it counts in the length, not in the top terms.
+    m.data[df[m.indices] < 2] = 0.0
+    m = _top(m, TOP_TERMS)
+    return sparse.csr_matrix(sparse.diags(1.0 / length) @ m)
 
 
 @dataclass
@@ -178,10 +183,10 @@ def _top(m: sparse.csr_matrix, k: int, rows_at_once: int = 2000) -> sparse.csr_m
     return m
 
 
-def _unit(m: sparse.csr_matrix) -> sparse.csr_matrix:
-    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ m)
+def _lengths(m: sparse.csr_matrix) -> np.ndarray:
+    lengths = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+    lengths[lengths == 0] = 1.0
+    return lengths
 
 
 def time_factor(days_apart: np.ndarray) -> np.ndarray:

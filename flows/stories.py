@@ -96,7 +96,7 @@ def make_story(members: Sequence[StoredDocument]) -> Story:
     ordered = [lead, *sorted((d for d in members if d is not lead),
                              key=lambda d: (d.published_at, d.id), reverse=True)]  # fmt: skip
     return Story(
-        key=story_key(d.id for d in members),
+        key=story_key(_member_key(d) for d in members),
         headline=lead.title,
         url=next((d.url for d in ordered if d.url), None),
         extract=extract(lead.text, lead.title),
@@ -122,6 +122,12 @@ def independent_sources(story: Story) -> int:
 def story_key(document_ids: object) -> str:
     ids = ",".join(str(i) for i in sorted(document_ids))  # type: ignore[attr-defined]
     return hashlib.sha256(ids.encode()).hexdigest()[:16]
+
+
+def _member_key(doc: StoredDocument) -> str:
+    """A document's id, and for a newsletter's item its first words too: two items of one
+    newsletter in two stories must not give them the same key."""
+    return f"{doc.id}:{' '.join(key(doc.text).split()[:8])}"
 
 
 def extract(text: str, title: str = "") -> str:

@@ -39,7 +39,11 @@ QUAKE = (
     [
         ([CALL, CALL_2, CALL_3, QUAKE], [0, 0.5, 1, 0], [[0, 1, 2], [3]]),
         # The same two leaders, five weeks apart: two stories however close the words.
-        ([CALL, CALL_2, CALL, CALL_3], [0, 1, 35, 36], [[0, 1], [2, 3]]),
+        (
+            [CALL, CALL_2, QUAKE, CALL, CALL_3, QUAKE],
+            [0, 1, 0, 35, 36, 35],
+            [[0, 1], [2], [3, 4], [5]],
+        ),
         # The same two leaders, the same days, another subject.
         ([CALL, CALL_2, CALL_3, AID, AID_2], [0, 0, 1, 1, 1], [[0, 1, 2], [3, 4]]),
         ([QUAKE], [0], [[0]]),

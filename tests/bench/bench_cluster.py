@@ -203,6 +203,7 @@ def main() -> None:
         (n, total, wd, nd, st, peak, base, made, found, stories, events) = run_child(one_size, n)
         ratio = f"{total / previous:.2f}" if previous else "-"
         previous = total
+        print(f"{n}: {total:.1f} s, {peak:.0f} MB", flush=True)  # progress, the table follows
         table.add_row(f"{n:,}", f"{total:.1f}", f"{wd:.1f}", f"{nd:.1f}", f"{st:.1f}", ratio,
                       f"{peak:,.0f}", f"{base:,.0f}", f"{made:,}/{found:,}",
                       f"{stories:,}/{events:,}")  # fmt: skip
