@@ -42,6 +42,22 @@ def replace_bands(session: Session, keys: Mapping[int, Sequence[int]]) -> None:
     )
 
 
+def band_members(session: Session, keys: Iterable[int], chunk: int = 5000) -> dict[int, set[int]]:
+    """key -> ids of the stored documents having it, for a whole batch at once (in chunks
+    under the databases' limits on bound parameters)."""
+    wanted = sorted(set(keys))
+    members: dict[int, set[int]] = {}
+    for first in range(0, len(wanted), chunk):
+        rows = session.execute(
+            select(models.NearDupBand.key, models.NearDupBand.document_id).where(
+                models.NearDupBand.key.in_(wanted[first : first + chunk])
+            )
+        )
+        for key, document_id in rows:
+            members.setdefault(key, set()).add(document_id)
+    return members
+
+
 def candidates(session: Session, keys: Sequence[int], exclude: Iterable[int]) -> list[Indexed]:
     """Stored documents sharing at least one band key, with their signatures."""
     if not keys:
@@ -61,10 +77,9 @@ def candidates(session: Session, keys: Sequence[int], exclude: Iterable[int]) ->
 
 
 def set_duplicate_of(session: Session, links: Mapping[int, int | None]) -> None:
-    """Record (or clear) the document each copy copies."""
-    for document_id, original in links.items():
+    """Record (or clear) the document each copy copies, in one bulk update by id."""
+    if links:
         session.execute(
-            update(models.Document)
-            .where(models.Document.id == document_id)
-            .values(duplicate_of=original)
+            update(models.Document),
+            [{"id": d, "duplicate_of": original} for d, original in links.items()],
         )

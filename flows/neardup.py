@@ -4,7 +4,6 @@ banded for locality-sensitive look-ups, and the decision of which document copie
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -70,7 +69,7 @@ def signatures(texts: Sequence[str], processes: int = 1) -> np.ndarray:
     """Signatures of many texts, in batches, on `processes` worker processes when > 1."""
     chunks = [texts[i : i + BATCH] for i in range(0, len(texts), BATCH)]
     if processes > 1 and len(chunks) > 1:
-        with _pool(processes) as pool:
+        with worker_pool(processes) as pool:
             parts = pool.map(_signature_batch, chunks)
     else:
         parts = [_signature_batch(c) for c in chunks]
@@ -81,14 +80,11 @@ def _signature_batch(texts: Sequence[str]) -> np.ndarray:
     return signatures_of_words(split_words(texts))
 
 
-def _pool(processes: int) -> multiprocessing.pool.Pool:
+def worker_pool(processes: int) -> multiprocessing.pool.Pool:
+    """Forked workers where the system has fork: the texts reach them without a copy."""
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     return context.Pool(processes)
-
-
-def default_processes() -> int:
-    return max(1, min(4, os.cpu_count() or 1))
 
 
 def signature_of(text: str) -> bytes:

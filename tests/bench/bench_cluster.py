@@ -23,8 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import numpy as np
 from rich.console import Console
 from rich.table import Table
+from scipy import sparse
 
 from flows import cluster as C
+from flows import features as F
 from flows import neardup as N
 
 SIZES = (25_000, 50_000, 100_000, 200_000)
@@ -80,7 +82,7 @@ def full_run(texts: list[str], days: np.ndarray) -> tuple[np.ndarray, np.ndarray
     """Near-duplicates then stories of every text, from nothing."""
     timings = {}
     start = time.perf_counter()
-    sigs, all_terms, all_names = C.analyse(texts, PROCESSES)
+    sigs, all_terms, all_names = F.analyse(texts, PROCESSES)
     timings["words"] = time.perf_counter() - start
     start = time.perf_counter()
     originals = N.near_duplicate_groups(sigs, days)
@@ -89,8 +91,8 @@ def full_run(texts: list[str], days: np.ndarray) -> tuple[np.ndarray, np.ndarray
     keep = np.flatnonzero(originals == np.arange(len(texts)))
     terms, names = all_terms[keep], all_names[keep]
     del all_terms, all_names
-    df = C.DocFrequencies.of(terms, names)
-    features = C.weigh(terms, names, df)
+    df = F.DocFrequencies.of(terms, names)
+    features = F.weigh(terms, names, df)
     i, j, s = C.edges(features, days[keep])
     labels = C.average_link(len(keep), i, j, s)
     timings["stories"] = time.perf_counter() - start
@@ -106,7 +108,7 @@ def add_new(state: dict, texts: list[str], days: np.ndarray, new: slice) -> floa
     """The same steps for the new texts only, against what the store holds."""
     start = time.perf_counter()
     fresh = texts[new]
-    sigs, terms, names = C.analyse(fresh, 1)
+    sigs, terms, names = F.analyse(fresh, 1)
     stored_keys = state["band_keys"]  # the store's index: sorted (key, document) pairs
     keys = N.band_keys(sigs)
     where = np.searchsorted(stored_keys[:, 0], keys.ravel())
@@ -122,16 +124,16 @@ def add_new(state: dict, texts: list[str], days: np.ndarray, new: slice) -> floa
     df = state["df"]
     df.add(terms, names)
     old = state["features"]
-    added = C.weigh(terms, names, df)
-    both = C.Features(
-        C.sparse.vstack([old.terms, added.terms]).tocsr(),
-        C.sparse.vstack([old.names, added.names]).tocsr(),
+    added = F.weigh(terms, names, df)
+    both = F.Features(
+        sparse.vstack([old.terms, added.terms]).tocsr(),
+        sparse.vstack([old.names, added.names]).tocsr(),
     )
     kept_days = np.concatenate((days[state["keep"]], days[new][originals_new]))
     first_new = old.terms.shape[0]
     # Only the stored texts of the new texts' days take part.
     recent = np.flatnonzero(kept_days >= days[new].min() - C.WINDOW_DAYS)
-    sub = C.Features(both.terms[recent], both.names[recent])
+    sub = F.Features(both.terms[recent], both.names[recent])
     new_rows = np.flatnonzero(recent >= first_new)
     i, j, s = C.edges(sub, kept_days[recent], only=new_rows)
     # Stored stories stand as single nodes of their size; new texts join them or each other.

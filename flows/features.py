@@ -1,0 +1,179 @@
+"""Features of texts for stories: hashed TF-IDF terms (plurals folded) and names, counted in
+numpy batches (on worker processes for many texts) and weighed by document frequencies kept."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from flows.entities import name_mask
+from flows.neardup import BINS, signatures_of_words, worker_pool
+from flows.tokens import Words, hash_words, split_words
+
+_STOPWORD_TEXT = """
+a about above after again against all also am an and any are as at be because been before
+being below between both but by can could did do does doing down during each few for from
+further had has have having he her here hers him his how i if in into is it its itself just
+me more most my no nor not now of off on once only or other our out over own same she should
+so some such than that the their them then there these they this those through to too under
+until up very was we were what when where which while who whom why will with would you your
+said says say new one two three week weeks year years last next first day days time however
+meanwhile including amid according monday tuesday wednesday thursday friday saturday sunday
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+_STOP_COLUMNS = np.zeros(1 << 20, dtype=bool)
+_STOP_COLUMNS[(hash_words(sorted(STOPWORDS)) % np.uint64(1 << 20)).astype(np.int64)] = True
+DIMENSIONS = 1 << 20  # hashed feature space: no vocabulary to build or store
+# A term in more texts than this tells no stories apart (and makes every product dense).
+COMMON = (50, 0.01)  # more than max(50, 1% of the texts)
+TOP_TERMS = 30  # each text keeps its most distinctive shared terms: sharper, products sparse
+BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Features:
+    """Row-normalised TF-IDF terms and IDF-weighted names, one row per text."""
+
+    terms: sparse.csr_matrix
+    names: sparse.csr_matrix
+
+
+def count_features(texts: Sequence[str], processes: int = 1) -> tuple[sparse.csr_matrix, ...]:
+    """Raw term counts and name presence, (texts x DIMENSIONS) each."""
+    chunks = [texts[i : i + BATCH] for i in range(0, len(texts), BATCH)]
+    if processes > 1 and len(chunks) > 1:
+        with worker_pool(processes) as pool:
+            parts = pool.map(_count_batch, chunks)
+    else:
+        parts = [_count_batch(c) for c in chunks]
+    if not parts:
+        empty = sparse.csr_matrix((0, DIMENSIONS), dtype=np.float32)
+        return empty, empty
+    terms = sparse.vstack([p[0] for p in parts]).tocsr()
+    return terms, sparse.vstack([p[1] for p in parts]).tocsr()
+
+
+def analyse(
+    texts: Sequence[str], processes: int = 1
+) -> tuple[np.ndarray, sparse.csr_matrix, sparse.csr_matrix]:
+    """Signatures, term counts and names of many texts from one pass over their words: for
+    texts that arrive together (a benchmark, a rebuild), near-duplicates and stories at once."""
+    chunks = [texts[i : i + BATCH] for i in range(0, len(texts), BATCH)]
+    if processes > 1 and len(chunks) > 1:
+        with worker_pool(processes) as pool:
+            parts = pool.map(_analyse_batch, chunks)
+    else:
+        parts = [_analyse_batch(c) for c in chunks]
+    if not parts:
+        empty = sparse.csr_matrix((0, DIMENSIONS), dtype=np.float32)
+        return np.zeros((0, BINS), dtype=np.uint32), empty, empty
+    terms = sparse.vstack([p[1] for p in parts]).tocsr()
+    return np.vstack([p[0] for p in parts]), terms, sparse.vstack([p[2] for p in parts]).tocsr()
+
+
+def _analyse_batch(texts: Sequence[str]) -> tuple[np.ndarray, sparse.csr_matrix, sparse.csr_matrix]:
+    words = split_words(texts)
+    return (signatures_of_words(words), *_counts(words))
+
+
+def _count_batch(texts: Sequence[str]) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    return _counts(split_words(texts))
+
+
+def _counts(words: Words) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    column = (words.stems % np.uint64(DIMENSIONS)).astype(np.int64)
+    term = (words.length > 2) & ~_STOP_COLUMNS[
+        (words.hashes % np.uint64(DIMENSIONS)).astype(np.int64)
+    ]
+    shape = (words.count, DIMENSIONS)
+    terms = sparse.csr_matrix(
+        (np.ones(term.sum(), np.float32), (words.doc[term], column[term])), shape=shape
+    )
+    name = name_mask(words)
+    names = sparse.csr_matrix(
+        (np.ones(name.sum(), np.float32), (words.doc[name], column[name])), shape=shape
+    )
+    names.sum_duplicates()
+    names.data[:] = 1.0
+    return terms, names
+
+
+def weigh(terms: sparse.csr_matrix, names: sparse.csr_matrix, df: DocFrequencies) -> Features:
+    """TF-IDF (sublinear tf) for terms, IDF for names, terms too common dropped; each row
+    keeps its TOP_TERMS strongest terms shared with another text, divided by the length of
+    the whole row, so that a product of rows is the cosine of the shared part. Weighs
+    `terms` and `names` in place (at 100,000 texts a copy costs hundreds of MB)."""
+    common = max(COMMON[0], COMMON[1] * df.count)
+    terms.data = (1.0 + np.log(terms.data)) * df.idf(df.terms)[terms.indices]
+    names.data = names.data * df.idf(df.names)[names.indices]
+    return Features(_shared(terms, df.terms, common), _shared(names, df.names, common))
+
+
+def _shared(m: sparse.csr_matrix, df: np.ndarray, common: float) -> sparse.csr_matrix:
+    m.data[df[m.indices] > common] = 0.0
+    length = _lengths(m)
+    # A term of one text alone joins nothing: it counts in the length, not in the top terms.
+    m.data[df[m.indices] < 2] = 0.0
+    m = _top(m, TOP_TERMS)
+    return sparse.csr_matrix(sparse.diags(1.0 / length) @ m)
+
+
+@dataclass
+class DocFrequencies:
+    """How many texts carry each hashed feature: kept, so new texts are weighed alike."""
+
+    count: int
+    terms: np.ndarray
+    names: np.ndarray
+
+    @classmethod
+    def of(cls, terms: sparse.csr_matrix, names: sparse.csr_matrix) -> DocFrequencies:
+        return cls(
+            terms.shape[0],
+            np.bincount(terms.indices, minlength=DIMENSIONS).astype(np.int32),
+            np.bincount(names.indices, minlength=DIMENSIONS).astype(np.int32),
+        )
+
+    def add(self, terms: sparse.csr_matrix, names: sparse.csr_matrix) -> None:
+        self.count += terms.shape[0]
+        self.terms += np.bincount(terms.indices, minlength=DIMENSIONS).astype(np.int32)
+        self.names += np.bincount(names.indices, minlength=DIMENSIONS).astype(np.int32)
+
+    def idf(self, df: np.ndarray) -> np.ndarray:
+        return np.log((1.0 + self.count) / (1.0 + df)).astype(np.float32)
+
+
+def _top(m: sparse.csr_matrix, k: int, rows_at_once: int = 2000) -> sparse.csr_matrix:
+    """Each row's k largest values (ties kept): the k-th largest of each row found by one
+    np.partition over a padded block of rows, then everything below it dropped."""
+    m.sum_duplicates()
+    m.eliminate_zeros()
+    lengths = np.diff(m.indptr)
+    if lengths.max(initial=0) <= k:
+        return m
+    floor = np.zeros(m.shape[0], dtype=m.dtype)
+    for first in range(0, m.shape[0], rows_at_once):
+        block = m[first : first + rows_at_once]
+        width = int(np.diff(block.indptr).max(initial=0))
+        if width <= k:
+            continue
+        padded = np.full((block.shape[0], width), -np.inf, dtype=np.float64)
+        lens = np.diff(block.indptr)
+        column = np.arange(block.nnz) - np.repeat(block.indptr[:-1], lens)
+        padded[np.repeat(np.arange(block.shape[0]), lens), column] = block.data
+        floor[first : first + block.shape[0]] = np.partition(padded, width - k, axis=1)[
+            :, width - k
+        ]
+    rows = np.repeat(np.arange(m.shape[0]), lengths)
+    m.data[m.data < floor[rows]] = 0.0
+    m.eliminate_zeros()
+    return m
+
+
+def _lengths(m: sparse.csr_matrix) -> np.ndarray:
+    lengths = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+    lengths[lengths == 0] = 1.0
+    return lengths
