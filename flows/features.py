@@ -3,7 +3,7 @@ numpy batches (on worker processes for many texts) and weighed by document frequ
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,21 +61,41 @@ def analyse(
 ) -> tuple[np.ndarray, sparse.csr_matrix, sparse.csr_matrix]:
     """Signatures, term counts and names of many texts from one pass over their words: for
     texts that arrive together (a benchmark, a rebuild), near-duplicates and stories at once."""
-    chunks = [texts[i : i + BATCH] for i in range(0, len(texts), BATCH)]
-    if processes > 1 and len(chunks) > 1:
+    return analyse_batches([texts[i : i + BATCH] for i in range(0, len(texts), BATCH)], processes)
+
+
+Batch = Sequence[str] | Callable[[], Sequence[str]]
+
+
+def analyse_batches(
+    batches: Sequence[Batch], processes: int = 1
+) -> tuple[np.ndarray, sparse.csr_matrix, sparse.csr_matrix]:
+    """`analyse` over batches given as texts or as loaders (picklable callables that read
+    their texts where they run): a worker then reads its own batch, and the texts of a
+    whole store never sit in one process at once."""
+    if processes > 1 and len(batches) > 1:
         with worker_pool(processes) as pool:
-            parts = pool.map(_analyse_batch, chunks)
+            parts = pool.map(analyse_batch, batches)
     else:
-        parts = [_analyse_batch(c) for c in chunks]
+        parts = [analyse_batch(b) for b in batches]
     if not parts:
         empty = sparse.csr_matrix((0, DIMENSIONS), dtype=np.float32)
         return np.zeros((0, BINS), dtype=np.uint32), empty, empty
-    terms = sparse.vstack([p[1] for p in parts]).tocsr()
-    return np.vstack([p[0] for p in parts]), terms, sparse.vstack([p[2] for p in parts]).tocsr()
+    signatures = np.vstack([p[0] for p in parts])
+    terms = _stack(parts, 1)
+    return signatures, terms, _stack(parts, 2)
 
 
-def _analyse_batch(texts: Sequence[str]) -> tuple[np.ndarray, sparse.csr_matrix, sparse.csr_matrix]:
-    words = split_words(texts)
+def _stack(parts: list, column: int) -> sparse.csr_matrix:  # type: ignore[type-arg]
+    """Stack one matrix of every part, letting each part go once it is copied."""
+    stacked = sparse.vstack([p[column] for p in parts]).tocsr()
+    for i, part in enumerate(parts):
+        parts[i] = tuple(None if c == column else x for c, x in enumerate(part))
+    return stacked
+
+
+def analyse_batch(batch: Batch) -> tuple[np.ndarray, sparse.csr_matrix, sparse.csr_matrix]:
+    words = split_words(batch() if callable(batch) else batch)
     return (signatures_of_words(words), *_counts(words))
 
 

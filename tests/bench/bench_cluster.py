@@ -1,8 +1,10 @@
 """Benchmark: near-duplicates and story clustering of 25k-200k generated documents.
 
-Each size runs in a child process of its own (peak memory is that child's, with its
-workers); the documents (300-1,000 words: events with shared names, rewrites and copies)
-are generated before the clock starts. Then, side by side in one child: clustering 101,000
+Each size runs in a child process of its own (peak memory is that child's plus its
+largest worker's); the documents (300-1,000 words: events with shared names, rewrites and
+copies) are generated and written to a file before the clock starts, and read back in
+batches by the workers, as a run would read them from the store. Then, side by side in
+one child: clustering 101,000
 documents from scratch against adding the last 1,000 to a store of 100,000 (their
 signatures looked up in the stored band index, their features weighed with the stored
 document frequencies, their edges only to stored documents of the same days).
@@ -14,8 +16,11 @@ from __future__ import annotations
 
 import multiprocessing
 import resource
+import shutil
 import sys
+import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -34,6 +39,33 @@ PER_DAY = 400  # documents a day: a bigger store is a longer history, not a busi
 VOCABULARY = 30_000
 PROCESSES = 2
 SEED = 7
+
+
+@dataclass(frozen=True)
+class FileSlice:
+    """A batch of texts, one a line, read from a file by whichever process runs it."""
+
+    path: str
+    start: int
+    end: int
+
+    def __call__(self) -> list[str]:
+        with open(self.path, "rb") as file:
+            file.seek(self.start)
+            return file.read(self.end - self.start).decode().split("\n")[:-1]
+
+
+def corpus_file(n: int, path: str) -> tuple[list[FileSlice], np.ndarray, np.ndarray, np.ndarray]:
+    """The corpus written to `path` (a text a line) and read back in batches of BATCH, so
+    the texts are never all in memory while they are analysed, as when read from a store."""
+    texts, days, event, copy_of = corpus(n)
+    slices = []
+    with open(path, "wb") as file:
+        for first in range(0, n, F.BATCH):
+            start = file.tell()
+            file.write("".join(t + "\n" for t in texts[first : first + F.BATCH]).encode())
+            slices.append(FileSlice(path, start, file.tell()))
+    return slices, days, event, copy_of
 
 
 def corpus(n: int, seed: int = SEED) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
@@ -78,111 +110,116 @@ def corpus(n: int, seed: int = SEED) -> tuple[list[str], np.ndarray, np.ndarray,
     return texts, days, event, copy_of
 
 
-def full_run(texts: list[str], days: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
+def full_run(batches: list[FileSlice], days: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
     """Near-duplicates then stories of every text, from nothing."""
     timings = {}
     start = time.perf_counter()
-    sigs, all_terms, all_names = F.analyse(texts, PROCESSES)
+    sigs, terms, names = F.analyse_batches(batches, PROCESSES)
     timings["words"] = time.perf_counter() - start
     start = time.perf_counter()
     originals = N.near_duplicate_groups(sigs, days)
     timings["near-duplicates"] = time.perf_counter() - start
     start = time.perf_counter()
-    keep = np.flatnonzero(originals == np.arange(len(texts)))
-    terms, names = all_terms[keep], all_names[keep]
-    del all_terms, all_names
+    n = len(days)
+    copies = originals != np.arange(n)
+    for m in (terms, names):  # a copy tells its original's story: its words count no more
+        m.data[np.repeat(copies, np.diff(m.indptr))] = 0.0
+        m.eliminate_zeros()
     df = F.DocFrequencies.of(terms, names)
     features = F.weigh(terms, names, df)
-    i, j, s = C.edges(features, days[keep])
-    labels = C.average_link(len(keep), i, j, s)
+    i, j, s = C.edges(features, days)
+    labels = C.average_link(n, i, j, s)
     timings["stories"] = time.perf_counter() - start
-    story = np.empty(len(texts), dtype=np.int64)
-    story[keep] = keep[labels]
-    story = story[originals]  # a copy is in its original's story
-    state = {"sigs": sigs, "originals": originals, "keep": keep, "df": df,
-             "features": features, "labels": labels}  # fmt: skip
+    story = labels[originals]  # a copy is in its original's story
+    state = {"sigs": sigs, "df": df, "features": features, "labels": labels, "days": days}
     return originals, story, {**timings, **state}
 
 
-def add_new(state: dict, texts: list[str], days: np.ndarray, new: slice) -> float:
+def add_new(state: dict, new: FileSlice, days: np.ndarray) -> float:
     """The same steps for the new texts only, against what the store holds."""
     start = time.perf_counter()
-    fresh = texts[new]
-    sigs, terms, names = F.analyse(fresh, 1)
+    sigs, terms, names = F.analyse_batches([new], 1)
     stored_keys = state["band_keys"]  # the store's index: sorted (key, document) pairs
     keys = N.band_keys(sigs)
-    where = np.searchsorted(stored_keys[:, 0], keys.ravel())
-    where = np.minimum(where, len(stored_keys) - 1)
+    where = np.minimum(np.searchsorted(stored_keys[:, 0], keys.ravel()), len(stored_keys) - 1)
     hit = stored_keys[where, 0] == keys.ravel()
-    owner = np.repeat(np.arange(len(fresh)), keys.shape[1])[hit]
+    owner = np.repeat(np.arange(len(sigs)), keys.shape[1])[hit]
     candidate = stored_keys[where[hit], 1]
-    score = N.similarity(sigs[owner], state["sigs"][candidate])
-    copies = {int(o): int(c) for o, c in zip(owner, candidate, strict=True)}
-    copies = {o: c for (o, c), sc in zip(copies.items(), score, strict=False) if sc >= N.NEAR}
-    originals_new = [k for k in range(len(fresh)) if k not in copies]
-    terms, names = terms[originals_new], names[originals_new]
+    near = N.similarity(sigs[owner], state["sigs"][candidate]) >= N.NEAR
+    copies = set(owner[near].tolist())
+    for m in (terms, names):
+        m.data[np.repeat(np.isin(np.arange(len(sigs)), list(copies)), np.diff(m.indptr))] = 0.0
+        m.eliminate_zeros()
     df = state["df"]
     df.add(terms, names)
     old = state["features"]
     added = F.weigh(terms, names, df)
-    both = F.Features(
-        sparse.vstack([old.terms, added.terms]).tocsr(),
-        sparse.vstack([old.names, added.names]).tocsr(),
-    )
-    kept_days = np.concatenate((days[state["keep"]], days[new][originals_new]))
+    all_days = np.concatenate((state["days"], days))
     first_new = old.terms.shape[0]
     # Only the stored texts of the new texts' days take part.
-    recent = np.flatnonzero(kept_days >= days[new].min() - C.WINDOW_DAYS)
-    sub = F.Features(both.terms[recent], both.names[recent])
-    new_rows = np.flatnonzero(recent >= first_new)
-    i, j, s = C.edges(sub, kept_days[recent], only=new_rows)
+    recent = np.flatnonzero(all_days >= days.min() - C.WINDOW_DAYS)
+    recent_old = recent[recent < first_new]
+    sub = F.Features(
+        sparse.vstack([old.terms[recent_old], added.terms]).tocsr(),
+        sparse.vstack([old.names[recent_old], added.names]).tocsr(),
+    )
+    rows = np.concatenate((recent_old, np.arange(first_new, first_new + len(days))))
+    new_rows = np.arange(len(recent_old), len(rows))
+    i, j, s = C.edges(sub, all_days[rows], only=new_rows)
     # Stored stories stand as single nodes of their size; new texts join them or each other.
     labels = state["labels"]
-    node_of = {}
-    nodes_sizes: list[int] = []
     sizes = np.bincount(labels)
-    for r in recent.tolist():
+    node_of: dict[tuple[str, int], int] = {}
+    node_sizes: list[int] = []
+    node = []
+    for r in rows.tolist():
         label = ("new", r) if r >= first_new else ("old", int(labels[r]))
         if label not in node_of:
-            node_of[label] = len(nodes_sizes)
-            nodes_sizes.append(1 if label[0] == "new" else int(sizes[label[1]]))
-    node = np.array([node_of[("new", r) if r >= first_new else ("old", int(labels[r]))]
-                     for r in recent.tolist()])  # fmt: skip
-    C.average_link(len(nodes_sizes), node[i], node[j], s, sizes=nodes_sizes)
+            node_of[label] = len(node_sizes)
+            node_sizes.append(1 if label[0] == "new" else int(sizes[label[1]]))
+        node.append(node_of[label])
+    nodes = np.array(node)
+    C.average_link(len(node_sizes), nodes[i], nodes[j], s, sizes=node_sizes)
     return time.perf_counter() - start
 
 
 def peak_mb() -> float:
+    """The run's own peak plus its largest worker's: an upper bound of the whole."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, workers) / 1024
+    return (own + workers) / 1024
 
 
-def one_size(n: int, queue: multiprocessing.Queue) -> None:
-    texts, days, event, copy_of = corpus(n)
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def make_corpus(n: int, path: str, queue: multiprocessing.Queue) -> None:
+    """In a child of its own, so that generating leaves nothing in the measured processes."""
+    queue.put(corpus_file(n, path))
+
+
+def one_size(n: int, generated: tuple, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    batches, days, event, copy_of = generated
     start = time.perf_counter()
-    originals, story, timings = full_run(texts, days)
+    originals, story, timings = full_run(batches, days)
     total = time.perf_counter() - start
     true_copy = (copy_of != np.arange(n)).sum()
     found_copy = (originals != np.arange(n)).sum()
     counts = (int(true_copy), int(found_copy), len(np.unique(story)), len(np.unique(event)))
     steps = (timings["words"], timings["near-duplicates"], timings["stories"])
-    queue.put((n, total, *steps, peak_mb(), base, *counts))
+    size = sum(b.end - b.start for b in batches) / 2**20
+    queue.put((n, total, *steps, peak_mb(), size, *counts))
 
 
-def incremental(n: int, added: int, queue: multiprocessing.Queue) -> None:
-    texts, days, _, _ = corpus(n + added)
+def incremental(n: int, added: int, generated: tuple, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    batches, days, _, _ = generated
+    stored = n // F.BATCH
     start = time.perf_counter()
-    full_run(texts, days)
+    full_run(batches, days)
     scratch = time.perf_counter() - start
-    stored = slice(0, n)
-    _, _, state = full_run(texts[stored], days[stored])
+    _, _, state = full_run(batches[:stored], days[:n])
     keys = N.band_keys(state["sigs"])
     owner = np.repeat(np.arange(n), keys.shape[1])
     index = np.column_stack((keys.ravel(), owner))
     state["band_keys"] = index[np.argsort(index[:, 0], kind="stable")]
-    seconds = add_new(state, texts, days, slice(n, n + added))
+    seconds = add_new(state, batches[stored], days[n:])
     queue.put((scratch, seconds))
 
 
@@ -199,10 +236,14 @@ def run_child(target, *args) -> tuple:  # type: ignore[no-untyped-def]
 def main() -> None:
     sizes = [int(a) for a in sys.argv[1:]] or list(SIZES)
     table = Table("documents", "seconds", "words s", "near-dup s", "stories s", "x previous",
-                  "peak MB", "corpus MB", "copies made/found", "stories/events")  # fmt: skip
+                  "peak MB", "texts MB", "copies made/found", "stories/events")  # fmt: skip
     previous = None
+    folder = tempfile.mkdtemp()
     for n in sizes:
-        (n, total, wd, nd, st, peak, base, made, found, stories, events) = run_child(one_size, n)
+        generated = run_child(make_corpus, n, f"{folder}/corpus-{n}.txt")
+        (n, total, wd, nd, st, peak, base, made, found, stories, events) = run_child(
+            one_size, n, generated
+        )
         ratio = f"{total / previous:.2f}" if previous else "-"
         previous = total
         print(f"{n}: {total:.1f} s, {peak:.0f} MB", flush=True)  # progress, the table follows
@@ -210,7 +251,9 @@ def main() -> None:
                       f"{peak:,.0f}", f"{base:,.0f}", f"{made:,}/{found:,}",
                       f"{stories:,}/{events:,}")  # fmt: skip
     Console(width=160).print(table)
-    scratch, added = run_child(incremental, 100_000, 1_000)
+    generated = run_child(make_corpus, 101_000, f"{folder}/corpus-101000.txt")
+    scratch, added = run_child(incremental, 100_000, 1_000, generated)
+    shutil.rmtree(folder)
     Console(width=160).print(
         f"101,000 documents from scratch: {scratch:.1f} s; adding the last 1,000 to a store "
         f"of 100,000: {added:.2f} s ({added / scratch:.1%} of from scratch)"
