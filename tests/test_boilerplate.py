@@ -54,3 +54,37 @@ def test_a_long_paragraph_between_boilerplate_lines_stays() -> None:
     content = " ".join(["The committee reviewed every clause of the treaty in detail."] * 6)
     lines = ["Source link", content, "Post Comment"]
     assert strip(lines, Boilerplate()) == [content]
+
+
+PROMOTING = [
+    "Dear Reader,\nGood morning, and welcome to December.\nPorts reopened on Monday. For more "
+    "on ports, explore our latest Harbour Focus collection, including essays on cranes.\n"
+    "Do you work in a port? Tell us at desk@example.org.",
+    "Dear Reader,\nGood morning.\nRain fell all week. For more on weather, explore our latest "
+    "Harbour Focus collection, including essays on floods.\nHave you seen a flood? Write to "
+    "desk@example.org.",
+    "Dear Reader,\nGood morning, and happy new year.\nA bridge opened. For more on bridges, "
+    "explore our latest Harbour Focus collection, including essays on steel.",
+]
+
+
+def test_promotions_in_the_publishers_own_words_go_whatever_topic_they_name() -> None:
+    model = learn(PROMOTING)
+    assert strip(PROMOTING[0].splitlines(), model) == ["Ports reopened on Monday."]
+    assert strip(PROMOTING[1].splitlines(), model) == ["Rain fell all week."]
+
+
+def test_the_seed_promotion_glued_to_a_paragraph_goes_and_the_paragraph_stays() -> None:
+    paragraph = (
+        'Beijing dismissed the U.S. allegations, reaffirming its "no first use" nuclear policy. '
+        "Learn more on international relations by exploring our latest Focus content, "
+        "including articles on Chinese-UK diplomacy, Washington's foreign policy, and more."
+    )
+    assert strip([paragraph], Boilerplate()) == [
+        'Beijing dismissed the U.S. allegations, reaffirming its "no first use" nuclear policy.'
+    ]
+
+
+def test_a_question_in_the_news_stays() -> None:
+    lines = ["Will the council fund the bridge? Nobody knows yet, the mayor said."]
+    assert strip(lines, Boilerplate()) == lines
