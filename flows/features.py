@@ -29,6 +29,7 @@ _STOP_COLUMNS[(hash_words(sorted(STOPWORDS)) % np.uint64(1 << 20)).astype(np.int
 DIMENSIONS = 1 << 20  # hashed feature space: no vocabulary to build or store
 # A term in more texts than this tells no stories apart (and makes every product dense).
 COMMON = (50, 0.01)  # more than max(50, 1% of the texts)
+ROWS_AT_ONCE = 2000
 TOP_TERMS = 30  # each text keeps its most distinctive shared terms: sharper, products sparse
 BATCH = 1000
 
@@ -125,20 +126,40 @@ def weigh(terms: sparse.csr_matrix, names: sparse.csr_matrix, df: DocFrequencies
     """TF-IDF (sublinear tf) for terms, IDF for names, terms too common dropped; each row
     keeps its TOP_TERMS strongest terms shared with another text, divided by the length of
     the whole row, so that a product of rows is the cosine of the shared part. Weighs
-    `terms` and `names` in place (at 100,000 texts a copy costs hundreds of MB)."""
+    `terms` and `names` in place, a block of rows at a time: at 100,000 texts a copy of
+    the counts, or a temporary array as long as them, costs hundreds of MB."""
     common = max(COMMON[0], COMMON[1] * df.count)
-    terms.data = (1.0 + np.log(terms.data)) * df.idf(df.terms)[terms.indices]
-    names.data = names.data * df.idf(df.names)[names.indices]
-    return Features(_shared(terms, df.terms, common), _shared(names, df.names, common))
+    return Features(
+        _shared(terms, df.terms, df.idf(df.terms), common, sublinear=True),
+        _shared(names, df.names, df.idf(df.names), common, sublinear=False),
+    )
 
 
-def _shared(m: sparse.csr_matrix, df: np.ndarray, common: float) -> sparse.csr_matrix:
-    m.data[df[m.indices] > common] = 0.0
-    length = _lengths(m)
-    # A term of one text alone joins nothing: it counts in the length, not in the top terms.
-    m.data[df[m.indices] < 2] = 0.0
-    m = _top(m, TOP_TERMS)
-    return sparse.csr_matrix(sparse.diags(1.0 / length) @ m)
+def _shared(
+    m: sparse.csr_matrix, df: np.ndarray, idf: np.ndarray, common: float, sublinear: bool
+) -> sparse.csr_matrix:
+    m.sum_duplicates()
+    lengths = np.ones(m.shape[0])
+    floor = np.zeros(m.shape[0], dtype=np.float32)
+    for first in range(0, m.shape[0], ROWS_AT_ONCE):
+        last = min(first + ROWS_AT_ONCE, m.shape[0])
+        span = slice(m.indptr[first], m.indptr[last])
+        data, columns, counts = m.data[span], m.indices[span], np.diff(m.indptr[first : last + 1])
+        if sublinear:
+            np.log(data, out=data)
+            data += 1.0
+        data *= idf[columns]
+        seen = df[columns]
+        data[seen > common] = 0.0
+        rows = np.repeat(np.arange(last - first), counts)
+        squares = np.bincount(rows, weights=data.astype(np.float64) ** 2, minlength=last - first)
+        lengths[first:last] = np.where(squares > 0, np.sqrt(squares), 1.0)
+        # A term of one text alone joins nothing: it counts in the length, not in the top.
+        data[seen < 2] = 0.0
+        floor[first:last] = _kth_largest(data, rows, counts, TOP_TERMS)
+        data[data < floor[first:last][rows]] = 0.0
+    m.eliminate_zeros()
+    return sparse.csr_matrix(sparse.diags(1.0 / lengths) @ m)
 
 
 @dataclass
@@ -166,34 +187,14 @@ class DocFrequencies:
         return np.log((1.0 + self.count) / (1.0 + df)).astype(np.float32)
 
 
-def _top(m: sparse.csr_matrix, k: int, rows_at_once: int = 2000) -> sparse.csr_matrix:
-    """Each row's k largest values (ties kept): the k-th largest of each row found by one
-    np.partition over a padded block of rows, then everything below it dropped."""
-    m.sum_duplicates()
-    m.eliminate_zeros()
-    lengths = np.diff(m.indptr)
-    if lengths.max(initial=0) <= k:
-        return m
-    floor = np.zeros(m.shape[0], dtype=m.dtype)
-    for first in range(0, m.shape[0], rows_at_once):
-        block = m[first : first + rows_at_once]
-        width = int(np.diff(block.indptr).max(initial=0))
-        if width <= k:
-            continue
-        padded = np.full((block.shape[0], width), -np.inf, dtype=np.float64)
-        lens = np.diff(block.indptr)
-        column = np.arange(block.nnz) - np.repeat(block.indptr[:-1], lens)
-        padded[np.repeat(np.arange(block.shape[0]), lens), column] = block.data
-        floor[first : first + block.shape[0]] = np.partition(padded, width - k, axis=1)[
-            :, width - k
-        ]
-    rows = np.repeat(np.arange(m.shape[0]), lengths)
-    m.data[m.data < floor[rows]] = 0.0
-    m.eliminate_zeros()
-    return m
-
-
-def _lengths(m: sparse.csr_matrix) -> np.ndarray:
-    lengths = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
-    lengths[lengths == 0] = 1.0
-    return lengths
+def _kth_largest(data: np.ndarray, rows: np.ndarray, counts: np.ndarray, k: int) -> np.ndarray:
+    """Each row's k-th largest value (0 for a row of k or fewer): one np.partition over the
+    rows padded to the longest."""
+    width = int(counts.max(initial=0))
+    if width <= k:
+        return np.zeros(counts.size, dtype=np.float32)
+    padded = np.full((counts.size, width), -np.inf, dtype=np.float32)
+    starts = np.cumsum(counts) - counts
+    padded[rows, np.arange(data.size) - starts[rows]] = data
+    kth = np.partition(padded, width - k, axis=1)[:, width - k]
+    return np.where(np.isfinite(kth), kth, 0.0).astype(np.float32)
