@@ -31,7 +31,7 @@ DIMENSIONS = 1 << 20  # hashed feature space: no vocabulary to build or store
 COMMON = (50, 0.01)  # more than max(50, 1% of the texts)
 ROWS_AT_ONCE = 2000
 TOP_TERMS = 30  # each text keeps its most distinctive shared terms: sharper, products sparse
-BATCH = 1000
+BATCH = 500  # texts per pass: each worker's temporary arrays stay near 100 MB
 
 
 @dataclass(frozen=True)
@@ -110,12 +110,13 @@ def _counts(words: Words) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
         (words.hashes % np.uint64(DIMENSIONS)).astype(np.int64)
     ]
     shape = (words.count, DIMENSIONS)
+    # Counts as 16-bit integers: the stacked counts of 100,000 texts are the largest array.
     terms = sparse.csr_matrix(
-        (np.ones(term.sum(), np.float32), (words.doc[term], column[term])), shape=shape
+        (np.ones(term.sum(), np.uint16), (words.doc[term], column[term])), shape=shape
     )
     name = name_mask(words)
     names = sparse.csr_matrix(
-        (np.ones(name.sum(), np.float32), (words.doc[name], column[name])), shape=shape
+        (np.ones(name.sum(), np.uint16), (words.doc[name], column[name])), shape=shape
     )
     names.sum_duplicates()
     names.data[:] = 1.0
@@ -139,6 +140,7 @@ def _shared(
     m: sparse.csr_matrix, df: np.ndarray, idf: np.ndarray, common: float, sublinear: bool
 ) -> sparse.csr_matrix:
     m.sum_duplicates()
+    m.data = m.data.astype(np.float32, copy=False)
     lengths = np.ones(m.shape[0])
     floor = np.zeros(m.shape[0], dtype=np.float32)
     for first in range(0, m.shape[0], ROWS_AT_ONCE):

@@ -90,7 +90,7 @@ def split_words(texts: Sequence[str]) -> Words:
 
 def _powers_upto(size: int) -> tuple[np.ndarray, np.ndarray]:
     if not _powers or _powers[0].size < size:
-        n = max(size, 2 * _powers[0].size if _powers else 1 << 20)
+        n = -(-size // (1 << 20)) * (1 << 20)  # whole MiB: the largest batch, not twice it
         with np.errstate(over="ignore"):
             up = np.cumprod(np.full(n, _P, dtype=np.uint64))
             down = np.cumprod(np.full(n, _P_INVERSE, dtype=np.uint64))

@@ -135,10 +135,10 @@ def full_run(batches: list[FileSlice], days: np.ndarray) -> tuple[np.ndarray, np
     return originals, story, {**timings, **state}
 
 
-def add_new(state: dict, new: FileSlice, days: np.ndarray) -> float:
+def add_new(state: dict, new: list[FileSlice], days: np.ndarray) -> float:
     """The same steps for the new texts only, against what the store holds."""
     start = time.perf_counter()
-    sigs, terms, names = F.analyse_batches([new], 1)
+    sigs, terms, names = F.analyse_batches(new, 1)
     stored_keys = state["band_keys"]  # the store's index: sorted (key, document) pairs
     keys = N.band_keys(sigs)
     where = np.minimum(np.searchsorted(stored_keys[:, 0], keys.ravel()), len(stored_keys) - 1)
@@ -219,7 +219,7 @@ def incremental(n: int, added: int, generated: tuple, queue: multiprocessing.Que
     owner = np.repeat(np.arange(n), keys.shape[1])
     index = np.column_stack((keys.ravel(), owner))
     state["band_keys"] = index[np.argsort(index[:, 0], kind="stable")]
-    seconds = add_new(state, batches[stored], days[n:])
+    seconds = add_new(state, batches[stored:], days[n:])
     queue.put((scratch, seconds))
 
 
