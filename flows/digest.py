@@ -25,6 +25,7 @@ from flows.deliver import (
     write_outbox,
     write_preview,
 )
+from flows.late import totals
 from flows.message import build_message, stable_message_id
 from flows.model import Digest, RenderedDigest, WeekReport
 from flows.preview import load_week
@@ -85,7 +86,8 @@ def _digest_week(settings: Settings, week: str, *, resend: bool, dry_run: bool) 
     if built.digest_id is None and not dry_run:
         logger.info("%s: no documents, no digest", week)
         return WeekReport(week, "empty")
-    counts = {"stories": len(digest.stories), "documents": digest.document_count}
+    stories, documents = totals(digest)
+    counts = {"stories": stories, "documents": documents}
     if dry_run:
         would = tuple(f"would send to {r}" for r in settings.recipients)
         report = WeekReport(week, "dry-run", files=would, **counts)
@@ -107,12 +109,12 @@ def build_week(settings: Settings, week: str, store: bool = True) -> BuiltWeek:
     """Select the week's documents, group them into ranked stories, render and keep them."""
     digest = load_week(settings, week)
     rendered = render_digest(digest, archive_url=archive_url(settings, week))
-    if not digest.document_count or not store:
+    if not (digest.document_count or digest.late) or not store:
         return BuiltWeek(digest, rendered, None)
     content = hashlib.sha256((rendered.html + rendered.text).encode()).hexdigest()
     with session_scope(settings.database_url) as session:
         digest_id = digest_store.save_week(
-            session, week, digest.stories, rendered, content, digest.document_count,
+            session, week, digest.stories + digest.late, rendered, content, digest.document_count,
             datetime.now(UTC),
         )  # fmt: skip
     return BuiltWeek(digest, rendered, digest_id)
@@ -204,7 +206,4 @@ def deliver_week(settings: Settings, built: BuiltWeek, resend: bool, preview: st
         if skipped
         else "built"
     )
-    return WeekReport(
-        week, status, len(built.digest.stories), built.digest.document_count,
-        tuple(files), sent, skipped, failed,
-    )  # fmt: skip
+    return WeekReport(week, status, *totals(built.digest), tuple(files), sent, skipped, failed)
