@@ -50,6 +50,11 @@ def save_week(
     return digest.id
 
 
+def stored_weeks(session: Session) -> list[str]:
+    """Weeks with a stored digest: some hold only late arrivals, no document of their own."""
+    return list(session.scalars(select(models.Digest.week).order_by(models.Digest.week)))
+
+
 def digest_id(session: Session, week: str) -> int | None:
     return session.scalar(select(models.Digest.id).where(models.Digest.week == week))
 

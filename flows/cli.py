@@ -163,6 +163,7 @@ def archive(
     config: Config = None,
 ) -> None:
     """Write the web archive: an index and a page per week. Example: digest archive --out site/"""
+    from db import digests as digest_store
     from db import documents as doc_store
     from db.engine import session_scope
     from flows.archive import write_archive
@@ -172,6 +173,7 @@ def archive(
     settings = migrated_settings(config)
     with session_scope(settings.database_url) as session:
         weeks = weeks_with(doc_store.publication_dates(session), settings.zone)
+        weeks = sorted(set(weeks) | set(digest_store.stored_weeks(session)))
     written = write_archive([load_week(settings, w) for w in weeks], out, settings.title)
     console.print(f"wrote {len(written)} pages to {out}/ (open {out / 'index.html'})")
 

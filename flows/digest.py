@@ -89,8 +89,7 @@ def _digest_week(settings: Settings, week: str, *, resend: bool, dry_run: bool) 
     stories, documents = totals(digest)
     counts = {"stories": stories, "documents": documents}
     if dry_run:
-        would = tuple(f"would send to {r}" for r in settings.recipients)
-        report = WeekReport(week, "dry-run", files=would, **counts)
+        report = WeekReport(week, "dry-run", files=dry_run_plan(settings, week, resend), **counts)
     else:
         preview = write_preview(built.rendered.html, settings.outbox, week)
         report = deliver_week(settings, built, resend=resend, preview=str(preview))
@@ -102,6 +101,25 @@ def _digest_week(settings: Settings, week: str, *, resend: bool, dry_run: bool) 
         description=f"The digest of {week}",
     )
     return report
+
+
+def dry_run_plan(settings: Settings, week: str, resend: bool) -> tuple[str, ...]:
+    """Who a real send would mail, read without writing: config recipients and subscribers,
+    less those who unsubscribed; those the ledger already has are skipped unless `resend`."""
+    with session_scope(settings.database_url) as session:
+        readers = subscriber_store.would_receive(session, settings.recipients)
+        stored = digest_store.digest_id(session, week)
+        done = {
+            reader
+            for reader in readers
+            if stored is not None
+            and (record := digest_store.delivery(session, stored, reader)) is not None
+            and record.state in ("sent", "sending")
+        }
+    return tuple(
+        f"already sent to {r}" if r in done and not resend else f"would send to {r}"
+        for r in readers
+    )
 
 
 @task(name="build-week", task_run_name="build-{week}", cache_policy=NO_CACHE)
