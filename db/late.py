@@ -27,15 +27,17 @@ def week_documents(session: Session, week: str, zone: ZoneInfo) -> WeekDocuments
     if week in sent:
         return split_frozen(starts, documents_with_ids(session, held_by(session, week)))
     shown = _shown_in_sent()
-    own = documents_between(session, starts, ends)
+    published = documents_between(session, starts, ends)
+    # A document a sent digest already shows is not shown again (its date may have moved).
     seen = set(session.scalars(select(shown.c.document_id).where(
-        shown.c.document_id.in_([d.id for d in own]))))  # fmt: skip
+        shown.c.document_id.in_([d.id for d in published]))))  # fmt: skip
+    own = tuple(d for d in published if d.id not in seen)
     if not sent:
-        return WeekDocuments(tuple(d for d in own if d.id not in seen), ())
-    earliest, _ = week_bounds(min(sent), zone)
+        return WeekDocuments(own, ())
+    earliest, _ = week_bounds(min(sent), zone)  # no late arrival predates the first sent week
     candidates = [
-        (document_id, as_utc(published))
-        for document_id, published in session.execute(
+        (document_id, as_utc(moment))
+        for document_id, moment in session.execute(
             select(models.Document.id, models.Document.published_at).where(
                 models.Document.published_at >= earliest,
                 models.Document.published_at < starts,
@@ -44,9 +46,7 @@ def week_documents(session: Session, week: str, zone: ZoneInfo) -> WeekDocuments
         )
     ]
     late = late_for(week, zone, sent, candidates, holders(session, [c[0] for c in candidates]))
-    return WeekDocuments(
-        tuple(d for d in own if d.id not in seen), tuple(documents_with_ids(session, late))
-    )
+    return WeekDocuments(own, tuple(documents_with_ids(session, late)))
 
 
 def sent_weeks(session: Session) -> frozenset[str]:

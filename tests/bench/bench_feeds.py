@@ -5,7 +5,8 @@
 - a second run where every feed answers 304, against the first;
 - peak memory of the ingest at 100, 500 and 2,000 feeds (each in a process of its own);
 - with --runners [N]: N feeds (200) on the thread pool, on a Dask local cluster that the
-  run starts, and on a standing Dask cluster (started before the clock), side by side.
+  run starts, and on a standing Dask cluster (started before the clock), side by side;
+  BENCH_POSTGRES=postgresql+psycopg://root@127.0.0.1:5432/test for PostgreSQL.
 
 Run: make bench (or .venv/bin/python tests/bench/bench_feeds.py [--quick] [--runners [N]])
 """
@@ -51,6 +52,12 @@ def ingest_twice(feeds: int, work: Path, runner: str = "") -> dict[str, float]:
     folder = work / "feeds"
     write_feeds(folder, feeds, ENTRIES)
     port_file = work / "port"
+    server_url = os.environ.get("BENCH_POSTGRES", "")
+    schema = f"bench_{os.getpid()}_{int(time.time())}"
+    database = f"{server_url}?options=-csearch_path%3D{schema}" if server_url else (
+        f"sqlite:///{work}/bench.db")  # fmt: skip
+    if server_url:
+        postgres_schema(server_url, schema, "CREATE")
     server = subprocess.Popen([sys.executable, str(Path(__file__).with_name("feed_files.py")),
                                str(folder), str(port_file)])  # fmt: skip
     try:
@@ -58,7 +65,7 @@ def ingest_twice(feeds: int, work: Path, runner: str = "") -> dict[str, float]:
             time.sleep(0.05)
         base = f"http://127.0.0.1:{port_file.read_text()}"
         config = work / "digest.toml"
-        lines = [f'[digest]\ndatabase_url = "sqlite:///{work}/bench.db"\n']
+        lines = [f'[digest]\ndatabase_url = "{database}"\n']
         for f in range(feeds):
             lines.append(
                 f'[[sources]]\nname = "feed{f}"\nkind = "feed"\nurl = "{base}/feed{f}.xml"\n'
@@ -83,8 +90,24 @@ def ingest_twice(feeds: int, work: Path, runner: str = "") -> dict[str, float]:
     finally:
         server.kill()
         server.wait()
+        if server_url:
+            from db.engine import dispose
+
+            dispose(database)
+            postgres_schema(server_url, schema, "DROP")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"first": first_time, "second": second_time, "peak_mb": peak}
+
+
+def postgres_schema(server: str, schema: str, verb: str) -> None:
+    """CREATE or DROP the bench's own schema on the PostgreSQL server `server`."""
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(server)
+    with engine.begin() as conn:
+        cascade = " CASCADE" if verb == "DROP" else ""
+        conn.execute(sqlalchemy.text(f'{verb} SCHEMA "{schema}"{cascade}'))
+    engine.dispose()
 
 
 def standing_cluster(workers: int) -> str:
@@ -111,12 +134,14 @@ def in_subprocess(feeds: int, runner: str = "") -> dict[str, float]:
 
 
 def compare_runners(feeds: int) -> None:
-    """The same ingest on each task runner, one after the other in one run."""
+    """The same ingest on each task runner, one after the other in one run; on PostgreSQL
+    when BENCH_POSTGRES names a server (each run in a schema of its own), else SQLite."""
     from rich.console import Console
     from rich.table import Table
 
     console = Console()
-    table = Table(title=f"{feeds} feeds x {ENTRIES} entries, SQLite, by task runner")
+    database = "PostgreSQL" if os.environ.get("BENCH_POSTGRES") else "SQLite"
+    table = Table(title=f"{feeds} feeds x {ENTRIES} entries, {database}, by task runner")
     for column in ("task runner", "first run s", "all 304 s", "first vs threads"):
         table.add_column(column, justify="left" if column == "task runner" else "right")
     runs = {}
