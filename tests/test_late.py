@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from email import policy
 from pathlib import Path
@@ -141,3 +142,24 @@ def test_where_a_late_document_goes(
     published = datetime(2025, 10, 24, 9, tzinfo=UTC)  # 2025-W43
     chosen = late_for(week, UTC_ZONE, frozenset(sent), [(1, published)], holders)
     assert chosen == expected, case
+
+
+def test_late_stories_come_after_the_weeks_own_marked_in_both_parts() -> None:
+    from bs4 import BeautifulSoup
+
+    from flows.render import render_digest
+    from tests.email_lint import lint
+    from tests.test_render import digest, story
+
+    rendered = render_digest(replace(digest(2), late=(story(7, sources=1),)))
+    soup = BeautifulSoup(rendered.html, "html.parser")
+    metas = [m.get_text() for m in soup.select(".story .meta")]
+    assert metas[2].startswith("Late: published") and not any("Late" in m for m in metas[:2])
+    head = soup.select_one(".late-head")
+    assert head.get_text(" ", strip=True).startswith("Late arrivals")
+    assert head.find_next("h2", class_="headline").get_text() == "Headline of story 7 & more <b>"
+    assert "Late arrivals from earlier weeks: 1." in soup.select_one(".footer").get_text()
+    text = rendered.text
+    assert text.index("2. Headline of story 1") < text.index("LATE ARRIVALS") < text.index(
+        "3. Headline of story 7")  # fmt: skip
+    assert lint(rendered.html) == []
