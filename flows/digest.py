@@ -73,9 +73,12 @@ def digest_week(settings: Settings, week: str, *, resend: bool, dry_run: bool) -
     """Build then deliver one week; the body of the digest flow, for other flows to call.
 
     Two runs of one week (the schedule and a manual rerun) take turns: the second finds
-    the ledger filled by the first and sends nothing again.
+    the ledger filled by the first and sends nothing again. Runs of different weeks (a
+    backfill spread over workers) take turns too, so that a late arrival is claimed and
+    sent by one week only: the second sees it held by the first.
     """
-    with week_lock(settings.database_url, week):
+    url = settings.database_url
+    with week_lock(url, week), week_lock(url, "late-arrivals"):
         return _digest_week(settings, week, resend=resend, dry_run=dry_run)
 
 
