@@ -78,7 +78,8 @@ INLINER = css_inline.CSSInliner(
 
 
 def subject_of(digest: Digest) -> str:
-    top = f": {digest.stories[0].headline}" if digest.stories else ""
+    lead = digest.stories or digest.late  # a week of late arrivals alone is named by them
+    top = f": {lead[0].headline}" if lead else ""
     return f"{digest.title} {digest.week}{top}"
 
 

@@ -88,6 +88,7 @@ def test_a_late_document_goes_into_the_next_digest_once_marked_late(
     # Marked late in the email, both parts, and in the preview's JSON.
     [eml] = (tmp_path / "outbox").glob("2025-W44_*.eml")
     message = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
+    assert message["Subject"] == f"Weekly digest 2025-W44: {LATE_TITLE}"
     plain = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     assert "LATE ARRIVALS" in plain and "Late: published Fri 24 Oct 2025, Port Wire" in plain
