@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import email
 import json
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime
 from email import policy
@@ -20,7 +22,7 @@ from flows.late import late_for
 from flows.preview import preview_week
 from flows.settings import load_settings
 from flows.weekly import backfill_flow, weekly_flow
-from tests.conftest import write_config
+from tests.conftest import ROOT, write_config
 from tests.test_flows import latest_artifact
 
 UTC_ZONE = ZoneInfo("UTC")
@@ -121,6 +123,15 @@ def test_a_late_document_goes_into_the_next_digest_once_marked_late(
     carrying = [p.name for p in (tmp_path / "outbox").glob("*.eml")
                 if "Rotterdam" in p.read_text(encoding="utf-8")]  # fmt: skip
     assert carrying == [eml.name]
+
+    # The web archive has a page for the week of late arrivals alone, as the email links it.
+    site = tmp_path / "site"
+    command = [sys.executable, "-m", "flows.cli", "archive", "--out", str(site),
+               "--config", str(config)]  # fmt: skip
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Late arrivals" in (site / "2025-W44.html").read_text(encoding="utf-8")
+    assert "Rotterdam" not in (site / "2025-W43.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(
