@@ -24,15 +24,21 @@ def save_week(
 ) -> int:
     """Store (or replace) the week's stories and rendered digest; returns the digest id."""
     session.execute(delete(models.Story).where(models.Story.week == week))
+    carriers = _carriers(session, stories)
     for rank, story in enumerate(stories, start=1):
         row = models.Story(
             week=week, key=story.key, rank=rank, headline=story.headline, extract=story.extract
         )
         session.add(row)
         session.flush()
+        members = [doc.id for doc in story.documents]
+        # A document folded into another (a near-duplicate copy) is held by the story too,
+        # through its sightings: a sent digest then holds every document it showed.
+        members += [carriers[(s.source, s.identity)] for s in story.sources
+                    if (s.source, s.identity) in carriers]  # fmt: skip
         session.add_all(
-            models.StoryDocument(story_id=row.id, document_id=doc.id, position=position)
-            for position, doc in enumerate(story.documents)
+            models.StoryDocument(story_id=row.id, document_id=document_id, position=position)
+            for position, document_id in enumerate(dict.fromkeys(members))
         )
     digest = session.scalar(select(models.Digest).where(models.Digest.week == week))
     if digest is None:
@@ -48,6 +54,24 @@ def save_week(
     digest.document_count = document_count
     session.flush()
     return digest.id
+
+
+def _carriers(session: Session, stories: Sequence[Story]) -> dict[tuple[str, str], int]:
+    """(source, identity) -> the document that sighting belongs to, for the stories' sightings."""
+    identities = {s.identity for story in stories for s in story.sources}
+    if not identities:
+        return {}
+    rows = session.execute(
+        select(models.Source.name, models.Sighting.identity, models.Sighting.document_id)
+        .join(models.Sighting.source)
+        .where(models.Sighting.identity.in_(identities))
+    )
+    return {(name, identity): document_id for name, identity, document_id in rows}
+
+
+def stored_weeks(session: Session) -> list[str]:
+    """Weeks with a stored digest: some hold only late arrivals, no document of their own."""
+    return list(session.scalars(select(models.Digest.week).order_by(models.Digest.week)))
 
 
 def digest_id(session: Session, week: str) -> int | None:

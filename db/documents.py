@@ -177,6 +177,17 @@ def documents_between(session: Session, starts: datetime, ends: datetime) -> lis
     return [_stored(row) for row in rows]
 
 
+def documents_with_ids(session: Session, ids: Iterable[int]) -> list[StoredDocument]:
+    """The documents of `ids`, ordered as `documents_between` orders them."""
+    rows = session.scalars(
+        select(models.Document)
+        .where(models.Document.id.in_(list(ids)))
+        .options(selectinload(models.Document.sightings).selectinload(models.Sighting.source))
+        .order_by(models.Document.published_at, models.Document.id)
+    )
+    return [_stored(row) for row in rows]
+
+
 def publication_dates(session: Session) -> list[datetime]:
     """Every document's publication time, to find the weeks that have documents."""
     return [as_utc(d) for d in session.scalars(select(models.Document.published_at))]

@@ -59,6 +59,13 @@ def recipients(session: Session, configured: Iterable[str], now: datetime) -> li
     return [_record(r) for r in rows if r.unsubscribed_at is None]
 
 
+def would_receive(session: Session, configured: Iterable[str]) -> list[str]:
+    """The addresses `recipients` would return, read only: for a dry run."""
+    rows = {r.email: r for r in session.scalars(select(models.Subscriber))}
+    emails = {e.strip().lower() for e in configured} | set(rows)
+    return sorted(e for e in emails if e not in rows or rows[e].unsubscribed_at is None)
+
+
 def list_all(session: Session) -> list[Subscriber]:
     rows = session.scalars(select(models.Subscriber).order_by(models.Subscriber.email))
     return [_record(r) for r in rows]

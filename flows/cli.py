@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -163,6 +164,7 @@ def archive(
     config: Config = None,
 ) -> None:
     """Write the web archive: an index and a page per week. Example: digest archive --out site/"""
+    from db import digests as digest_store
     from db import documents as doc_store
     from db.engine import session_scope
     from flows.archive import write_archive
@@ -172,6 +174,7 @@ def archive(
     settings = migrated_settings(config)
     with session_scope(settings.database_url) as session:
         weeks = weeks_with(doc_store.publication_dates(session), settings.zone)
+        weeks = sorted(set(weeks) | set(digest_store.stored_weeks(session)))
     written = write_archive([load_week(settings, w) for w in weeks], out, settings.title)
     console.print(f"wrote {len(written)} pages to {out}/ (open {out / 'index.html'})")
 
@@ -184,6 +187,28 @@ def serve(config: Config = None) -> None:
     from flows.serve import serve_deployments
 
     serve_deployments(settings, config=str(config) if config else None)
+
+
+@app.command()
+def deploy(config: Config = None) -> None:
+    """Deploy deploy/prefect.yaml to the Prefect server at PREFECT_API_URL, the weekly
+    schedule in the settings' time zone; makes the `digest` process pool if missing.
+
+    Example: PREFECT_API_URL=http://127.0.0.1:4200/api digest deploy
+    """
+    settings = settings_or_exit(config)
+    prefect_defaults()
+    from flows.deploy import POOL, DeployError, deploy_all
+
+    try:
+        deploy_all(settings, os.environ)
+    except DeployError as err:
+        console.print(f"[red]deploy failed:[/red] {err}")
+        raise typer.Exit(1) from None
+    console.print(
+        f"deployed weekly (Mondays 07:00, {settings.timezone}), ingest and backfill "
+        f"to the work pool {POOL!r}; start a worker: prefect worker start --pool {POOL}"
+    )
 
 
 def _sources_table(reports) -> Table:  # type: ignore[no-untyped-def]

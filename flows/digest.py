@@ -25,6 +25,7 @@ from flows.deliver import (
     write_outbox,
     write_preview,
 )
+from flows.late import totals
 from flows.message import build_message, stable_message_id
 from flows.model import Digest, RenderedDigest, WeekReport
 from flows.preview import load_week
@@ -72,9 +73,12 @@ def digest_week(settings: Settings, week: str, *, resend: bool, dry_run: bool) -
     """Build then deliver one week; the body of the digest flow, for other flows to call.
 
     Two runs of one week (the schedule and a manual rerun) take turns: the second finds
-    the ledger filled by the first and sends nothing again.
+    the ledger filled by the first and sends nothing again. Runs of different weeks (a
+    backfill spread over workers) take turns too, so that a late arrival is claimed and
+    sent by one week only: the second sees it held by the first.
     """
-    with week_lock(settings.database_url, week):
+    url = settings.database_url
+    with week_lock(url, week), week_lock(url, "late-arrivals"):
         return _digest_week(settings, week, resend=resend, dry_run=dry_run)
 
 
@@ -85,10 +89,10 @@ def _digest_week(settings: Settings, week: str, *, resend: bool, dry_run: bool) 
     if built.digest_id is None and not dry_run:
         logger.info("%s: no documents, no digest", week)
         return WeekReport(week, "empty")
-    counts = {"stories": len(digest.stories), "documents": digest.document_count}
+    stories, documents = totals(digest)
+    counts = {"stories": stories, "documents": documents}
     if dry_run:
-        would = tuple(f"would send to {r}" for r in settings.recipients)
-        report = WeekReport(week, "dry-run", files=would, **counts)
+        report = WeekReport(week, "dry-run", files=dry_run_plan(settings, week, resend), **counts)
     else:
         preview = write_preview(built.rendered.html, settings.outbox, week)
         report = deliver_week(settings, built, resend=resend, preview=str(preview))
@@ -102,17 +106,36 @@ def _digest_week(settings: Settings, week: str, *, resend: bool, dry_run: bool) 
     return report
 
 
+def dry_run_plan(settings: Settings, week: str, resend: bool) -> tuple[str, ...]:
+    """Who a real send would mail, read without writing: config recipients and subscribers,
+    less those who unsubscribed; those the ledger already has are skipped unless `resend`."""
+    with session_scope(settings.database_url) as session:
+        readers = subscriber_store.would_receive(session, settings.recipients)
+        stored = digest_store.digest_id(session, week)
+        done = {
+            reader
+            for reader in readers
+            if stored is not None
+            and (record := digest_store.delivery(session, stored, reader)) is not None
+            and record.state in ("sent", "sending")
+        }
+    return tuple(
+        f"already sent to {r}" if r in done and not resend else f"would send to {r}"
+        for r in readers
+    )
+
+
 @task(name="build-week", task_run_name="build-{week}", cache_policy=NO_CACHE)
 def build_week(settings: Settings, week: str, store: bool = True) -> BuiltWeek:
     """Select the week's documents, group them into ranked stories, render and keep them."""
     digest = load_week(settings, week)
     rendered = render_digest(digest, archive_url=archive_url(settings, week))
-    if not digest.document_count or not store:
+    if not (digest.document_count or digest.late) or not store:
         return BuiltWeek(digest, rendered, None)
     content = hashlib.sha256((rendered.html + rendered.text).encode()).hexdigest()
     with session_scope(settings.database_url) as session:
         digest_id = digest_store.save_week(
-            session, week, digest.stories, rendered, content, digest.document_count,
+            session, week, digest.stories + digest.late, rendered, content, digest.document_count,
             datetime.now(UTC),
         )  # fmt: skip
     return BuiltWeek(digest, rendered, digest_id)
@@ -204,7 +227,4 @@ def deliver_week(settings: Settings, built: BuiltWeek, resend: bool, preview: st
         if skipped
         else "built"
     )
-    return WeekReport(
-        week, status, len(built.digest.stories), built.digest.document_count,
-        tuple(files), sent, skipped, failed,
-    )  # fmt: skip
+    return WeekReport(week, status, *totals(built.digest), tuple(files), sent, skipped, failed)

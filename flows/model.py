@@ -203,6 +203,7 @@ class Digest:
     stories: tuple[Story, ...]
     document_count: int = 0
     notes: tuple[str, ...] = field(default=())
+    late: tuple[Story, ...] = ()  # documents of earlier weeks, stored after those were sent
 
 
 @dataclass(frozen=True)

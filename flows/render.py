@@ -33,6 +33,7 @@ class StoryView:
     published_at: datetime
     lead_source: str
     others: tuple[SourceView, ...]
+    late: bool = False  # published in an earlier week, stored after its digest went out
 
 
 def source_label(sighting: Sighting) -> str:
@@ -41,9 +42,10 @@ def source_label(sighting: Sighting) -> str:
     return f"{where}: {sighting.title}" if sighting.title else where
 
 
-def story_view(story: Story) -> StoryView:
+def story_view(story: Story, late: bool = False) -> StoryView:
     lead, *others = story.sources
     return StoryView(
+        late=late,
         headline=story.headline,
         url=safe_url(story.url),
         extract=story.extract,
@@ -76,7 +78,8 @@ INLINER = css_inline.CSSInliner(
 
 
 def subject_of(digest: Digest) -> str:
-    top = f": {digest.stories[0].headline}" if digest.stories else ""
+    lead = digest.stories or digest.late  # a week of late arrivals alone is named by them
+    top = f": {lead[0].headline}" if lead else ""
     return f"{digest.title} {digest.week}{top}"
 
 
@@ -90,7 +93,8 @@ def render_digest(
     dropped whole from the end (the lowest ranked), never cut.
     """
     stories = [story_view(s) for s in digest.stories]
-    preheader = " · ".join(s.headline for s in digest.stories[:3])
+    stories += [story_view(s, late=True) for s in digest.late]  # after the week's own
+    preheader = " · ".join(s.headline for s in stories[:3])
     base = {"digest": _DigestView(digest), "preheader": preheader, "archive_url": archive_url}
 
     def html_for(shown: int) -> str:
@@ -127,6 +131,7 @@ class _DigestView:
         self.last_day = digest.ends - timedelta(seconds=1)
         self.stories = digest.stories
         self.document_count = digest.document_count
+        self.late_documents = sum(len(s.documents) for s in digest.late)
 
 
 def wrap(text: str, width: int = WRAP) -> str:

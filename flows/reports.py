@@ -41,4 +41,20 @@ def digest_markdown(digest: Digest, report: WeekReport) -> str:
             f"| {rank} | {_cell(story.headline)} | {len(story.sources)} "
             f"| {story.published_at:%Y-%m-%d} |"
         )
+    if digest.late:
+        late = sum(len(story.documents) for story in digest.late)
+        lines += [
+            "",
+            f"## Late arrivals: {len(digest.late)} stories, {late} documents",
+            "",
+            "Published in earlier weeks, stored after those weeks' digests were sent.",
+            "",
+            "| # | story | sources | published |",
+            "|---:|---|---:|---|",
+        ]
+        for rank, story in enumerate(digest.late, start=len(digest.stories) + 1):
+            lines.append(
+                f"| {rank} | {_cell(story.headline)} | {len(story.sources)} "
+                f"| late: {story.published_at:%Y-%m-%d} |"
+            )
     return "\n".join(lines)

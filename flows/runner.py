@@ -12,11 +12,11 @@ PARALLEL = 8  # sources fetched at once by the thread pool: hides network waits,
 def task_runner(settings: Settings) -> TaskRunner:
     if settings.task_runner != "dask":
         return ThreadPoolTaskRunner(max_workers=PARALLEL)
-    from prefect_dask import DaskTaskRunner  # imported only where Dask is chosen
+    from flows.dask_runner import SharedApiDaskTaskRunner  # Dask is imported only if chosen
 
     if settings.dask_address:
-        return DaskTaskRunner(address=settings.dask_address)
-    return DaskTaskRunner(
+        return SharedApiDaskTaskRunner(address=settings.dask_address)
+    return SharedApiDaskTaskRunner(
         cluster_kwargs={
             "n_workers": settings.dask_workers,
             "processes": True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
+from db import digests as digest_store
 from db import documents as doc_store
 from db.engine import session_scope
 from flows.digest import default_week, digest_flow
@@ -53,6 +54,8 @@ def backfill_flow(
     reports = run_ingest(settings, config) if ingest else []
     with session_scope(settings.database_url) as session:
         have = weeks_with(doc_store.publication_dates(session), settings.zone)
+        # A week built of late arrivals alone has no document of its own, and may need a retry.
+        have = sorted(set(have) | set(digest_store.stored_weeks(session)))
     wanted = set(week_range(from_week or have[0], to_week or have[-1])) if have else set()
     results = []
     for week in [w for w in have if w in wanted]:

@@ -98,7 +98,10 @@ def test_killed_while_sending(database_url: str, tmp_path: Path, seeds_copy: Pat
         with config.open("a", encoding="utf-8") as handle:
             handle.write(f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n')
         run = cli("run", "--week", "2025-W43", "--config", str(config))
-        wait_until(lambda: _states(database_url).get("slow@example.org") == "sending")
+        # The message has arrived (the server holds its 250 for 3 s): the ledger says
+        # "sending". Waiting on the ledger alone could kill before DATA went out.
+        wait_until(lambda: inbox.messages_for("slow@example.org"))
+        assert _states(database_url).get("slow@example.org") == "sending"
         run.send_signal(signal.SIGKILL)  # between DATA and recording "sent"
         run.wait(30)
         again = cli("run", "--week", "2025-W43", "--no-ingest", "--config", str(config))

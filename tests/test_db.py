@@ -145,3 +145,21 @@ def test_the_ledger_keeps_one_line_per_digest_and_recipient(store: str) -> None:
     with session_scope(store) as session:
         [line] = digest_store.deliveries_for_week(session, "2025-W43")
     assert (line.state, line.attempts, line.week) == ("sent", 1, "2025-W43")
+
+
+def test_a_story_holds_the_documents_folded_into_it_through_their_sightings(store: str) -> None:
+    """A near-duplicate copy folded into its original brings its sightings along; the
+    stored story holds the copy too, so a sent digest holds every document it showed."""
+    from db.late import held_by
+
+    save(store, document("a.txt", "The original story."),
+         document("b.txt", "A lightly edited copy.", source="other"))  # fmt: skip
+    with session_scope(store) as session:
+        original, copy = doc_store.documents_between(session, NOW - timedelta(days=7), NOW)
+    folded = replace(original, sightings=original.sightings + copy.sightings)
+    story = Story("k1", original.title, None, "x", original.published_at, (folded,))
+    rendered = RenderedDigest("2025-W43", "Subject", "<p>html</p>", "text", "pre")
+    with session_scope(store) as session:
+        digest_store.save_week(session, "2025-W43", [story], rendered, "h1", 2, NOW)
+    with session_scope(store) as session:
+        assert sorted(held_by(session, "2025-W43")) == sorted([original.id, copy.id])

@@ -88,3 +88,61 @@ def _deployment_filter(deployment_id):  # type: ignore[no-untyped-def]
     from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
 
     return DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id]))
+
+
+def test_digest_deploy_takes_the_zone_from_the_settings(tmp_path: Path, seeds_copy: Path) -> None:
+    """`digest deploy` deploys deploy/prefect.yaml: the weekly cron in the settings file's
+    zone (DIGEST_TIMEZONE over it, as for every setting), and a worker runs the flows."""
+    from prefect.client.orchestration import get_client
+    from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    database = f"sqlite:///{tmp_path / 'digest.db'}"
+    config = write_config(tmp_path, database, seeds_copy)
+    config.write_text(config.read_text().replace('timezone = "UTC"', 'timezone = "Asia/Tokyo"'))
+    home = tmp_path / "prefect"
+    home.mkdir()
+    with prefect_server(home) as api:
+        env = prefect_env(home, api)  # no DIGEST_* variable: the zone comes from the file
+        command = [sys.executable, "-m", "flows.cli", "deploy", "--config", str(config)]
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "Asia/Tokyo" in done.stdout
+        with temporary_settings({PREFECT_API_URL: api}), get_client(sync_client=True) as client:
+            assert client.read_work_pool("digest").type == "process"
+            weekly = client.read_deployment_by_name("weekly/weekly")
+            [schedule] = client.read_deployment_schedules(weekly.id)
+            assert (schedule.schedule.cron, schedule.schedule.timezone) == (
+                "0 7 * * 1", "Asia/Tokyo")  # fmt: skip
+            runs = wait_for("a scheduled weekly run", lambda: client.read_flow_runs(
+                deployment_filter=_deployment_filter(weekly.id)))  # fmt: skip
+            first = min(r.expected_start_time for r in runs).astimezone(ZoneInfo("Asia/Tokyo"))
+            assert (first.weekday(), first.hour, first.minute) == (0, 7, 0)
+            [ingest] = client.read_deployment_schedules(
+                client.read_deployment_by_name("ingest/ingest").id
+            )
+            assert (ingest.active, ingest.schedule.interval.total_seconds()) == (False, 21600)
+            assert client.read_deployment_by_name("backfill/backfill").parameters["to_week"] is None
+
+        # Deployed again (the pool is there now) with the zone from the environment.
+        again = subprocess.run(command, cwd=ROOT, env=env | {"DIGEST_TIMEZONE": "Europe/Paris"},
+                               capture_output=True, text=True)  # fmt: skip
+        assert again.returncode == 0, again.stdout + again.stderr
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "prefect", "worker", "start", "--pool", "digest"],
+            cwd=tmp_path, env=env | {"DIGEST_HOME": str(ROOT)},
+            stdout=(tmp_path / "worker.log").open("w"), stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            with temporary_settings({PREFECT_API_URL: api}), get_client(sync_client=True) as client:
+                weekly = client.read_deployment_by_name("weekly/weekly")
+                [schedule] = client.read_deployment_schedules(weekly.id)
+                assert schedule.schedule.timezone == "Europe/Paris"
+                run = run_deployment("weekly/weekly", timeout=240, parameters={
+                    "week": "2025-W43", "config": str(config)})  # fmt: skip
+                assert run.state.is_completed(), run.state
+        finally:
+            stop(worker)
+    assert [p.name for p in (tmp_path / "outbox").glob("*.eml")] == [
+        "2025-W43_reader@example.org.eml"
+    ]

@@ -37,12 +37,18 @@ def test_recipients_are_config_and_subscribers_less_the_unsubscribed(store: str)
     with session_scope(store) as session:
         subscriber_store.add(session, "Zoe@Example.org", NOW)
         subscriber_store.add(session, "zoe@example.org", NOW)  # the same reader twice
+    with session_scope(store) as session:  # read only: ana is not written down
+        assert subscriber_store.would_receive(session, [" Ana@example.org"]) == [
+            "ana@example.org", "zoe@example.org"]  # fmt: skip
+        assert [s.email for s in subscriber_store.list_all(session)] == ["zoe@example.org"]
     assert emails(store, ["ana@example.org"]) == ["ana@example.org", "zoe@example.org"]
     with session_scope(store) as session:
         assert subscriber_store.unsubscribe_email(session, "ana@example.org", NOW)
         assert not subscriber_store.unsubscribe_email(session, "ana@example.org", NOW)
     # The config still lists ana, and ana still gets nothing.
     assert emails(store, ["ana@example.org"]) == ["zoe@example.org"]
+    with session_scope(store) as session:
+        assert subscriber_store.would_receive(session, ["ana@example.org"]) == ["zoe@example.org"]
     with session_scope(store) as session:
         subscriber_store.add(session, "ana@example.org", NOW)  # came back by command
     assert emails(store, ["ana@example.org"]) == ["ana@example.org", "zoe@example.org"]
@@ -96,9 +102,18 @@ def test_an_unsubscribed_reader_gets_nothing(
     with session_scope(sqlite_url) as session:
         subscriber_store.unsubscribe_email(session, "bo@example.org", NOW)
         subscriber_store.add(session, "cy@example.org", NOW)
+    _, [dry] = backfill_flow(ingest=True, from_week="2025-W43", to_week="2025-W43",
+                             dry_run=True, config=str(config))  # fmt: skip
+    assert dry.files == ("would send to ana@example.org", "would send to cy@example.org")
+    with session_scope(sqlite_url) as session:  # the dry run wrote no reader down
+        assert [s.email for s in subscriber_store.list_all(session)] == [
+            "bo@example.org", "cy@example.org"]  # fmt: skip
     _, weeks = backfill_flow(ingest=True, from_week="2025-W43", to_week="2025-W43",
                              config=str(config))  # fmt: skip
     assert weeks[0].sent == 2
+    _, [dry] = backfill_flow(from_week="2025-W43", to_week="2025-W43", dry_run=True,
+                             config=str(config))  # fmt: skip
+    assert dry.files == ("already sent to ana@example.org", "already sent to cy@example.org")
     sent = sorted(p.name for p in (tmp_path / "outbox").glob("*.eml"))
     assert sent == ["2025-W43_ana@example.org.eml", "2025-W43_cy@example.org.eml"]
     message = email.message_from_bytes((tmp_path / "outbox" / sent[0]).read_bytes(),

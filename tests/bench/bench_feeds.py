@@ -3,9 +3,12 @@
 - 500 feeds x 20 entries: the whole ingest flow (fetch, parse, normalise, dedupe, store,
   through Prefect) against feedparser alone parsing the same 500 files, in one run;
 - a second run where every feed answers 304, against the first;
-- peak memory of the ingest at 100, 500 and 2,000 feeds (each in a process of its own).
+- peak memory of the ingest at 100, 500 and 2,000 feeds (each in a process of its own);
+- with --runners [N]: N feeds (200) on the thread pool, on a Dask local cluster that the
+  run starts, and on a standing Dask cluster (started before the clock), side by side;
+  BENCH_POSTGRES=postgresql+psycopg://root@127.0.0.1:5432/test for PostgreSQL.
 
-Run: make bench (or .venv/bin/python tests/bench/bench_feeds.py [--quick])
+Run: make bench (or .venv/bin/python tests/bench/bench_feeds.py [--quick] [--runners [N]])
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,8 +39,12 @@ def parse_alone(paths: list[Path]) -> float:
     return time.perf_counter() - start
 
 
-def ingest_twice(feeds: int, work: Path) -> dict[str, float]:
-    """In this process: serve, ingest, ingest again; the times and the peak memory."""
+def ingest_twice(feeds: int, work: Path, runner: str = "") -> dict[str, float]:
+    """In this process: serve, ingest, ingest again; the times and the peak memory.
+
+    `runner`: "threads", "dask" (a local cluster started by each run) or "dask-standing"
+    (one local cluster started before the clock, given by address); "": as configured.
+    """
     from flows.ingest import run_ingest
     from flows.settings import load_settings
     from tests.bench.feed_files import write_feeds
@@ -44,6 +52,12 @@ def ingest_twice(feeds: int, work: Path) -> dict[str, float]:
     folder = work / "feeds"
     write_feeds(folder, feeds, ENTRIES)
     port_file = work / "port"
+    server_url = os.environ.get("BENCH_POSTGRES", "")
+    schema = f"bench_{os.getpid()}_{int(time.time())}"
+    database = f"{server_url}?options=-csearch_path%3D{schema}" if server_url else (
+        f"sqlite:///{work}/bench.db")  # fmt: skip
+    if server_url:
+        postgres_schema(server_url, schema, "CREATE")
     server = subprocess.Popen([sys.executable, str(Path(__file__).with_name("feed_files.py")),
                                str(folder), str(port_file)])  # fmt: skip
     try:
@@ -51,15 +65,19 @@ def ingest_twice(feeds: int, work: Path) -> dict[str, float]:
             time.sleep(0.05)
         base = f"http://127.0.0.1:{port_file.read_text()}"
         config = work / "digest.toml"
-        lines = [f'[digest]\ndatabase_url = "sqlite:///{work}/bench.db"\n']
+        lines = [f'[digest]\ndatabase_url = "{database}"\n']
         for f in range(feeds):
             lines.append(
                 f'[[sources]]\nname = "feed{f}"\nkind = "feed"\nurl = "{base}/feed{f}.xml"\n'
             )
         config.write_text("\n".join(lines), encoding="utf-8")
         warm_up()
-        start = time.perf_counter()
         settings = load_settings(config)  # DIGEST_PREFECT_TASK_RUNNER=dask picks Dask
+        if runner:
+            settings = replace(settings, task_runner=runner.removesuffix("-standing"))
+        if runner == "dask-standing":
+            settings = replace(settings, dask_address=standing_cluster(settings.dask_workers))
+        start = time.perf_counter()
         first = run_ingest(settings, str(config))
         first_time = time.perf_counter() - start
         assert sum(r.new for r in first) == feeds * ENTRIES, [r for r in first if r.status != "ok"][
@@ -72,8 +90,33 @@ def ingest_twice(feeds: int, work: Path) -> dict[str, float]:
     finally:
         server.kill()
         server.wait()
+        if server_url:
+            from db.engine import dispose
+
+            dispose(database)
+            postgres_schema(server_url, schema, "DROP")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"first": first_time, "second": second_time, "peak_mb": peak}
+
+
+def postgres_schema(server: str, schema: str, verb: str) -> None:
+    """CREATE or DROP the bench's own schema on the PostgreSQL server `server`."""
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(server)
+    with engine.begin() as conn:
+        cascade = " CASCADE" if verb == "DROP" else ""
+        conn.execute(sqlalchemy.text(f'{verb} SCHEMA "{schema}"{cascade}'))
+    engine.dispose()
+
+
+def standing_cluster(workers: int) -> str:
+    """A local Dask cluster that outlives the runs, as a remote one would: its address."""
+    from distributed import LocalCluster
+
+    cluster = LocalCluster(n_workers=workers, processes=True, threads_per_worker=4,
+                           dashboard_address=None)  # fmt: skip
+    return cluster.scheduler_address
 
 
 def warm_up() -> None:
@@ -83,11 +126,32 @@ def warm_up() -> None:
     flow(lambda: None, name="warm-up")()
 
 
-def in_subprocess(feeds: int) -> dict[str, float]:
+def in_subprocess(feeds: int, runner: str = "") -> dict[str, float]:
     with tempfile.TemporaryDirectory() as work:
-        out = subprocess.run([sys.executable, __file__, "--child", str(feeds), work],
+        out = subprocess.run([sys.executable, __file__, "--child", str(feeds), work, runner],
                              capture_output=True, text=True, check=True, env=_env())  # fmt: skip
         return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def compare_runners(feeds: int) -> None:
+    """The same ingest on each task runner, one after the other in one run; on PostgreSQL
+    when BENCH_POSTGRES names a server (each run in a schema of its own), else SQLite."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    database = "PostgreSQL" if os.environ.get("BENCH_POSTGRES") else "SQLite"
+    table = Table(title=f"{feeds} feeds x {ENTRIES} entries, {database}, by task runner")
+    for column in ("task runner", "first run s", "all 304 s", "first vs threads"):
+        table.add_column(column, justify="left" if column == "task runner" else "right")
+    runs = {}
+    for runner in ("threads", "dask", "dask-standing"):
+        console.print(f"ingesting {feeds} feeds on {runner} ...")
+        runs[runner] = in_subprocess(feeds, runner)
+    for runner, r in runs.items():
+        table.add_row(runner, f"{r['first']:.1f}", f"{r['second']:.1f}",
+                      f"{r['first'] / runs['threads']['first']:.2f}")  # fmt: skip
+    console.print(table)
 
 
 def _env() -> dict[str, str]:
@@ -136,6 +200,10 @@ def main(quick: bool) -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--child"]:
-        print(json.dumps(ingest_twice(int(sys.argv[2]), Path(sys.argv[3]))))
+        chosen = sys.argv[4] if len(sys.argv) > 4 else ""
+        print(json.dumps(ingest_twice(int(sys.argv[2]), Path(sys.argv[3]), chosen)))
+    elif "--runners" in sys.argv:
+        after = sys.argv[sys.argv.index("--runners") + 1 :]
+        compare_runners(int(after[0]) if after and after[0].isdigit() else 200)
     else:
         main(quick="--quick" in sys.argv)
