@@ -20,7 +20,7 @@ from flows.health import next_fetch_at
 from flows.model import SourceError, SourceReport, SourceStatus
 from flows.normalise import normalise_items
 from flows.reports import sources_markdown
-from flows.runner import PARALLEL, task_runner
+from flows.runner import PARALLEL, heartbeats_only_for_deployments, task_runner
 from flows.settings import Settings, SourceSettings, load_settings
 from flows.sources import Fetched, read_source
 
@@ -40,7 +40,9 @@ def run_ingest(
     settings: Settings, config: str | None, source: str | None = None
 ) -> list[SourceReport]:
     """The ingest flow on the task runner the settings choose (threads, or Dask)."""
-    return ingest_flow.with_options(task_runner=task_runner(settings))(source=source, config=config)
+    with heartbeats_only_for_deployments():
+        flow = ingest_flow.with_options(task_runner=task_runner(settings))
+        return flow(source=source, config=config)
 
 
 def ingest_sources(settings: Settings, only: str | None = None) -> list[SourceReport]:
