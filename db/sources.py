@@ -79,6 +79,16 @@ def source_status(session: Session, name: str) -> SourceStatus:
     return _status(row)
 
 
+def source_statuses(session: Session, names: Iterable[str]) -> dict[str, SourceStatus]:
+    """Several sources' health in one query; a name without a row is an error."""
+    wanted = set(names)
+    rows = session.scalars(select(models.Source).where(models.Source.name.in_(wanted)))
+    found = {r.name: _status(r) for r in rows}
+    if missing := wanted - found.keys():
+        raise LookupError(f"unknown sources: {sorted(missing)}")
+    return found
+
+
 def list_sources(session: Session) -> list[SourceStatus]:
     return [_status(r) for r in session.scalars(select(models.Source).order_by(models.Source.name))]
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import ExitStack
 from datetime import UTC, datetime
 
+import httpx
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
@@ -20,9 +24,9 @@ from flows.health import next_fetch_at
 from flows.model import SourceError, SourceReport, SourceStatus
 from flows.normalise import normalise_items
 from flows.reports import sources_markdown
-from flows.runner import PARALLEL, heartbeats_only_for_deployments, task_runner
+from flows.runner import PARALLEL, heartbeats_only_for_deployments, run_cpu_bound, task_runner
 from flows.settings import Settings, SourceSettings, load_settings
-from flows.sources import Fetched, read_source
+from flows.sources import Fetched, feed_items, fetch_feed, read_source
 
 
 def _ingest_run_name() -> str:
@@ -94,15 +98,35 @@ def _batch_name() -> str:
 def ingest_batch(
     settings: Settings, batch: list[SourceSettings], now: datetime
 ) -> list[SourceReport]:
-    """Sources one after another; the batches run side by side (PARALLEL fetches at once)."""
-    return [ingest_source(settings, source, now) for source in batch]
+    """Sources one after another; the batches run side by side (PARALLEL fetches at once).
+    One query reads the batch's health, and feeds with the same timeouts share a client."""
+    with session_scope(settings.database_url) as session:
+        states = source_store.source_statuses(session, [s.name for s in batch])
+    with ExitStack() as stack:
+        clients: dict[tuple[float, float], httpx.Client] = {}
+
+        def client_for(source: SourceSettings) -> httpx.Client:
+            timeouts = _timeouts(source)
+            key = (timeouts["connect_timeout"], timeouts["read_timeout"])
+            if key not in clients:
+                clients[key] = stack.enter_context(make_client(**timeouts))
+            return clients[key]
+
+        return [
+            ingest_source(settings, source, now, states[source.name], client_for)
+            for source in batch
+        ]
 
 
-def ingest_source(settings: Settings, source: SourceSettings, now: datetime) -> SourceReport:
+def ingest_source(
+    settings: Settings,
+    source: SourceSettings,
+    now: datetime,
+    state: SourceStatus,
+    client_for: Callable[[SourceSettings], httpx.Client],
+) -> SourceReport:
     """One source, start to end; its failure is recorded on it and never fails the run."""
     url = settings.database_url
-    with session_scope(url) as session:
-        state = source_store.source_status(session, source.name)
     if state.disabled:
         return SourceReport(source.name, "skipped", error=f"disabled: {state.last_error}")
     if state.next_fetch_at and now < state.next_fetch_at:
@@ -111,8 +135,7 @@ def ingest_source(settings: Settings, source: SourceSettings, now: datetime) -> 
             source.name, "skipped", error=f"{wait}, until {state.next_fetch_at:%Y-%m-%d %H:%M}Z"
         )
     try:
-        with make_client(**_timeouts(source)) as client:
-            fetched = read_source(source, state, settings.zone, now, client)
+        fetched = _read(settings, source, state, now, client_for)
     except SourceError as err:
         failures = state.consecutive_failures + 1
         report = SourceReport(source.name, "failed", error=str(err))
@@ -121,26 +144,49 @@ def ingest_source(settings: Settings, source: SourceSettings, now: datetime) -> 
     if fetched.status != "ok":
         return _not_fetched(url, source, state, fetched, now)
 
+    # Items whose bytes did not change since the last fetch are not normalised again.
     with session_scope(url) as session:
         known = doc_store.known_raw_hashes(session, source.name)
-    fresh = [i for i in fetched.items if known.get(i.identity) != raw_hash(i.body)]
-    unchanged = len(fetched.items) - len(fresh)
-
-    with session_scope(url) as session:
+        fresh = [i for i in fetched.items if known.get(i.identity) != raw_hash(i.body)]
         learned = doc_store.learning_texts(session, {i.publisher for i in fresh if i.publisher})
-    documents, bad = normalise_items(fresh, learned, settings.zone)
+    unchanged = len(fetched.items) - len(fresh)
+    documents, bad = (
+        run_cpu_bound(settings, normalise_items, fresh, learned, settings.zone)
+        if fresh
+        else ([], [])
+    )
     failures = [*fetched.failures, *bad]
 
-    with session_scope(url) as session:
+    with session_scope(url) as session:  # the documents and the source's health, together
         outcomes = doc_store.save_documents(session, documents, now)
-    counts = {"new": 0, "updated": 0, "unchanged": unchanged, "duplicate": 0}
-    for outcome in outcomes:
-        counts[outcome.outcome] += 1
-    status = "failed" if failures and not fetched.items else "partial" if failures else "ok"
-    report = SourceReport(source.name, status, failures=tuple(failures), **counts)
-    _record(url, report, now, etag=fetched.etag, last_modified=fetched.last_modified,
-            moved_to=fetched.moved_to)  # fmt: skip
+        counts = {"new": 0, "updated": 0, "unchanged": unchanged, "duplicate": 0}
+        for outcome in outcomes:
+            counts[outcome.outcome] += 1
+        status = "failed" if failures and not fetched.items else "partial" if failures else "ok"
+        report = SourceReport(source.name, status, failures=tuple(failures), **counts)
+        source_store.record_run(session, report.source, *_outcome(report), now,
+                                etag=fetched.etag, last_modified=fetched.last_modified,
+                                moved_to=fetched.moved_to)  # fmt: skip
     return report
+
+
+def _read(
+    settings: Settings,
+    source: SourceSettings,
+    state: SourceStatus,
+    now: datetime,
+    client_for: Callable[[SourceSettings], httpx.Client],
+) -> Fetched:
+    """Fetch here (threads hide network waits); parse a feed's body in the process pool."""
+    if source.kind != "feed":
+        return read_source(source, state, settings.zone, now)
+    result = fetch_feed(source, state, client_for(source))
+    if result.status != "ok":
+        return feed_items(source.name, result, now)
+    try:
+        return run_cpu_bound(settings, feed_items, source.name, result, now)
+    except BrokenProcessPool:
+        raise SourceError(f"{source.name}: the process parsing the feed died") from None
 
 
 def _not_fetched(
@@ -168,6 +214,12 @@ def _timeouts(source: SourceSettings) -> dict[str, float]:
 
 
 def _record(url: str, report: SourceReport, now: datetime, **health: object) -> None:
+    with session_scope(url) as session:
+        source_store.record_run(session, report.source, *_outcome(report), now, **health)  # type: ignore[arg-type]
+
+
+def _outcome(report: SourceReport) -> tuple[str, str | None, dict[str, int]]:
+    """What record_run keeps of a report: its status, its error, its counts."""
     error = report.error or "; ".join(f"{f.identity}: {f.reason}" for f in report.failures) or None
     counts = {
         "new": report.new,
@@ -176,13 +228,4 @@ def _record(url: str, report: SourceReport, now: datetime, **health: object) -> 
         "duplicate": report.duplicate,
         "failed": report.failed,
     }
-    with session_scope(url) as session:
-        source_store.record_run(
-            session,
-            report.source,
-            report.status,
-            error,
-            counts,
-            now,
-            **health,  # type: ignore[arg-type]
-        )
+    return report.status, error, counts

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
+from threading import Lock
+from typing import Any, TypeVar
 
 from prefect.runtime import deployment
 from prefect.settings import temporary_settings
@@ -12,6 +18,12 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from flows.settings import Settings
 
 PARALLEL = 8  # sources fetched at once by the thread pool: hides network waits, polite to hosts
+# Imported once by the process that starts the workers, not by each worker.
+CPU_MODULES = ["flows.feeds", "flows.normalise", "flows.sources"]
+
+T = TypeVar("T")
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = Lock()
 
 
 @contextmanager
@@ -44,3 +56,38 @@ def task_runner(settings: Settings) -> TaskRunner:
             "dashboard_address": None,
         }
     )
+
+
+def run_cpu_bound(settings: Settings, fn: Callable[..., T], *args: Any) -> T:
+    """`fn(*args)` in the process pool when the thread runner is chosen, else right here.
+
+    The thread runner's threads share one interpreter lock, so parsing and normalising
+    there use one core however many threads run; a process per core uses them all. On
+    Dask the task already runs in a worker process of its own.
+    """
+    if settings.task_runner == "dask" or (os.cpu_count() or 1) < 2:
+        return fn(*args)
+    try:
+        return _cpu_pool().submit(fn, *args).result()
+    except BrokenProcessPool:  # a worker died (killed, out of memory): a new pool next time
+        _discard_pool()
+        raise
+
+
+def _cpu_pool() -> Executor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            # forkserver: a fork of this process would copy Prefect's threads and their locks.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(CPU_MODULES)
+            _pool = ProcessPoolExecutor(os.cpu_count(), mp_context=context)
+        return _pool
+
+
+def _discard_pool() -> None:
+    global _pool
+    with _pool_lock:
+        if _pool is not None:
+            _pool.shutdown(wait=False, cancel_futures=True)
+        _pool = None
