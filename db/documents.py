@@ -146,13 +146,14 @@ def _insert_unseen(
     first: dict[str, Document] = {}
     for doc in unseen:
         first.setdefault(doc.content_hash, doc)
+    documents, sightings = models.Document.__table__, models.Sighting.__table__
     ids = session.scalars(
-        insert(models.Document).returning(models.Document.id, sort_by_parameter_order=True),
+        insert(documents).returning(documents.c.id, sort_by_parameter_order=True),
         [{**_content(doc), "created_at": now} for doc in first.values()],
     ).all()
     id_of = dict(zip(first, ids, strict=True))
     session.execute(
-        insert(models.Sighting),
+        insert(sightings),
         [_sighting_row(doc, sources[doc.source], id_of[doc.content_hash], now) for doc in unseen],
     )
     return {

@@ -71,7 +71,9 @@ def _xml_feed(
     source: str, body: bytes, url: str, content_type: str | None, charset: str | None,
     fetched_at: datetime,
 ) -> list[RawItem]:  # fmt: skip
-    headers = {"content-location": url}
+    # No content-location: given one, feedparser joins it with every element's URI (a
+    # quarter of its time); links are joined below, against the channel's link or `url`.
+    headers = {}
     if content_type:
         headers["content-type"] = content_type + (f"; charset={charset}" if charset else "")
     # Our own allow-list (nh3) cleans every entry's HTML below and normalise reads only its

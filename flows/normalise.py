@@ -16,7 +16,7 @@ from flows.dates import infer_date
 from flows.dedupe import content_hash, raw_hash
 from flows.model import Document, Failure, RawItem
 from flows.sanitise import clean_html
-from flows.text import split_sentences, words
+from flows.text import has_words, split_sentences, words
 
 BLOCK_TAGS = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote",
               "section", "article", "header", "footer", "ul", "ol", "table", "pre", "figure",
@@ -204,7 +204,7 @@ def is_headline(line: str) -> bool:
 
 
 def derive_title(lines: Sequence[str]) -> str:
-    lead = next((ln for ln in lines if len(words(ln)) >= 4), lines[0])
+    lead = next((ln for ln in lines if has_words(ln, 4)), lines[0])
     sentence = split_sentences(BULLET.sub("", lead))[0].rstrip(".!")
     tokens = sentence.split()
     if len(tokens) <= TITLE_MAX_WORDS:

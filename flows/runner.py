@@ -11,8 +11,9 @@ from contextlib import contextmanager
 from threading import Lock
 from typing import Any, TypeVar
 
+from prefect.context import SettingsContext, get_settings_context
 from prefect.runtime import deployment
-from prefect.settings import temporary_settings
+from prefect.settings import Settings as PrefectSettings
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from flows.settings import Settings
@@ -24,6 +25,7 @@ CPU_MODULES = ["flows.feeds", "flows.normalise", "flows.sources"]
 T = TypeVar("T")
 _pool: ProcessPoolExecutor | None = None
 _pool_lock = Lock()
+_quiet: tuple[PrefectSettings, PrefectSettings] | None = None  # (settings, without heartbeats)
 
 
 @contextmanager
@@ -37,7 +39,12 @@ def heartbeats_only_for_deployments() -> Iterator[None]:
     if deployment.get_id() is not None:
         yield
         return
-    with temporary_settings(updates={"flows.heartbeat_frequency": None}):
+    context = get_settings_context()
+    global _quiet
+    if _quiet is None or _quiet[0] is not context.settings:  # a copy costs about 30 ms
+        quiet = context.settings.copy_with_update(updates={"flows.heartbeat_frequency": None})
+        _quiet = (context.settings, quiet)
+    with SettingsContext(profile=context.profile, settings=_quiet[1]):
         yield
 
 
