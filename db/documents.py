@@ -147,11 +147,13 @@ def _insert_unseen(
     for doc in unseen:
         first.setdefault(doc.content_hash, doc)
     documents, sightings = models.Document.__table__, models.Sighting.__table__
-    ids = session.scalars(
-        insert(documents).returning(documents.c.id, sort_by_parameter_order=True),
+    # Matched back by content hash (unique): asking for the rows in parameter order makes
+    # SQLite insert them one statement at a time.
+    rows = session.execute(
+        insert(documents).returning(documents.c.content_hash, documents.c.id),
         [{**_content(doc), "created_at": now} for doc in first.values()],
-    ).all()
-    id_of = dict(zip(first, ids, strict=True))
+    )
+    id_of: dict[str, int] = {content_hash: id_ for content_hash, id_ in rows}
     session.execute(
         insert(sightings),
         [_sighting_row(doc, sources[doc.source], id_of[doc.content_hash], now) for doc in unseen],
