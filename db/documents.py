@@ -37,6 +37,19 @@ def known_raw_hashes(session: Session, source: str) -> dict[str, str]:
     return {name: value for name, value in rows}
 
 
+def known_raw_hashes_of(session: Session, sources: Iterable[str]) -> dict[str, dict[str, str]]:
+    """known_raw_hashes of several sources in one query: source -> identity -> hash."""
+    known: dict[str, dict[str, str]] = {name: {} for name in sources}
+    rows = session.execute(
+        select(models.Source.name, models.Sighting.identity, models.Sighting.raw_hash)
+        .join(models.Source)
+        .where(models.Source.name.in_(set(known)))
+    )
+    for source, identity, value in rows:
+        known[source][identity] = value
+    return known
+
+
 def learning_texts(
     session: Session, publishers: Iterable[str], per_publisher: int = 50
 ) -> dict[str, list[str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from threading import Lock
@@ -65,23 +65,31 @@ def task_runner(settings: Settings) -> TaskRunner:
     )
 
 
-def run_cpu_bound(settings: Settings, fn: Callable[..., T], *args: Any) -> T:
+def submit_cpu_bound(settings: Settings, fn: Callable[..., T], *args: Any) -> Future[T]:
     """`fn(*args)` in the process pool when the thread runner is chosen, else right here.
 
     The thread runner's threads share one interpreter lock, so parsing and normalising
     there use one core however many threads run; a process per core uses them all. On
-    Dask the task already runs in a worker process of its own.
+    Dask the task already runs in a worker process of its own. A worker that dies
+    (killed, out of memory) fails its futures with BrokenProcessPool; the next call
+    starts a new pool.
     """
     if settings.task_runner == "dask" or (os.cpu_count() or 1) < 2:
-        return fn(*args)
+        done: Future[T] = Future()
+        try:
+            done.set_result(fn(*args))
+        except Exception as err:
+            done.set_exception(err)
+        return done
+    pool = _cpu_pool()
     try:
-        return _cpu_pool().submit(fn, *args).result()
-    except BrokenProcessPool:  # a worker died (killed, out of memory): a new pool next time
-        _discard_pool()
-        raise
+        return pool.submit(fn, *args)
+    except BrokenProcessPool:
+        _discard_pool(pool)
+        return _cpu_pool().submit(fn, *args)
 
 
-def _cpu_pool() -> Executor:
+def _cpu_pool() -> ProcessPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None:
@@ -92,9 +100,9 @@ def _cpu_pool() -> Executor:
         return _pool
 
 
-def _discard_pool() -> None:
+def _discard_pool(broken: ProcessPoolExecutor) -> None:
     global _pool
     with _pool_lock:
-        if _pool is not None:
-            _pool.shutdown(wait=False, cancel_futures=True)
-        _pool = None
+        if _pool is broken:
+            _pool = None
+    broken.shutdown(wait=False, cancel_futures=True)
