@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
+from dataclasses import replace
 from datetime import datetime
 
 import httpx
@@ -38,7 +39,7 @@ class Batch(ExitStack):
         super().__init__()
         self.settings, self.states, self.now = settings, states, now
         self.clients: dict[tuple[float, float], httpx.Client] = {}
-        self.unchanged: list[tuple[SourceReport, dict[str, object]]] = []
+        self.unchanged: list[source_store.Run] = []
 
     def client_for(self, source: SourceSettings) -> httpx.Client:
         timeouts = timeouts_of(source)
@@ -53,9 +54,7 @@ class Batch(ExitStack):
             reports.update(self._ingest_chunk(chunk))
         if self.unchanged:
             with session_scope(self.settings.database_url) as session:
-                for report, health in self.unchanged:
-                    source_store.record_run(session, report.source, *outcome(report),
-                                            self.now, **health)  # type: ignore[arg-type]  # fmt: skip
+                source_store.record_runs(session, self.unchanged, self.now)
         return [reports[s.name] for s in sources]
 
     def _ingest_chunk(self, chunk: Sequence[SourceSettings]) -> dict[str, SourceReport]:
@@ -102,9 +101,9 @@ class Batch(ExitStack):
             return report
         if fetched.status == "unchanged":
             report = SourceReport(source.name, "unchanged")
-            health = {"etag": fetched.etag, "last_modified": fetched.last_modified,
-                      "moved_to": fetched.moved_to}  # fmt: skip
-            self.unchanged.append((report, health))
+            self.unchanged.append(run_of(report, etag=fetched.etag,
+                                         last_modified=fetched.last_modified,
+                                         moved_to=fetched.moved_to))  # fmt: skip
             return report
         if fetched.status == "gone":
             report = SourceReport(source.name, "failed", error=f"{fetched.reason}; source disabled")
@@ -144,21 +143,21 @@ class Batch(ExitStack):
             name: future.result() for name, future in normalising.items()
         }
         documents = [d for docs, _ in normalised.values() for d in docs]
-        reports = {}
+        reports, runs = {}, []
+        for name, f in fetched.items():
+            failures = [*f.failures, *normalised.get(name, ([], []))[1]]
+            status = "failed" if failures and not f.items else "partial" if failures else "ok"
+            reports[name] = SourceReport(name, status, unchanged=len(f.items) - len(fresh[name]),
+                                         failures=tuple(failures))  # fmt: skip
         with session_scope(url) as session:
             counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
             for saved in doc_store.save_documents(session, documents, now):
                 counts[saved.source][saved.outcome] += 1
             for name, f in fetched.items():
-                failures = [*f.failures, *normalised.get(name, ([], []))[1]]
-                status = "failed" if failures and not f.items else "partial" if failures else "ok"
-                unchanged = len(f.items) - len(fresh[name])
-                report = SourceReport(name, status, unchanged=unchanged,
-                                      failures=tuple(failures), **_saved(counts[name]))  # fmt: skip
-                health = {"etag": f.etag, "last_modified": f.last_modified,
-                          "moved_to": f.moved_to}  # fmt: skip
-                source_store.record_run(session, name, *outcome(report), now, **health)
-                reports[name] = report
+                reports[name] = replace(reports[name], **_saved(counts[name]))
+                runs.append(run_of(reports[name], etag=f.etag, last_modified=f.last_modified,
+                                   moved_to=f.moved_to))  # fmt: skip
+            source_store.record_runs(session, runs, now)
         return reports
 
 
@@ -203,11 +202,11 @@ def timeouts_of(source: SourceSettings) -> dict[str, float]:
 
 def record(url: str, report: SourceReport, now: datetime, **health: object) -> None:
     with session_scope(url) as session:
-        source_store.record_run(session, report.source, *outcome(report), now, **health)  # type: ignore[arg-type]
+        source_store.record_runs(session, [run_of(report, **health)], now)
 
 
-def outcome(report: SourceReport) -> tuple[str, str | None, dict[str, int]]:
-    """What record_run keeps of a report: its status, its error, its counts."""
+def run_of(report: SourceReport, **health: object) -> source_store.Run:
+    """What the source's row keeps of a report: status, error, counts, and its health."""
     error = report.error or "; ".join(f"{f.identity}: {f.reason}" for f in report.failures) or None
     counts = {
         "new": report.new,
@@ -216,4 +215,4 @@ def outcome(report: SourceReport) -> tuple[str, str | None, dict[str, int]]:
         "duplicate": report.duplicate,
         "failed": report.failed,
     }
-    return report.status, error, counts
+    return source_store.Run(report.source, report.status, error, counts, health)
