@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.runtime import flow_run, task_run
+from prefect.context import FlowRunContext
+from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
 from db import sources as source_store
 from db.engine import session_scope
@@ -16,8 +19,10 @@ from db.migrate import upgrade
 from flows.ingest_chunk import Batch
 from flows.model import SourceReport
 from flows.reports import sources_markdown
-from flows.runner import PARALLEL, heartbeats_only_for_deployments, task_runner
+from flows.runner import PARALLEL, heartbeats_only_for_deployments, start_cpu_pool, task_runner
 from flows.settings import Settings, SourceSettings, load_settings
+
+T = TypeVar("T")
 
 
 def _ingest_run_name() -> str:
@@ -48,8 +53,21 @@ def ingest_sources(settings: Settings, only: str | None = None) -> list[SourceRe
     if only is not None and not chosen:
         known = ", ".join(s.name for s in settings.sources) or "none"
         raise ValueError(f"no source named {only!r} in the config (known: {known})")
+    if any(s.kind == "feed" for s in chosen):
+        start_cpu_pool(settings)
     now = datetime.now(UTC)
-    futures = [ingest_batch.submit(settings, batch, now) for batch in batches(chosen)]
+    # quote: Prefect would otherwise walk the settings and the batch, every source of
+    # them, for futures to wait on, once per task (an eighth of the run's CPU at 500
+    # feeds). Dask gets them plain: its workers receive the quote as a bare tuple.
+    context = FlowRunContext.get()
+    threads = context is not None and isinstance(context.task_runner, ThreadPoolTaskRunner)
+    wrap = quote if threads else _plain
+    futures = [
+        ingest_batch.with_options(task_run_name=batch_name(batch)).submit(
+            wrap(settings), wrap(batch), now
+        )
+        for batch in batches(chosen)
+    ]
     reports = [report for f in futures for report in f.result()]
     for r in reports:
         logger.info(
@@ -63,6 +81,10 @@ def ingest_sources(settings: Settings, only: str | None = None) -> list[SourceRe
         description="What the last ingest fetched, skipped and failed, per source",
     )
     return reports
+
+
+def _plain(value: T) -> T:
+    return value
 
 
 def prepare_database(settings: Settings) -> None:
@@ -80,12 +102,12 @@ def batches(sources: list[SourceSettings], parallel: int = PARALLEL) -> list[lis
     return [sources[i::count] for i in range(count)]
 
 
-def _batch_name() -> str:
-    names = [s.name for s in task_run.parameters["batch"]]
+def batch_name(batch: list[SourceSettings]) -> str:
+    names = [s.name for s in batch]
     return f"ingest-{names[0]}" + (f"-and-{len(names) - 1}-more" if len(names) > 1 else "")
 
 
-@task(name="ingest-batch", task_run_name=_batch_name, cache_policy=NO_CACHE)
+@task(name="ingest-batch", cache_policy=NO_CACHE)
 def ingest_batch(
     settings: Settings, batch: list[SourceSettings], now: datetime
 ) -> list[SourceReport]:
