@@ -53,18 +53,34 @@ def known_raw_hashes_of(session: Session, sources: Iterable[str]) -> dict[str, d
 def learning_texts(
     session: Session, publishers: Iterable[str], per_publisher: int = 50
 ) -> dict[str, list[str]]:
-    """The latest pre-boilerplate texts of each publisher, to learn its boilerplate from."""
-    texts: dict[str, list[str]] = defaultdict(list)
-    for publisher in set(publishers):
-        rows = session.scalars(
-            select(models.Sighting.raw_text)
-            .join(models.Document)
-            .where(models.Document.publisher == publisher)
-            .order_by(models.Sighting.last_seen_at.desc(), models.Sighting.id.desc())
-            .limit(per_publisher)
+    """The latest pre-boilerplate texts of each publisher, to learn its boilerplate from
+    (one query for all of them: a query each cost a fifteenth of a feed's ingest)."""
+    wanted = set(publishers)
+    if not wanted:
+        return {}
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=models.Document.publisher,
+            order_by=(models.Sighting.last_seen_at.desc(), models.Sighting.id.desc()),
         )
-        texts[publisher].extend(rows)
-    return dict(texts)
+        .label("rank")
+    )
+    latest = (
+        select(models.Document.publisher, models.Sighting.raw_text, rank)
+        .join(models.Document)
+        .where(models.Document.publisher.in_(wanted))
+        .subquery()
+    )
+    rows = session.execute(
+        select(latest.c.publisher, latest.c.raw_text)
+        .where(latest.c.rank <= per_publisher)
+        .order_by(latest.c.publisher, latest.c.rank)
+    )
+    texts: dict[str, list[str]] = defaultdict(list)
+    for publisher, raw_text in rows:
+        texts[publisher].append(raw_text)
+    return {publisher: texts[publisher] for publisher in wanted}
 
 
 def save_documents(
