@@ -118,6 +118,15 @@ def _cpu_pool() -> ProcessPoolExecutor:
         return _pool
 
 
+def stop_cpu_pool() -> None:
+    """Stop the pool's processes (they otherwise last as long as this process)."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True)
+
+
 def _discard_pool(broken: ProcessPoolExecutor) -> None:
     global _pool
     with _pool_lock:
