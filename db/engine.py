@@ -12,6 +12,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 _engines: dict[str, Engine] = {}
+_readers: dict[str, tuple[Engine, Engine]] = {}
+READ_ONLY = "digest_read_only"
 _lock = Lock()
 
 
@@ -21,6 +23,17 @@ def engine_for(url: str) -> Engine:
         if url not in _engines:
             _engines[url] = _make_engine(url)
         return _engines[url]
+
+
+def _reading_engine(url: str) -> Engine:
+    """The same engine and pool, its transactions marked read-only."""
+    engine = engine_for(url)
+    with _lock:
+        base, reader = _readers.get(url, (None, None))
+        if base is not engine or reader is None:  # made anew when the engine was disposed
+            reader = engine.execution_options(**{READ_ONLY: True})
+            _readers[url] = (engine, reader)
+        return reader
 
 
 def dispose(url: str) -> None:
@@ -53,15 +66,20 @@ def _make_engine(url: str) -> Engine:
             # Take the write lock up front: a transaction that read first and writes later
             # fails at once (SQLITE_BUSY_SNAPSHOT) when another wrote in between, whereas
             # BEGIN IMMEDIATE waits its turn under busy_timeout. Sources run in parallel.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # A read-only unit of work needs no lock (WAL readers see a snapshot), and
+            # queueing it behind writers made eight ingest threads wait on each other.
+            read_only = connection.get_execution_options().get(READ_ONLY, False)
+            connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 
 
 @contextmanager
-def session_scope(url: str) -> Iterator[Session]:
-    """A session whose work is committed at the end, or rolled back on any error."""
-    session = sessionmaker(engine_for(url), expire_on_commit=False)()
+def session_scope(url: str, *, read_only: bool = False) -> Iterator[Session]:
+    """A session whose work is committed at the end, or rolled back on any error.
+    `read_only` promises that it only reads: on SQLite it then takes no write lock."""
+    engine = _reading_engine(url) if read_only else engine_for(url)
+    session = sessionmaker(engine, expire_on_commit=False)()
     try:
         yield session
         session.commit()

@@ -128,7 +128,7 @@ def _unglue(lines: Sequence[str]) -> list[str]:
 def _line_is_boilerplate(line: str, model: Boilerplate) -> bool:
     text = line.strip()
     return (
-        key(text) in model.lines
+        (bool(model.lines) and key(text) in model.lines)
         or bool(CLUTTER.match(text))
         or bool(GREETING.match(text))
         or bool(SIGN_OFF.match(text))
@@ -152,11 +152,10 @@ def _phrases(sentence: str) -> set[str]:
 
 
 def _sentence_is_boilerplate(sentence: str, model: Boilerplate) -> bool:
-    k = key(sentence)
     return (
-        k in model.sentences
-        or _opening(sentence) in model.openings
-        or bool(_phrases(sentence) & model.phrases)
+        (bool(model.sentences) and key(sentence) in model.sentences)
+        or (bool(model.openings) and _opening(sentence) in model.openings)
+        or (bool(model.phrases) and bool(_phrases(sentence) & model.phrases))
         or bool(ADDRESS.search(sentence))
         or bool(CLUTTER.match(sentence.strip()))
     )

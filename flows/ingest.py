@@ -3,27 +3,26 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.runtime import flow_run, task_run
+from prefect.context import FlowRunContext
+from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
-from db import documents as doc_store
 from db import sources as source_store
 from db.engine import session_scope
 from db.migrate import upgrade
-from flows.dedupe import raw_hash
-from flows.fetch import make_client
-from flows.health import next_fetch_at
-from flows.linking import link_near_duplicates
-from flows.model import SourceError, SourceReport, SourceStatus
-from flows.normalise import normalise_items
+from flows.ingest_chunk import Batch
+from flows.model import SourceReport
 from flows.reports import sources_markdown
-from flows.runner import PARALLEL, task_runner
+from flows.runner import PARALLEL, heartbeats_only_for_deployments, start_cpu_pool, task_runner
 from flows.settings import Settings, SourceSettings, load_settings
-from flows.sources import Fetched, read_source
+
+T = TypeVar("T")
 
 
 def _ingest_run_name() -> str:
@@ -41,7 +40,9 @@ def run_ingest(
     settings: Settings, config: str | None, source: str | None = None
 ) -> list[SourceReport]:
     """The ingest flow on the task runner the settings choose (threads, or Dask)."""
-    return ingest_flow.with_options(task_runner=task_runner(settings))(source=source, config=config)
+    with heartbeats_only_for_deployments():
+        flow = ingest_flow.with_options(task_runner=task_runner(settings))
+        return flow(source=source, config=config)
 
 
 def ingest_sources(settings: Settings, only: str | None = None) -> list[SourceReport]:
@@ -52,8 +53,21 @@ def ingest_sources(settings: Settings, only: str | None = None) -> list[SourceRe
     if only is not None and not chosen:
         known = ", ".join(s.name for s in settings.sources) or "none"
         raise ValueError(f"no source named {only!r} in the config (known: {known})")
+    if any(s.kind == "feed" for s in chosen):
+        start_cpu_pool(settings)
     now = datetime.now(UTC)
-    futures = [ingest_batch.submit(settings, batch, now) for batch in batches(chosen)]
+    # quote: Prefect would otherwise walk the settings and the batch, every source of
+    # them, for futures to wait on, once per task (an eighth of the run's CPU at 500
+    # feeds). Dask gets them plain: its workers receive the quote as a bare tuple.
+    context = FlowRunContext.get()
+    threads = context is not None and isinstance(context.task_runner, ThreadPoolTaskRunner)
+    wrap = quote if threads else _plain
+    futures = [
+        ingest_batch.with_options(task_run_name=batch_name(batch)).submit(
+            wrap(settings), wrap(batch), now
+        )
+        for batch in batches(chosen)
+    ]
     reports = [report for f in futures for report in f.result()]
     for r in reports:
         logger.info(
@@ -67,6 +81,10 @@ def ingest_sources(settings: Settings, only: str | None = None) -> list[SourceRe
         description="What the last ingest fetched, skipped and failed, per source",
     )
     return reports
+
+
+def _plain(value: T) -> T:
+    return value
 
 
 def prepare_database(settings: Settings) -> None:
@@ -84,105 +102,18 @@ def batches(sources: list[SourceSettings], parallel: int = PARALLEL) -> list[lis
     return [sources[i::count] for i in range(count)]
 
 
-def _batch_name() -> str:
-    names = [s.name for s in task_run.parameters["batch"]]
+def batch_name(batch: list[SourceSettings]) -> str:
+    names = [s.name for s in batch]
     return f"ingest-{names[0]}" + (f"-and-{len(names) - 1}-more" if len(names) > 1 else "")
 
 
-@task(name="ingest-batch", task_run_name=_batch_name, cache_policy=NO_CACHE)
+@task(name="ingest-batch", cache_policy=NO_CACHE)
 def ingest_batch(
     settings: Settings, batch: list[SourceSettings], now: datetime
 ) -> list[SourceReport]:
-    """Sources one after another; the batches run side by side (PARALLEL fetches at once)."""
-    return [ingest_source(settings, source, now) for source in batch]
-
-
-def ingest_source(settings: Settings, source: SourceSettings, now: datetime) -> SourceReport:
-    """One source, start to end; its failure is recorded on it and never fails the run."""
-    url = settings.database_url
-    with session_scope(url) as session:
-        state = source_store.source_status(session, source.name)
-    if state.disabled:
-        return SourceReport(source.name, "skipped", error=f"disabled: {state.last_error}")
-    if state.next_fetch_at and now < state.next_fetch_at:
-        wait = f"backing off after {state.consecutive_failures} failures"
-        return SourceReport(
-            source.name, "skipped", error=f"{wait}, until {state.next_fetch_at:%Y-%m-%d %H:%M}Z"
-        )
-    try:
-        with make_client(**_timeouts(source)) as client:
-            fetched = read_source(source, state, settings.zone, now, client)
-    except SourceError as err:
-        failures = state.consecutive_failures + 1
-        report = SourceReport(source.name, "failed", error=str(err))
-        _record(url, report, now, next_fetch_at=next_fetch_at(failures, now))
-        return report
-    if fetched.status != "ok":
-        return _not_fetched(url, source, state, fetched, now)
-
-    with session_scope(url) as session:
-        known = doc_store.known_raw_hashes(session, source.name)
-    fresh = [i for i in fetched.items if known.get(i.identity) != raw_hash(i.body)]
-    unchanged = len(fetched.items) - len(fresh)
-
-    with session_scope(url) as session:
-        learned = doc_store.learning_texts(session, {i.publisher for i in fresh if i.publisher})
-    documents, bad = normalise_items(fresh, learned, settings.zone)
-    failures = [*fetched.failures, *bad]
-
-    with session_scope(url) as session:
-        outcomes = doc_store.save_documents(session, documents, now)
-        link_near_duplicates(session, outcomes)
-    counts = {"new": 0, "updated": 0, "unchanged": unchanged, "duplicate": 0}
-    for outcome in outcomes:
-        counts[outcome.outcome] += 1
-    status = "failed" if failures and not fetched.items else "partial" if failures else "ok"
-    report = SourceReport(source.name, status, failures=tuple(failures), **counts)
-    _record(url, report, now, etag=fetched.etag, last_modified=fetched.last_modified,
-            moved_to=fetched.moved_to)  # fmt: skip
-    return report
-
-
-def _not_fetched(
-    url: str, source: SourceSettings, state: SourceStatus, fetched: Fetched, now: datetime
-) -> SourceReport:
-    """304, 410 or "come back later": nothing to store, the health to update."""
-    if fetched.status == "unchanged":
-        report = SourceReport(source.name, "unchanged")
-        _record(url, report, now, etag=fetched.etag, last_modified=fetched.last_modified,
-                moved_to=fetched.moved_to)  # fmt: skip
-        return report
-    if fetched.status == "gone":
-        report = SourceReport(source.name, "failed", error=f"{fetched.reason}; source disabled")
-        _record(url, report, now, disable=True)
-        return report
-    failures = state.consecutive_failures + 1
-    report = SourceReport(source.name, "failed", error=f"{fetched.reason}: retrying later")
-    _record(url, report, now, next_fetch_at=next_fetch_at(failures, now, fetched.retry_after))
-    return report
-
-
-def _timeouts(source: SourceSettings) -> dict[str, float]:
-    timeout = float(source.options.get("timeout", 30))
-    return {"connect_timeout": min(timeout, 10.0), "read_timeout": timeout}
-
-
-def _record(url: str, report: SourceReport, now: datetime, **health: object) -> None:
-    error = report.error or "; ".join(f"{f.identity}: {f.reason}" for f in report.failures) or None
-    counts = {
-        "new": report.new,
-        "updated": report.updated,
-        "unchanged": report.unchanged,
-        "duplicate": report.duplicate,
-        "failed": report.failed,
-    }
-    with session_scope(url) as session:
-        source_store.record_run(
-            session,
-            report.source,
-            report.status,
-            error,
-            counts,
-            now,
-            **health,  # type: ignore[arg-type]
-        )
+    """A batch's sources a chunk at a time; the batches run side by side (PARALLEL fetches
+    at once). A source's failure is recorded on it and never fails the run."""
+    with session_scope(settings.database_url, read_only=True) as session:
+        states = source_store.source_statuses(session, [s.name for s in batch])
+    with Batch(settings, states, now) as sources:
+        return sources.ingest(batch)

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from bs4 import BeautifulSoup
+from selectolax.lexbor import LexborHTMLParser
 
 from flows import boilerplate, sections
 from flows.dates import infer_date
@@ -17,12 +17,14 @@ from flows.dedupe import content_hash, raw_hash
 from flows.model import Document, Failure, RawItem
 from flows.neardup import signature_of
 from flows.sanitise import clean_html
-from flows.text import split_sentences, words
+from flows.text import has_words, split_sentences, words
 
 BLOCK_TAGS = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote",
               "section", "article", "header", "footer", "ul", "ol", "table", "pre", "figure",
               "figcaption", "dd", "dt", "hr", "main", "aside", "nav", "address", "td",
               "th")  # fmt: skip
+BLOCK_SELECTOR = ",".join(BLOCK_TAGS)
+BULLET_STARTS = tuple("•·▪◦‣∙*+-")
 BULLET = re.compile(r"^\s*(?:[•·▪◦‣∙*+]|-(?=\s))\s*")
 INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 TITLE_MAX_WORDS = 18
@@ -33,6 +35,7 @@ BOMS = (
     (b"\xff\xfe", "utf-16-le"),
     (b"\xfe\xff", "utf-16-be"),
 )
+CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
 META_CHARSET = re.compile(rb"<meta[^>]+charset=[\"']?([\w-]+)", re.IGNORECASE)
 
 
@@ -157,14 +160,21 @@ def _meta_charset(body: bytes) -> str | None:
 
 def html_to_lines(html: str) -> list[str]:
     """Visible text of an HTML document, one paragraph a line; nothing executable kept."""
-    soup = BeautifulSoup(clean_html(html), "html.parser")
-    for br in soup.find_all("br"):
+    # lexbor (C) rather than BeautifulSoup: the same lines in about a third of the time.
+    body = LexborHTMLParser(clean_html(html)).body
+    if body is None:
+        return []
+    for br in body.css("br"):
         br.replace_with("\n")
-    for block in soup.find_all(BLOCK_TAGS):
-        if block.name == "li":
-            block.insert(0, "\n• ")
-        block.append("\n")
-    return clean_lines(soup.get_text())
+    for block in body.css(BLOCK_SELECTOR):
+        if block.tag == "li":
+            first = block.child
+            if first is None:
+                block.insert_child("\n• ")
+            else:
+                first.insert_before("\n• ")
+        block.insert_child("\n")
+    return clean_lines(body.text(deep=True))
 
 
 def clean_lines(text: str) -> list[str]:
@@ -172,9 +182,10 @@ def clean_lines(text: str) -> list[str]:
     text = unicodedata.normalize("NFKC", text).translate(INVISIBLE)
     lines = []
     for raw in text.splitlines():
-        line = "".join(ch for ch in raw if ch.isprintable() or ch == "\t")
-        line = " ".join(line.split())
-        if BULLET.match(line):
+        if not raw.isprintable():  # most lines are: skip the walk over each character
+            raw = "".join(ch for ch in raw if ch.isprintable() or ch == "\t")
+        line = " ".join(raw.split())
+        if line.startswith(BULLET_STARTS) and BULLET.match(line):
             line = "• " + BULLET.sub("", line)
         if line and line != "•":
             lines.append(line)
@@ -200,7 +211,7 @@ def is_headline(line: str) -> bool:
 
 
 def derive_title(lines: Sequence[str]) -> str:
-    lead = next((ln for ln in lines if len(words(ln)) >= 4), lines[0])
+    lead = next((ln for ln in lines if has_words(ln, 4)), lines[0])
     sentence = split_sentences(BULLET.sub("", lead))[0].rstrip(".!")
     tokens = sentence.split()
     if len(tokens) <= TITLE_MAX_WORDS:
@@ -215,7 +226,7 @@ def _is_binary(body: bytes) -> bool:
     sample = body[:8192]
     if b"\x00" in sample:
         return True
-    control = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    control = len(sample) - len(sample.translate(None, CONTROL_BYTES))
     return control / len(sample) > 0.05
 
 

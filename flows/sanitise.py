@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from collections.abc import Callable
+from urllib.parse import urljoin, urlsplit
 
 import nh3
 
@@ -30,9 +31,10 @@ DROPPED_WITH_CONTENT = {
 }  # fmt: skip
 
 
-def clean_html(fragment: str) -> str:
+def clean_html(fragment: str, base: str | None = None) -> str:
     """Keep structure and text; drop scripts, styles, frames, forms, event handlers and
-    any URL whose scheme is not http, https or mailto (javascript:, data:, vbscript:)."""
+    any URL whose scheme is not http, https or mailto (javascript:, data:, vbscript:).
+    With a `base`, relative links and image sources are made absolute against it."""
     return nh3.clean(
         fragment,
         tags=ALLOWED_TAGS,
@@ -41,7 +43,18 @@ def clean_html(fragment: str) -> str:
         clean_content_tags=DROPPED_WITH_CONTENT,
         link_rel="noopener noreferrer",
         strip_comments=True,
+        attribute_filter=_absolute(base) if base else None,
     )
+
+
+URL_ATTRIBUTES = {"href", "src", "cite"}
+
+
+def _absolute(base: str) -> Callable[[str, str, str], str]:
+    def resolve(_tag: str, attribute: str, value: str) -> str:
+        return urljoin(base, value) if attribute in URL_ATTRIBUTES else value
+
+    return resolve
 
 
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f]+")

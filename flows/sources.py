@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from flows.feeds import FeedError, parse_feed
-from flows.fetch import MAX_BYTES, FetchRequest, fetch
+from flows.fetch import MAX_BYTES, FetchRequest, FetchResult, fetch
 from flows.files import read_folder
 from flows.mailbox import read_eml_folder, read_imap, read_maildir, read_mbox
 from flows.model import Failure, RawItem, SourceError, SourceStatus
@@ -51,9 +51,19 @@ def read_source(
 def read_feed(
     source: SourceSettings, state: SourceStatus, now: datetime, client: httpx.Client
 ) -> Fetched:
+    return feed_items(source.name, fetch_feed(source, state, client), now)
+
+
+def fetch_feed(source: SourceSettings, state: SourceStatus, client: httpx.Client) -> FetchResult:
+    """The network half of reading a feed: a conditional GET of its current address."""
     url = state.location or source.url or ""
     max_bytes = int(source.options.get("max_bytes", MAX_BYTES))
-    result = fetch(client, FetchRequest(url, state.etag, state.last_modified, max_bytes))
+    return fetch(client, FetchRequest(url, state.etag, state.last_modified, max_bytes))
+
+
+def feed_items(name: str, result: FetchResult, now: datetime) -> Fetched:
+    """The CPU half: what came back, parsed into raw items (a plain function of its
+    arguments, so that it can run in another process)."""
     moved = {
         "moved_to": result.moved_to,
         "etag": result.etag,
@@ -66,10 +76,10 @@ def read_feed(
     if result.status == "retry_later":
         return Fetched("retry_later", reason=result.reason, retry_after=result.retry_after)
     if result.status != "ok":
-        raise SourceError(f"{source.name}: {url}: {result.reason}")
+        raise SourceError(f"{name}: {result.url}: {result.reason}")
     try:
         items = parse_feed(
-            source.name, result.body, url=result.url, content_type=result.content_type,
+            name, result.body, url=result.url, content_type=result.content_type,
             charset=result.charset, fetched_at=now,
         )  # fmt: skip
     except FeedError as err:

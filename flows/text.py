@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
+from itertools import islice
 
 # Abbreviations after which a full stop does not end a sentence.
 ABBREVIATIONS = {
@@ -14,6 +16,7 @@ ABBREVIATIONS = {
 }  # fmt: skip
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9•])")
+_KEY_WORD = re.compile(r"[a-z0-9]+")
 _WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*", re.UNICODE)
 
 
@@ -43,7 +46,14 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+@lru_cache(maxsize=4096)  # learning boilerplate and stripping it key the same lines
 def key(text: str) -> str:
     """A comparison key: accents, case, punctuation and spacing do not matter."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return " ".join(re.findall(r"[a-z0-9]+", folded))
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join(_KEY_WORD.findall(text.lower()))
+
+
+def has_words(text: str, count: int) -> bool:
+    """Whether `text` has at least `count` words, without listing them all."""
+    return sum(1 for _ in islice(_WORD.finditer(text), count)) >= count

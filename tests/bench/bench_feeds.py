@@ -3,7 +3,8 @@
 - 500 feeds x 20 entries: the whole ingest flow (fetch, parse, normalise, dedupe, store,
   through Prefect) against feedparser alone parsing the same 500 files, in one run;
 - a second run where every feed answers 304, against the first;
-- peak memory of the ingest at 100, 500 and 2,000 feeds (each in a process of its own);
+- peak memory of the ingest at 100, 500 and 2,000 feeds (each in a process of its own),
+  and of its largest child process (a worker of the parsing pool, or the feed server).
 - with --runners [N]: N feeds (200) on the thread pool, on a Dask local cluster that the
   run starts, and on a standing Dask cluster (started before the clock), side by side;
   BENCH_POSTGRES=postgresql+psycopg://root@127.0.0.1:5432/test for PostgreSQL.
@@ -95,8 +96,12 @@ def ingest_twice(feeds: int, work: Path, runner: str = "") -> dict[str, float]:
 
             dispose(database)
             postgres_schema(server_url, schema, "DROP")
+    from flows.runner import stop_cpu_pool
+
+    stop_cpu_pool()  # its workers are children: their peak is known once they are gone
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"first": first_time, "second": second_time, "peak_mb": peak}
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"first": first_time, "second": second_time, "peak_mb": peak, "child_mb": child}
 
 
 def postgres_schema(server: str, schema: str, verb: str) -> None:
@@ -193,8 +198,10 @@ def main(quick: bool) -> None:
     memory.add_column("entries", justify="right")
     memory.add_column("first run s", justify="right")
     memory.add_column("peak MB", justify="right")
+    memory.add_column("largest child MB", justify="right")  # a pool worker or the server
     for feeds, r in results.items():
-        memory.add_row(str(feeds), str(feeds * ENTRIES), f"{r['first']:.1f}", f"{r['peak_mb']:.0f}")
+        memory.add_row(str(feeds), str(feeds * ENTRIES), f"{r['first']:.1f}",
+                       f"{r['peak_mb']:.0f}", f"{r['child_mb']:.0f}")  # fmt: skip
     console.print(memory)
 
 
