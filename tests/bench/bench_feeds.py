@@ -5,11 +5,13 @@
 - a second run where every feed answers 304, against the first;
 - peak memory of the ingest at 100, 500 and 2,000 feeds (each in a process of its own),
   and of its largest child process (a worker of the parsing pool, or the feed server).
-- with --runners [N]: N feeds (200) on the thread pool, on a Dask local cluster that the
-  run starts, and on a standing Dask cluster (started before the clock), side by side;
-  BENCH_POSTGRES=postgresql+psycopg://root@127.0.0.1:5432/test for PostgreSQL.
 
-Run: make bench (or .venv/bin/python tests/bench/bench_feeds.py [--quick] [--runners [N]])
+Run: make bench (or .venv/bin/python tests/bench/bench_feeds.py [--quick])
+
+The task runners side by side: bench_feeds.py --runners [N] ingests N feeds (200) on the
+thread pool, on a Dask local cluster that the run starts, and on a standing Dask cluster
+(started before the clock); with BENCH_POSTGRES=postgresql+psycopg://root@127.0.0.1:5432/test
+on PostgreSQL (a schema per run, dropped after), else SQLite.
 """
 
 from __future__ import annotations
@@ -48,17 +50,12 @@ def ingest_twice(feeds: int, work: Path, runner: str = "") -> dict[str, float]:
     """
     from flows.ingest import run_ingest
     from flows.settings import load_settings
+    from flows.runner import stop_cpu_pool
     from tests.bench.feed_files import write_feeds
 
     folder = work / "feeds"
     write_feeds(folder, feeds, ENTRIES)
     port_file = work / "port"
-    server_url = os.environ.get("BENCH_POSTGRES", "")
-    schema = f"bench_{os.getpid()}_{int(time.time())}"
-    database = f"{server_url}?options=-csearch_path%3D{schema}" if server_url else (
-        f"sqlite:///{work}/bench.db")  # fmt: skip
-    if server_url:
-        postgres_schema(server_url, schema, "CREATE")
     server = subprocess.Popen([sys.executable, str(Path(__file__).with_name("feed_files.py")),
                                str(folder), str(port_file)])  # fmt: skip
     try:
@@ -66,6 +63,7 @@ def ingest_twice(feeds: int, work: Path, runner: str = "") -> dict[str, float]:
             time.sleep(0.05)
         base = f"http://127.0.0.1:{port_file.read_text()}"
         config = work / "digest.toml"
+        database = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{work}/bench.db"
         lines = [f'[digest]\ndatabase_url = "{database}"\n']
         for f in range(feeds):
             lines.append(
@@ -91,13 +89,6 @@ def ingest_twice(feeds: int, work: Path, runner: str = "") -> dict[str, float]:
     finally:
         server.kill()
         server.wait()
-        if server_url:
-            from db.engine import dispose
-
-            dispose(database)
-            postgres_schema(server_url, schema, "DROP")
-    from flows.runner import stop_cpu_pool
-
     stop_cpu_pool()  # its workers are children: their peak is known once they are gone
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -132,10 +123,19 @@ def warm_up() -> None:
 
 
 def in_subprocess(feeds: int, runner: str = "") -> dict[str, float]:
-    with tempfile.TemporaryDirectory() as work:
-        out = subprocess.run([sys.executable, __file__, "--child", str(feeds), work, runner],
-                             capture_output=True, text=True, check=True, env=_env())  # fmt: skip
-        return json.loads(out.stdout.strip().splitlines()[-1])
+    server, env = os.environ.get("BENCH_POSTGRES", ""), _env()
+    schema = f"bench_{os.getpid()}_{int(time.time() * 1000)}"
+    if server:
+        postgres_schema(server, schema, "CREATE")
+        env["BENCH_DATABASE_URL"] = f"{server}?options=-csearch_path%3D{schema}"
+    try:
+        with tempfile.TemporaryDirectory() as work:
+            out = subprocess.run([sys.executable, __file__, "--child", str(feeds), work, runner],
+                                 capture_output=True, text=True, check=True, env=env)  # fmt: skip
+            return json.loads(out.stdout.strip().splitlines()[-1])
+    finally:
+        if server:
+            postgres_schema(server, schema, "DROP")
 
 
 def compare_runners(feeds: int) -> None:
