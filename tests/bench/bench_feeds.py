@@ -129,7 +129,7 @@ def main(quick: bool) -> None:
     table.add_column("measure")
     table.add_column("seconds", justify="right")
     table.add_column("ratio", justify="right")
-    table.add_row("feedparser alone, same files (before and after)", f"{alone:.2f}", "1.00")
+    table.add_row("feedparser alone (before, after)", f"{alone:.2f}", "1.00")
     table.add_row("ingest flow, first run", f"{run['first']:.2f}", f"{run['first'] / alone:.2f}")
     table.add_row("ingest flow, all 304", f"{run['second']:.2f}",
                   f"{run['second'] / run['first']:.1%} of the first")  # fmt: skip
