@@ -22,11 +22,16 @@ _WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*", re.UNICODE)
 
 def split_sentences(paragraph: str) -> list[str]:
     """Split a paragraph into sentences, keeping "U.S." and "Dr." inside theirs."""
+    return list(_sentences(paragraph))
+
+
+@lru_cache(maxsize=4096)  # learning boilerplate, stripping it and titling split the same lines
+def _sentences(paragraph: str) -> tuple[str, ...]:
     sentences: list[str] = []
     start = 0
     for match in _SENTENCE_END.finditer(paragraph):
         candidate = paragraph[start : match.start()].rstrip()
-        last_word = candidate.rsplit(None, 1)[-1] if candidate.split() else ""
+        last_word = candidate.rsplit(None, 1)[-1] if candidate else ""  # rstripped already
         token = last_word.rstrip(".!?\"'”’)]").lower()
         if last_word.endswith(".") and (
             token in ABBREVIATIONS or (len(token) == 1 and token.isalpha())
@@ -39,7 +44,7 @@ def split_sentences(paragraph: str) -> list[str]:
     rest = paragraph[start:].strip()
     if rest:
         sentences.append(rest)
-    return sentences
+    return tuple(sentences)
 
 
 def words(text: str) -> list[str]:
