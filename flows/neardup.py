@@ -136,7 +136,9 @@ def candidate_pairs(keys: np.ndarray, max_bucket: int = 50) -> np.ndarray:
     found = np.vstack(pairs)
     found = found[found[:, 0] != found[:, 1]]
     found.sort(axis=1)
-    return np.unique(found, axis=0) if found.size else found.reshape(0, 2)
+    # One int64 per pair: a 1-D unique is far cheaper than unique rows.
+    codes = np.unique(found[:, 0].astype(np.int64) * n + found[:, 1])
+    return np.column_stack((codes // n, codes % n))
 
 
 def near_duplicate_groups(sigs: np.ndarray, order: np.ndarray) -> np.ndarray:
@@ -148,10 +150,14 @@ def near_duplicate_groups(sigs: np.ndarray, order: np.ndarray) -> np.ndarray:
         pairs = pairs[similarity(sigs[pairs[:, 0]], sigs[pairs[:, 1]]) >= NEAR]
     graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
     _, label = connected_components(graph, directed=False)
-    first = np.full(label.max() + 1 if n else 0, -1)
-    for i in np.argsort(order, kind="stable")[::-1]:
-        first[label[i]] = i
-    return first[label] if n else np.zeros(0, dtype=np.int64)
+    if not n:
+        return np.zeros(0, dtype=np.int64)
+    by_order = np.argsort(order, kind="stable")
+    rank = np.empty(n, dtype=np.int64)
+    rank[by_order] = np.arange(n)
+    earliest = np.full(label.max() + 1, n, dtype=np.int64)
+    np.minimum.at(earliest, label, rank)
+    return by_order[earliest[label]]
 
 
 @dataclass(frozen=True)

@@ -97,7 +97,6 @@ def _figures(
     digests: list[Digest],
     everything: list[Story],
 ) -> Figures:
-    by_id = {d.id: d for d in corpus}
     groups = [[s.identity for s in d.sightings] for d in collapse(stored)]
     near = pairwise_scores(groups, true_near_duplicate_groups(corpus))
 
@@ -126,20 +125,16 @@ def _figures(
         for d in undated
         if published[d.id].astimezone(ZONE).isocalendar()[:2] != d.true_published.isocalendar()[:2]
     ]
-    return (
-        Figures(
-            documents=len(corpus),
-            units=len(truth),
-            near_duplicates=near,
-            stories=stories,
-            boilerplate_in_digests=leaked,
-            content_kept=kept / len(sentences),
-            undated=len(undated),
-            undated_right_week=1 - len(wrong) / len(undated) if undated else 1.0,
-            wrong_weeks=wrong,
-        )
-        if by_id
-        else Figures(0, 0, near, stories, leaked, 1.0, 0, 1.0, [])
+    return Figures(
+        documents=len(corpus),
+        units=len(truth),
+        near_duplicates=near,
+        stories=stories,
+        boilerplate_in_digests=leaked,
+        content_kept=kept / len(sentences),
+        undated=len(undated),
+        undated_right_week=1 - len(wrong) / len(undated) if undated else 1.0,
+        wrong_weeks=wrong,
     )
 
 
