@@ -3,7 +3,7 @@ and the link from a copy to the document it copies."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
@@ -31,11 +31,17 @@ def signatures(session: Session, document_ids: Iterable[int]) -> list[Indexed]:
     return [Indexed(i, bytes(m), d) for i, m, d in rows]
 
 
-def replace_bands(session: Session, keys: Mapping[int, Sequence[int]]) -> None:
-    """Store each document's band keys, replacing what it had (its text may have changed)."""
+def replace_bands(
+    session: Session, keys: Mapping[int, Sequence[int]], replacing: Collection[int] = ()
+) -> None:
+    """Store each document's band keys; those of `replacing` (texts that changed) first lose
+    the keys they had."""
     if not keys:
         return
-    session.execute(delete(models.NearDupBand).where(models.NearDupBand.document_id.in_(set(keys))))
+    if replacing:
+        session.execute(
+            delete(models.NearDupBand).where(models.NearDupBand.document_id.in_(set(replacing)))
+        )
     session.execute(
         models.NearDupBand.__table__.insert(),
         [{"key": k, "document_id": d} for d, ks in keys.items() for k in set(ks)],

@@ -23,6 +23,8 @@ def link_near_duplicates(session: Session, outcomes: Iterable[SaveOutcome]) -> d
     Two look-ups for the whole batch: who shares a band key, then their signatures.
     """
     changed = {o.document_id for o in outcomes if o.outcome in ("new", "updated")}
+    # Only a changed text has bands and a link to replace: a new one has neither yet.
+    updated = {o.document_id for o in outcomes if o.outcome == "updated"}
     indexed = sorted(store.signatures(session, changed), key=lambda d: d.id)
     keys = {d.id: band_keys(from_bytes(d.minhash))[0].tolist() for d in indexed}
     members = store.band_members(session, (k for ks in keys.values() for k in ks))
@@ -41,8 +43,10 @@ def link_near_duplicates(session: Session, outcomes: Iterable[SaveOutcome]) -> d
         links[doc.id] = best_original(from_bytes(doc.minhash), earlier)
         for k in keys[doc.id]:
             members.setdefault(k, set()).add(doc.id)
-    store.replace_bands(session, keys)
-    store.set_duplicate_of(session, links)
+    store.replace_bands(session, keys, replacing=updated)
+    store.set_duplicate_of(
+        session, {d: original for d, original in links.items() if original or d in updated}
+    )
     linked = {k: v for k, v in links.items() if v is not None}
     if linked:
         log.info("%d near-duplicates linked to the documents they copy", len(linked))
