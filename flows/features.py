@@ -10,7 +10,7 @@ import numpy as np
 from scipy import sparse
 
 from flows.entities import name_mask
-from flows.neardup import BINS, signatures_of_words, worker_pool
+from flows.neardup import BINS, map_batches, signatures_of_words
 from flows.tokens import Words, hash_words, split_words
 
 _STOPWORD_TEXT = """
@@ -45,11 +45,7 @@ class Features:
 def count_features(texts: Sequence[str], processes: int = 1) -> tuple[sparse.csr_matrix, ...]:
     """Raw term counts and name presence, (texts x DIMENSIONS) each."""
     chunks = [texts[i : i + BATCH] for i in range(0, len(texts), BATCH)]
-    if processes > 1 and len(chunks) > 1:
-        with worker_pool(processes) as pool:
-            parts = pool.map(_count_batch, chunks)
-    else:
-        parts = [_count_batch(c) for c in chunks]
+    parts = map_batches(_count_batch, chunks, processes)
     if not parts:
         empty = sparse.csr_matrix((0, DIMENSIONS), dtype=np.float32)
         return empty, empty
@@ -74,11 +70,7 @@ def analyse_batches(
     """`analyse` over batches given as texts or as loaders (picklable callables that read
     their texts where they run): a worker then reads its own batch, and the texts of a
     whole store never sit in one process at once."""
-    if processes > 1 and len(batches) > 1:
-        with worker_pool(processes) as pool:
-            parts = pool.map(analyse_batch, batches)
-    else:
-        parts = [analyse_batch(b) for b in batches]
+    parts = map_batches(analyse_batch, batches, processes)
     if not parts:
         empty = sparse.csr_matrix((0, DIMENSIONS), dtype=np.float32)
         return np.zeros((0, BINS), dtype=np.uint32), empty, empty

@@ -4,8 +4,9 @@ banded for locality-sensitive look-ups, and the decision of which document copie
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 import numpy as np
 from scipy.sparse import coo_matrix
@@ -26,6 +27,8 @@ BANDS = 20
 NEAR = 0.45
 EMPTY = np.uint32(0xFFFFFFFF)
 _SHINGLE_MULT = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
+B = TypeVar("B")
+R = TypeVar("R")
 BATCH = 1000  # texts per numpy pass: bounds the temporary arrays to about 100 MB
 
 
@@ -71,16 +74,21 @@ def _densify(signature: np.ndarray) -> np.ndarray:
 def signatures(texts: Sequence[str], processes: int = 1) -> np.ndarray:
     """Signatures of many texts, in batches, on `processes` worker processes when > 1."""
     chunks = [texts[i : i + BATCH] for i in range(0, len(texts), BATCH)]
-    if processes > 1 and len(chunks) > 1:
-        with worker_pool(processes) as pool:
-            parts = pool.map(_signature_batch, chunks)
-    else:
-        parts = [_signature_batch(c) for c in chunks]
+    parts = map_batches(_signature_batch, chunks, processes)
     return np.vstack(parts) if parts else np.zeros((0, BINS), dtype=np.uint32)
 
 
 def _signature_batch(texts: Sequence[str]) -> np.ndarray:
     return signatures_of_words(split_words(texts))
+
+
+def map_batches(fn: Callable[[B], R], batches: Sequence[B], processes: int) -> list[R]:
+    """`fn` over each batch: on `processes` worker processes when there are several of
+    both, else here."""
+    if processes > 1 and len(batches) > 1:
+        with worker_pool(processes) as pool:
+            return pool.map(fn, batches)
+    return [fn(b) for b in batches]
 
 
 def worker_pool(processes: int) -> multiprocessing.pool.Pool:
