@@ -8,6 +8,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flows.text import key, split_sentences, words
 
@@ -138,17 +139,23 @@ def _line_is_boilerplate(line: str, model: Boilerplate) -> bool:
 def _is_intro(line: str, index: int) -> bool:
     """A short opening line that starts with a greeting ("Good morning, and welcome to
     December."): the letter's salutation, whatever follows it this week."""
-    first = split_sentences(line)[0] if line.strip() else ""
-    return index < 3 and len(words(line)) <= INTRO_MAX_WORDS and bool(GREETING.match(first.strip()))
+    if index >= 3 or not line.strip():
+        return False
+    first = split_sentences(line)[0]
+    return bool(GREETING.match(first.strip())) and len(words(line)) <= INTRO_MAX_WORDS
 
 
 def _phrases(sentence: str) -> set[str]:
-    tokens = key(sentence).split()
-    return {
-        " ".join(tokens[i : i + PHRASE_WORDS])
-        for i in range(len(tokens) - PHRASE_WORDS + 1)
-        if SELF & set(tokens[i : i + PHRASE_WORDS])
+    """The runs of PHRASE_WORDS words around each word of SELF."""
+    tokens = _tokens(sentence)
+    last = len(tokens) - PHRASE_WORDS
+    starts = {
+        i
+        for at, token in enumerate(tokens)
+        if token in SELF
+        for i in range(max(at - PHRASE_WORDS + 1, 0), min(at, last) + 1)
     }
+    return {" ".join(tokens[i : i + PHRASE_WORDS]) for i in starts}
 
 
 def _sentence_is_boilerplate(sentence: str, model: Boilerplate) -> bool:
@@ -156,12 +163,17 @@ def _sentence_is_boilerplate(sentence: str, model: Boilerplate) -> bool:
         (bool(model.sentences) and key(sentence) in model.sentences)
         or (bool(model.openings) and _opening(sentence) in model.openings)
         or (bool(model.phrases) and bool(_phrases(sentence) & model.phrases))
-        or bool(ADDRESS.search(sentence))
+        or ("@" in sentence and bool(ADDRESS.search(sentence)))
         or bool(CLUTTER.match(sentence.strip()))
     )
 
 
 def _opening(sentence: str) -> str:
     """The first few words of a longer sentence: a template's fixed part ("Learn more on ...")."""
-    tokens = key(sentence).split()
+    tokens = _tokens(sentence)
     return " ".join(tokens[:OPENING_WORDS]) if len(tokens) > OPENING_WORDS else ""
+
+
+@lru_cache(maxsize=4096)  # learning and stripping read the openings and phrases of one sentence
+def _tokens(sentence: str) -> tuple[str, ...]:
+    return tuple(key(sentence).split())

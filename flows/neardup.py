@@ -4,8 +4,8 @@ banded for locality-sensitive look-ups, and the decision of which document copie
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from typing import TypeVar
 
 import numpy as np
@@ -100,7 +100,13 @@ def worker_pool(processes: int) -> multiprocessing.pool.Pool:
 
 def signature_of(text: str) -> bytes:
     """One text's signature as stored with its document (BINS x 4 bytes, little-endian)."""
-    return signatures_of_words(split_words([text]))[0].astype("<u4").tobytes()
+    return signature_bytes([text])[0]
+
+
+def signature_bytes(texts: Sequence[str]) -> list[bytes]:
+    """The stored form of each text's signature, computed in one pass."""
+    stored = signatures(texts).astype("<u4")
+    return [row.tobytes() for row in stored]
 
 
 def from_bytes(blob: bytes) -> np.ndarray:
@@ -171,27 +177,24 @@ def near_duplicate_groups(sigs: np.ndarray, order: np.ndarray) -> np.ndarray:
     return by_order[earliest[label]]
 
 
-@dataclass(frozen=True)
-class Match:
-    """A stored document close enough to a new one, and how close."""
-
-    document_id: int
-    original_id: int  # the document it copies, or itself
-    score: float
-
-
 def best_original(
     signature: np.ndarray, candidates: Sequence[tuple[int, int | None, bytes]]
 ) -> int | None:
     """Among stored (id, original id, signature) candidates, the original the new text copies."""
-    matches = [
-        Match(doc_id, original or doc_id, float(similarity(signature, from_bytes(blob))[0]))
-        for doc_id, original, blob in candidates
-    ]
-    near = [m for m in matches if m.score >= NEAR]
-    if not near:
+    if not candidates:
         return None
-    return max(near, key=lambda m: (m.score, -m.original_id)).original_id
+    scores = similarity(signature, np.stack([from_bytes(blob) for _, _, blob in candidates]))
+    return choose_original(
+        (original or doc_id, float(score))
+        for (doc_id, original, _), score in zip(candidates, scores, strict=True)
+    )
+
+
+def choose_original(matches: Iterable[tuple[int, float]]) -> int | None:
+    """The original (of (original id, estimated Jaccard) matches) that a text copies: the
+    closest at NEAR or above, the earliest on a tie; None when none is that close."""
+    near = [(score, -original) for original, score in matches if score >= NEAR]
+    return -max(near)[1] if near else None
 
 
 def collapse(documents: Sequence[StoredDocument]) -> list[StoredDocument]:

@@ -8,23 +8,44 @@ import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-WORD_TEXT = """
-harbour bridge council ferry rail station budget vote mayor river flood school teacher
-market price energy wind solar grid port trade talks summit minister village museum
-library festival weather storm road traffic police court judge
+# Texts of made-up words drawn as words are in prose: a few very common ones (Zipf's law,
+# frequency ~ 1/rank) over a long tail. A tiny vocabulary would make every 3-word
+# sequence recur by chance across thousands of texts, which real texts do not.
+FUNCTION_TEXT = """the of and to a in that is was for on it with as at by from said this
+has are be an have not but were had its which their after more also who will been new
 """
-WORDS = WORD_TEXT.split()
+FUNCTION_WORDS = FUNCTION_TEXT.split()
+SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in ("a", "e", "i", "o", "u", "ai", "or")]
+VOCABULARY = 5000
+
+
+def vocabulary(size: int = VOCABULARY, seed: int = 3) -> tuple[list[str], list[float]]:
+    """`size` distinct words, the real function words first, and their cumulative weights."""
+    rng = random.Random(seed)
+    words = list(FUNCTION_WORDS)
+    seen = set(words)
+    while len(words) < size:
+        word = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4)))
+        if word not in seen:
+            seen.add(word)
+            words.append(word)
+    total, cumulative = 0.0, []
+    for rank in range(1, size + 1):
+        total += 1 / rank
+        cumulative.append(total)
+    return words, cumulative
 
 
 def write_feeds(folder: Path, feeds: int, entries: int, seed: int = 7) -> list[Path]:
     """`feeds` RSS 2.0 files of `entries` entries with distinct texts of 80-200 words."""
     rng = random.Random(seed)
+    words_of, weights = vocabulary()
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for f in range(feeds):
         items = []
         for e in range(entries):
-            words = [rng.choice(WORDS) for _ in range(rng.randint(80, 200))]
+            words = rng.choices(words_of, cum_weights=weights, k=rng.randint(80, 200))
             text = " ".join(words).capitalize() + f". Report {f}-{e}."
             items.append(
                 f"<item><title>Story {f}-{e} about the {words[0]}</title>"
