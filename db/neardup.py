@@ -3,10 +3,21 @@ and the link from a copy to the document it copies."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Connection,
+    Integer,
+    any_,
+    bindparam,
+    delete,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from db import models
@@ -42,44 +53,57 @@ def replace_bands(
         session.execute(
             delete(models.NearDupBand).where(models.NearDupBand.document_id.in_(set(replacing)))
         )
-    session.execute(
-        models.NearDupBand.__table__.insert(),
-        [{"key": k, "document_id": d} for d, ks in keys.items() for k in set(ks)],
-    )
-
-
-def band_members(session: Session, keys: Iterable[int], chunk: int = 5000) -> dict[int, set[int]]:
-    """key -> ids of the stored documents having it, for a whole batch at once (in chunks
-    under the databases' limits on bound parameters)."""
-    wanted = sorted(set(keys))
-    members: dict[int, set[int]] = {}
-    for first in range(0, len(wanted), chunk):
-        rows = session.execute(
-            select(models.NearDupBand.key, models.NearDupBand.document_id).where(
-                models.NearDupBand.key.in_(wanted[first : first + chunk])
-            )
+    rows = [(k, d) for d, ks in keys.items() for k in set(ks)]
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        # Twenty rows a text, passed as one JSON parameter: one statement step, where the
+        # driver's executemany takes the interpreter lock back after every row (and waits
+        # for it behind the fetching threads).
+        connection.exec_driver_sql(
+            "INSERT INTO neardup_bands (key, document_id)"
+            " SELECT value ->> 0, value ->> 1 FROM json_each(?)",
+            (json.dumps(rows),),
         )
-        for key, document_id in rows:
+    else:
+        session.execute(
+            models.NearDupBand.__table__.insert(),
+            [{"key": k, "document_id": d} for k, d in rows],
+        )
+
+
+def band_members(
+    session: Session, keys: Iterable[int], exclude: Iterable[int] = ()
+) -> dict[int, set[int]]:
+    """key -> ids of the stored documents having it, but for those of `exclude` (the texts
+    the keys came from), for a whole batch at once."""
+    wanted, unwanted = sorted(set(keys)), sorted(set(exclude))
+    members: dict[int, set[int]] = {}
+    if wanted:
+        for key, document_id in _holders(session.connection(), wanted, unwanted):
             members.setdefault(key, set()).add(document_id)
     return members
 
 
-def candidates(session: Session, keys: Sequence[int], exclude: Iterable[int]) -> list[Indexed]:
-    """Stored documents sharing at least one band key, with their signatures."""
-    if not keys:
-        return []
-    ids = (
-        select(models.NearDupBand.document_id)
-        .where(models.NearDupBand.key.in_(set(keys)))
-        .where(models.NearDupBand.document_id.not_in(set(exclude)))
-        .distinct()
-    )
-    rows = session.execute(
-        select(models.Document.id, models.Document.minhash, models.Document.duplicate_of).where(
-            models.Document.id.in_(ids), models.Document.minhash.is_not(None)
+def _holders(
+    connection: Connection, keys: list[int], exclude: list[int]
+) -> Iterable[tuple[int, int]]:
+    """(key, document id) rows for these keys, the lists passed as one parameter each: as
+    bound values one by one, SQLAlchemy's work on each was most of the look-up's time, and
+    SQLite caps how many a statement takes."""
+    if connection.dialect.name == "sqlite":
+        sql = (
+            "SELECT key, document_id FROM neardup_bands"
+            " WHERE key IN (SELECT value FROM json_each(?))"
+            " AND document_id NOT IN (SELECT value FROM json_each(?))"
+        )
+        return connection.exec_driver_sql(sql, (json.dumps(keys), json.dumps(exclude)))
+    band = models.NearDupBand
+    return connection.execute(
+        select(band.key, band.document_id).where(
+            band.key == any_(bindparam("keys", keys, type_=ARRAY(BigInteger))),
+            ~(band.document_id == any_(bindparam("ids", exclude, type_=ARRAY(Integer)))),
         )
     )
-    return [Indexed(i, bytes(m), d) for i, m, d in rows]
 
 
 def set_duplicate_of(session: Session, links: Mapping[int, int | None]) -> None:

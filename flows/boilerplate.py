@@ -148,6 +148,8 @@ def _is_intro(line: str, index: int) -> bool:
 def _phrases(sentence: str) -> set[str]:
     """The runs of PHRASE_WORDS words around each word of SELF."""
     tokens = _tokens(sentence)
+    if SELF.isdisjoint(tokens):
+        return set()
     last = len(tokens) - PHRASE_WORDS
     starts = {
         i

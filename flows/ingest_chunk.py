@@ -3,29 +3,35 @@ the process pool side by side, read and stored in one transaction each."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
 from dataclasses import replace
 from datetime import datetime
+from threading import Lock
 
 import httpx
 
 from db import documents as doc_store
 from db import sources as source_store
 from db.engine import session_scope
+from db.neardup import set_duplicate_of
 from flows.dedupe import raw_hash
 from flows.fetch import make_client
 from flows.health import next_fetch_at
-from flows.linking import link_near_duplicates
+from flows.linking import Indexed, find_originals, index_bands
 from flows.model import Document, Failure, RawItem, SourceError, SourceReport, SourceStatus
 from flows.normalise import normalise_items
 from flows.runner import submit_cpu_bound
 from flows.settings import Settings, SourceSettings
 from flows.sources import Fetched, feed_items, fetch_feed, read_source
 
+# Chunks of a batch stored or being stored while it fetches the next.
+AHEAD = 1
+_writer_pool: ThreadPoolExecutor | None = None
+_writer_lock = Lock()
 # Sources stored in one transaction: the statements of a save cost about as much for
 # twenty documents as for one, and a chunk's bodies and texts are all it holds in memory.
 CHUNK = 16
@@ -50,16 +56,26 @@ class Batch(ExitStack):
         return self.clients[key]
 
     def ingest(self, sources: Sequence[SourceSettings]) -> list[SourceReport]:
+        """Chunk after chunk: while one chunk is normalised and stored, the next is fetched."""
         reports: dict[str, SourceReport] = {}
+        storing: deque[Future[tuple[dict[str, SourceReport], Indexed]]] = deque()
         for chunk in _chunks(sources, CHUNK):
-            reports.update(self._ingest_chunk(chunk))
+            fetched = self._fetch(chunk, reports)
+            if fetched:
+                storing.append(self._store(fetched))
+            while len(storing) > AHEAD:  # bounds what a batch holds in memory
+                reports.update(self._link(storing.popleft().result()))
+        for pending in storing:
+            reports.update(self._link(pending.result()))
         if self.unchanged:
             with session_scope(self.settings.database_url) as session:
                 source_store.record_runs(session, self.unchanged, self.now)
         return [reports[s.name] for s in sources]
 
-    def _ingest_chunk(self, chunk: Sequence[SourceSettings]) -> dict[str, SourceReport]:
-        reports: dict[str, SourceReport] = {}
+    def _fetch(
+        self, chunk: Sequence[SourceSettings], reports: dict[str, SourceReport]
+    ) -> dict[str, Fetched]:
+        """The chunk's sources that gave items; the others' reports go into `reports`."""
         reading: dict[str, Future[Fetched]] = {}
         for source in chunk:  # parsing runs in the pool while the next source is fetched
             skipped = _skipped(source, self.states[source.name], self.now)
@@ -75,9 +91,7 @@ class Batch(ExitStack):
                     reports[source.name] = result
                 else:
                     fetched[source.name] = result
-        if fetched:
-            reports.update(self._store(fetched))
-        return reports
+        return fetched
 
     def _read(self, source: SourceSettings) -> Future[Fetched]:
         """Fetch here (threads hide network waits); parse a feed's body in the pool."""
@@ -117,11 +131,13 @@ class Batch(ExitStack):
             return report
         return fetched
 
-    def _store(self, fetched: dict[str, Fetched]) -> dict[str, SourceReport]:
+    def _store(
+        self, fetched: dict[str, Fetched]
+    ) -> Future[tuple[dict[str, SourceReport], Indexed]]:
         """Items whose bytes did not change since the last fetch are not normalised again;
-        the rest are, then stored with each source's health in one transaction."""
-        url, now = self.settings.database_url, self.now
-        with session_scope(url, read_only=True) as session:
+        the rest go to the pool, then to the writer, which stores them with each source's
+        health in one transaction."""
+        with session_scope(self.settings.database_url, read_only=True) as session:
             known = doc_store.known_raw_hashes_of(session, fetched)
             fresh = {
                 name: [i for i in f.items if known[name].get(i.identity) != raw_hash(i.body)]
@@ -140,9 +156,28 @@ class Batch(ExitStack):
             for name, items in fresh.items()
             if items
         }
-        normalised: dict[str, tuple[list[Document], list[Failure]]] = {
-            name: future.result() for name, future in normalising.items()
-        }
+        return _writer().submit(self._write, fetched, fresh, normalising)
+
+    def _link(self, stored: tuple[dict[str, SourceReport], Indexed]) -> dict[str, SourceReport]:
+        """Near-duplicates of a stored chunk, looked up here rather than by the writer: its
+        transactions are what every batch waits for."""
+        reports, indexed = stored
+        url = self.settings.database_url
+        with session_scope(url, read_only=True) as session:
+            links = find_originals(session, indexed)
+        if links:
+            with session_scope(url) as session:
+                set_duplicate_of(session, links)
+        return reports
+
+    def _write(
+        self,
+        fetched: dict[str, Fetched],
+        fresh: dict[str, list[RawItem]],
+        normalising: dict[str, Future[tuple[list[Document], list[Failure]]]],
+    ) -> tuple[dict[str, SourceReport], Indexed]:
+        url, now = self.settings.database_url, self.now
+        normalised = {name: future.result() for name, future in normalising.items()}
         documents = [d for docs, _ in normalised.values() for d in docs]
         reports, runs = {}, []
         for name, f in fetched.items():
@@ -155,13 +190,23 @@ class Batch(ExitStack):
             outcomes = doc_store.save_documents(session, documents, now)
             for saved in outcomes:
                 counts[saved.source][saved.outcome] += 1
-            link_near_duplicates(session, outcomes)
+            indexed = index_bands(session, outcomes, documents)
             for name, f in fetched.items():
                 reports[name] = replace(reports[name], **_saved(counts[name]))
                 runs.append(run_of(reports[name], etag=f.etag, last_modified=f.last_modified,
                                    moved_to=f.moved_to))  # fmt: skip
             source_store.record_runs(session, runs, now)
-        return reports
+        return reports, indexed
+
+
+def _writer() -> ThreadPoolExecutor:
+    """The one thread of this process that stores chunks: SQLite takes one writer at a
+    time, and a batch goes on fetching while its last chunk is stored."""
+    global _writer_pool
+    with _writer_lock:
+        if _writer_pool is None:
+            _writer_pool = ThreadPoolExecutor(1, thread_name_prefix="ingest-writer")
+        return _writer_pool
 
 
 def _skipped(source: SourceSettings, state: SourceStatus, now: datetime) -> SourceReport | None:

@@ -9,8 +9,6 @@ from dataclasses import replace
 from typing import TypeVar
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from flows.model import StoredDocument
 from flows.tokens import Words, mix, split_words
@@ -161,6 +159,10 @@ def candidate_pairs(keys: np.ndarray, max_bucket: int = 50) -> np.ndarray:
 def near_duplicate_groups(sigs: np.ndarray, order: np.ndarray) -> np.ndarray:
     """For each text, the index of the text it copies (itself when it is an original):
     groups are linked by estimated Jaccard >= NEAR; `order` ranks who came first."""
+    # scipy here only: every process that normalises imports this module, few of them group.
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     n = sigs.shape[0]
     pairs = candidate_pairs(band_keys(sigs))
     if pairs.size:
@@ -204,7 +206,7 @@ def collapse(documents: Sequence[StoredDocument]) -> list[StoredDocument]:
     merged: dict[int, StoredDocument] = {}
     order: list[int] = []
     for doc in documents:
-        root = doc.duplicate_of if doc.duplicate_of in by_id else doc.id
+        root = _root(doc, by_id)
         if root not in merged:
             merged[root] = by_id[root] if root != doc.id else doc
             order.append(root)
@@ -213,3 +215,13 @@ def collapse(documents: Sequence[StoredDocument]) -> list[StoredDocument]:
                 merged[root], sightings=(*merged[root].sightings, *doc.sightings)
             )
     return [merged[i] for i in order]
+
+
+def _root(doc: StoredDocument, by_id: dict[int, StoredDocument]) -> int:
+    """The first document of the chain of copies `doc` starts (a copy may be linked to
+    another copy when the two were stored side by side), among `by_id`."""
+    seen = {doc.id}
+    while doc.duplicate_of in by_id and doc.duplicate_of not in seen:
+        doc = by_id[doc.duplicate_of]
+        seen.add(doc.id)
+    return doc.id

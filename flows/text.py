@@ -16,7 +16,10 @@ ABBREVIATIONS = {
 }  # fmt: skip
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9•])")
-_KEY_WORD = re.compile(r"[a-z0-9]+")
+# Every ASCII character but a-z and 0-9 becomes a space (key() has made the text ASCII).
+_KEY_SPACES = str.maketrans(
+    {chr(i): " " for i in range(128) if not ("a" <= chr(i) <= "z" or "0" <= chr(i) <= "9")}
+)
 _WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*", re.UNICODE)
 
 
@@ -56,7 +59,7 @@ def key(text: str) -> str:
     """A comparison key: accents, case, punctuation and spacing do not matter."""
     if not text.isascii():
         text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return " ".join(_KEY_WORD.findall(text.lower()))
+    return " ".join(text.lower().translate(_KEY_SPACES).split())
 
 
 def has_words(text: str, count: int) -> bool:

@@ -73,7 +73,8 @@ def measure(database_url: str) -> Figures:
         source_store.sync_sources(session, [(SOURCE, "files", None)])
     now = max(d.fetched for d in corpus).astimezone(UTC)
     with session_scope(database_url) as session:
-        link_near_duplicates(session, doc_store.save_documents(session, documents, now))
+        saved = doc_store.save_documents(session, documents, now)
+        link_near_duplicates(session, saved, documents)
     with session_scope(database_url) as session:
         stored = doc_store.documents_between(
             session, min(d.published_at for d in documents), now.replace(year=now.year + 1)

@@ -44,7 +44,7 @@ def store(database_url: str) -> str:
 
 def save_and_link(url: str, *docs: Document) -> dict[int, int]:
     with session_scope(url) as session:
-        return link_near_duplicates(session, doc_store.save_documents(session, docs, NOW))
+        return link_near_duplicates(session, doc_store.save_documents(session, docs, NOW), docs)
 
 
 def week(url: str) -> list:  # type: ignore[type-arg]
@@ -73,14 +73,17 @@ def test_copies_in_one_batch_link_to_the_first_stored(store: str) -> None:
     assert linked == {stored["b"]: stored["a"], stored["c"]: stored["a"]}
 
 
-def test_candidates_share_a_band_key_and_carry_their_signature(store: str) -> None:
+def test_band_members_are_the_stored_texts_sharing_a_key(store: str) -> None:
     save_and_link(store, document("a", STORY), document("b", OTHER))
+    ids = {d.sightings[0].identity: d.id for d in week(store)}
     keys = band_keys(from_bytes(signature_of(STORY + " More.")))[0].tolist()
     with session_scope(store) as session:
-        found = near_store.candidates(session, keys, exclude=set())
-        assert [c.minhash for c in found] == [signature_of(STORY)]
-        assert near_store.candidates(session, keys, exclude={found[0].id}) == []
-        assert near_store.candidates(session, [], exclude=set()) == []
+        members = near_store.band_members(session, keys)
+        assert set().union(*members.values()) == {ids["a"]}
+        assert near_store.band_members(session, keys, exclude=[ids["a"]]) == {}
+        assert near_store.band_members(session, []) == {}
+        [found] = near_store.signatures(session, [ids["a"]])
+        assert found.minhash == signature_of(STORY)
 
 
 def test_a_changed_text_is_indexed_again_and_unlinked(store: str) -> None:
@@ -92,9 +95,8 @@ def test_a_changed_text_is_indexed_again_and_unlinked(store: str) -> None:
     assert stored["c"].duplicate_of is None
     keys = band_keys(from_bytes(signature_of(OTHER)))[0].tolist()
     with session_scope(store) as session:
-        assert [c.id for c in near_store.candidates(session, keys, exclude=set())] == [
-            stored["c"].id
-        ]
+        members = near_store.band_members(session, keys)
+        assert set().union(*members.values()) == {stored["c"].id}
 
 
 def test_documents_without_a_signature_are_left_alone(store: str) -> None:

@@ -58,7 +58,8 @@ def test_the_seed_newsletter_lead_joins_the_kuala_lumpur_talks(database_url: str
     with session_scope(database_url) as session:
         source_store.sync_sources(session, [("seeds", "files", str(SEEDS))])
     with session_scope(database_url) as session:
-        link_near_duplicates(session, doc_store.save_documents(session, documents, now))
+        saved = doc_store.save_documents(session, documents, now)
+        link_near_duplicates(session, saved, documents)
     starts, ends = week_bounds("2025-W43", zone)
     with session_scope(database_url) as session:
         week = doc_store.documents_between(session, starts, ends)
