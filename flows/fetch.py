@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import ssl
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 USER_AGENT = f"newsletter-digest/{__version__} (+self-hosted weekly digest)"
 MAX_BYTES = 10 * 1024 * 1024
 MAX_REDIRECTS = 5
+SHORT = 64 * 1024  # bytes of an answer read only to keep its connection
 PERMANENT = {301, 308}
 
 
@@ -74,6 +76,8 @@ def fetch(client: httpx.Client, request: FetchRequest) -> FetchResult:
     try:
         for _ in range(MAX_REDIRECTS + 1):
             with client.stream("GET", url, headers=headers) as response:
+                if response.status_code != 200:
+                    _read_if_short(response)
                 if response.has_redirect_location:
                     target = urljoin(url, response.headers.get("Location", ""))
                     if target in seen:
@@ -126,6 +130,15 @@ def _result(
         last_modified=response.headers.get("Last-Modified"),
         **common,
     )
+
+
+def _read_if_short(response: httpx.Response) -> None:
+    """Read a short answer (a 304, a redirect, an error page) to its end: a connection
+    whose response was left unread is closed, not kept for the next request."""
+    length = response.headers.get("Content-Length")
+    if response.status_code == 304 or (length and length.isdigit() and int(length) <= SHORT):
+        with suppress(httpx.HTTPError):  # the status is the answer, whatever its body
+            response.read()
 
 
 def retry_after(value: str | None, now: datetime | None = None) -> float | None:

@@ -220,6 +220,7 @@ def _sources(value: Any, base: Path, env: Mapping[str, str]) -> tuple[SourceSett
     if not isinstance(value, list):
         raise SettingsError("sources: expected [[sources]] tables")
     sources: list[SourceSettings] = []
+    names: set[str] = set()
     for index, entry in enumerate(value):
         where = f"sources[{index}]"
         if not isinstance(entry, Mapping):
@@ -230,8 +231,9 @@ def _sources(value: Any, base: Path, env: Mapping[str, str]) -> tuple[SourceSett
         kind = entry.get("kind", "files")
         if kind not in SOURCE_KINDS:
             raise SettingsError(f"{where}.kind: {kind!r} is not one of {', '.join(SOURCE_KINDS)}")
-        if any(s.name == name for s in sources):
+        if name in names:
             raise SettingsError(f"{where}.name: {name!r} is used twice")
+        names.add(name)
         path = entry.get("path")
         if kind == "files" and not isinstance(path, str):
             raise SettingsError(f"{where}.path: a files source needs the folder to read")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 import sys
@@ -67,6 +68,11 @@ def write_feeds(folder: Path, feeds: int, entries: int, seed: int = 7) -> list[P
 def serve(folder: Path, port_file: Path) -> None:
     """Serve `folder` with ETags (304 on a match) until killed; write the port first."""
 
+    @functools.cache  # as a web server keeps its files' validators, not hashing per request
+    def served(path: Path) -> tuple[bytes, str]:
+        body = path.read_bytes()
+        return body, '"' + hashlib.sha1(body).hexdigest() + '"'
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -77,8 +83,7 @@ def serve(folder: Path, port_file: Path) -> None:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
-            body = path.read_bytes()
-            etag = '"' + hashlib.sha1(body).hexdigest() + '"'
+            body, etag = served(path)
             if self.headers.get("If-None-Match") == etag:
                 self.send_response(304)
                 self.send_header("ETag", etag)
