@@ -43,22 +43,20 @@ def signatures(session: Session, document_ids: Iterable[int]) -> list[Indexed]:
 
 
 def replace_bands(
-    session: Session, keys: Mapping[int, Sequence[int]], replacing: Collection[int] = ()
+    session: Session, rows: Sequence[Sequence[int]], replacing: Collection[int] = ()
 ) -> None:
-    """Store each document's band keys; those of `replacing` (texts that changed) first lose
-    the keys they had."""
-    if not keys:
-        return
+    """Store (band key, document id) rows; the documents of `replacing` (texts that changed)
+    first lose the keys they had."""
     if replacing:
         session.execute(
             delete(models.NearDupBand).where(models.NearDupBand.document_id.in_(set(replacing)))
         )
-    rows = [(k, d) for d, ks in keys.items() for k in set(ks)]
+    if not rows:
+        return
     connection = session.connection()
     if connection.dialect.name == "sqlite":
         # Twenty rows a text, passed as one JSON parameter: one statement step, where the
-        # driver's executemany takes the interpreter lock back after every row (and waits
-        # for it behind the fetching threads).
+        # driver's executemany takes the interpreter lock back after every row.
         connection.exec_driver_sql(
             "INSERT INTO neardup_bands (key, document_id)"
             " SELECT value ->> 0, value ->> 1 FROM json_each(?)",

@@ -40,6 +40,8 @@ def run_ingest(
     settings: Settings, config: str | None, source: str | None = None
 ) -> list[SourceReport]:
     """The ingest flow on the task runner the settings choose (threads, or Dask)."""
+    if any(s.kind == "feed" for s in settings.sources):
+        start_cpu_pool(settings)  # its processes come up while Prefect starts the run
     with heartbeats_only_for_deployments():
         flow = ingest_flow.with_options(task_runner=task_runner(settings))
         return flow(source=source, config=config)

@@ -4,6 +4,7 @@ then each new text is matched against stored signatures and linked to the one it
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -12,7 +13,14 @@ import numpy as np
 
 from db import neardup as store
 from flows.model import Document, SaveOutcome
-from flows.neardup import BINS, band_keys, choose_original, from_bytes, similarity
+from flows.neardup import (
+    BINS,
+    band_keys,
+    candidate_pairs,
+    choose_original,
+    from_bytes,
+    similarity,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -30,7 +38,7 @@ class Indexed:
     signatures row by row."""
 
     ids: list[int]
-    keys: list[list[int]]
+    keys: np.ndarray  # (texts x BANDS) int64, 0 where a text has no band
     signatures: np.ndarray
 
 
@@ -59,8 +67,12 @@ def index_bands(
     signatures = np.zeros((len(ids), BINS), dtype=np.uint32)
     for row, doc_id in enumerate(ids):
         signatures[row] = from_bytes(changed[doc_id])
-    keys = band_keys(signatures).tolist()
-    store.replace_bands(session, dict(zip(ids, keys, strict=True)), replacing=updated)
+    keys = band_keys(signatures)
+    # Key 0 marks a text without words: it has no bands, and matches nothing.
+    owners = np.repeat(np.array(ids, dtype=np.int64), keys.shape[1])
+    live = keys.ravel() != 0
+    rows = np.column_stack((keys.ravel()[live], owners[live])).tolist()
+    store.replace_bands(session, rows, replacing=updated)
     store.set_duplicate_of(session, dict.fromkeys(updated & changed.keys()))
     return Indexed(ids, keys, signatures)
 
@@ -69,44 +81,37 @@ def find_originals(session: Session, indexed: Indexed) -> dict[int, int]:
     """{copy id: original id} for the indexed texts that copy an earlier document.
 
     Read once their keys are stored, by anyone: two texts stored side by side find each
-    other, the later one linking to the earlier. Two look-ups (who shares a band key,
+    other, the later one linking to the earlier. Two look-ups (who else holds a band key,
     then their signatures) and one comparison of every candidate pair at once.
     """
-    if not indexed.ids:
+    ids, keys = indexed.ids, indexed.keys
+    if not ids:
         return {}
-    members = store.band_members(
-        session, {k for row in indexed.keys for k in row}, exclude=indexed.ids
-    )
-    for doc_id, row in zip(indexed.ids, indexed.keys, strict=True):
-        for k in row:  # the batch's own keys, known here: not read back
-            members.setdefault(k, set()).add(doc_id)
-    # Only earlier documents can be originals: a batch is linked in the order it was stored.
-    near = [
-        sorted({i for k in row if len(members[k]) <= BUCKET for i in members[k] if i < doc_id})
-        for doc_id, row in zip(indexed.ids, indexed.keys, strict=True)
-    ]
-    new = set(indexed.ids)
-    stored = {d.id: d for d in store.signatures(session, {i for f in near for i in f} - new)}
-    near = [[i for i in found if i in stored or i in new] for found in near]
-    row_of = {doc_id: row for row, doc_id in enumerate(indexed.ids)}
-    row_of.update({doc_id: len(row_of) + n for n, doc_id in enumerate(stored)})
-    signatures = np.vstack(
-        [indexed.signatures, *[from_bytes(d.minhash)[None, :] for d in stored.values()]]
-    )
-    pairs = np.array(
-        [(row_of[d], row_of[i]) for d, found in zip(indexed.ids, near, strict=True) for i in found],
-        dtype=np.intp,
-    ).reshape(-1, 2)
-    scores = similarity(signatures[pairs[:, 0]], signatures[pairs[:, 1]]).tolist()
+    # (row of a new text, id of an earlier document sharing a band key with it)
+    pairs = {(int(b), ids[int(a)]) for a, b in candidate_pairs(keys, max_bucket=BUCKET)}
+    holders = store.band_members(session, set(keys[keys != 0].tolist()), exclude=ids)
+    common = {k: held for k, held in holders.items() if len(held) <= BUCKET}
+    if common:
+        listed = keys.tolist()
+        rows, columns = np.nonzero(np.isin(keys, list(common)))
+        for r, c in zip(rows.tolist(), columns.tolist(), strict=True):
+            pairs.update((r, i) for i in common[listed[r][c]] if i < ids[r])
+    if not pairs:
+        return {}
+    new = dict(zip(ids, range(len(ids)), strict=True))
+    stored = {d.id: d for d in store.signatures(session, {i for _, i in pairs} - new.keys())}
+    found = sorted((r, i) for r, i in pairs if i in new or i in stored)
+    others = np.stack([from_bytes(stored[i].minhash) if i in stored else indexed.signatures[new[i]]
+                       for _, i in found])  # fmt: skip
+    scores = similarity(indexed.signatures[[r for r, _ in found]], others).tolist()
+    by_row: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    for (r, i), score in zip(found, scores, strict=True):
+        by_row[r].append((i, score))
     links: dict[int, int | None] = {}
-    start = 0
-    for doc_id, found in zip(indexed.ids, near, strict=True):
-        originals = [links[i] if i in new else stored[i].duplicate_of for i in found]
-        own = scores[start : start + len(found)]
-        start += len(found)
-        links[doc_id] = choose_original(
-            zip((o or i for o, i in zip(originals, found, strict=True)), own, strict=True)
-        )
+    for r in sorted(by_row):  # in storing order: a copy's own link is known before its copies'
+        matches = [((links.get(i) if i in new else stored[i].duplicate_of) or i, score)
+                   for i, score in by_row[r]]  # fmt: skip
+        links[ids[r]] = choose_original(matches)
     linked = {k: v for k, v in links.items() if v is not None}
     if linked:
         log.info("%d near-duplicates linked to the documents they copy", len(linked))

@@ -20,11 +20,12 @@ from flows.settings import Settings
 
 PARALLEL = 8  # sources fetched at once by the thread pool: hides network waits, polite to hosts
 # Imported once by the process that starts the workers, not by each worker.
-CPU_MODULES = ["flows.feeds", "flows.normalise", "flows.sources"]
+CPU_MODULES = ["flows.store_chunk"]
 
 T = TypeVar("T")
 _pool: ProcessPoolExecutor | None = None
 _pool_lock = Lock()
+_starting = False  # a thread is bringing the pool up
 _quiet: tuple[PrefectSettings, PrefectSettings] | None = None  # (settings, without heartbeats)
 
 
@@ -94,14 +95,22 @@ def start_cpu_pool(settings: Settings) -> None:
     """Start the pool's processes now, in the background: they come up (about 0.4 s, the
     forkserver importing what they need) while the first feeds are fetched, instead of
     when the first one is parsed."""
-    if _pooled(settings):
-        Thread(target=_start_workers, name="start-cpu-pool", daemon=True).start()
+    global _starting
+    with _pool_lock:
+        if not _pooled(settings) or _pool is not None or _starting:
+            return
+        _starting = True
+    Thread(target=_start_workers, name="start-cpu-pool", daemon=True).start()
 
 
 def _start_workers() -> None:
-    pool = _cpu_pool()
-    for _ in range(os.cpu_count() or 1):
-        pool.submit(int)
+    global _starting
+    try:
+        pool = _cpu_pool()
+        for _ in range(os.cpu_count() or 1):
+            pool.submit(int)
+    finally:
+        _starting = False
 
 
 def _pooled(settings: Settings) -> bool:
