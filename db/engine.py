@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -15,7 +17,7 @@ _engines: dict[str, Engine] = {}
 _readers: dict[str, tuple[Engine, Engine]] = {}
 READ_ONLY = "digest_read_only"
 _lock = Lock()
-_write_turns: dict[str, RLock] = {}
+_write_turns: dict[str, _WriteTurn] = {}
 
 
 def engine_for(url: str) -> Engine:
@@ -95,19 +97,43 @@ def session_scope(url: str, *, read_only: bool = False) -> Iterator[Session]:
 
 @contextmanager
 def _writer_turn(url: str, engine: Engine, read_only: bool) -> Iterator[None]:
-    """On SQLite, this process's writers queue here for the database's one write lock.
+    """On a SQLite file, writers queue here for the database's one write lock.
 
-    SQLite's own wait (busy_timeout) polls with sleeps of up to 100 ms, so with eight
-    threads queued the lock sat free for much of the time; a lock of our own hands it
-    over at once. Other processes still wait under busy_timeout.
+    SQLite's own wait (busy_timeout) polls with sleeps of up to 100 ms, so with several
+    writers queued the lock sat free for much of the time; a lock of our own hands it
+    over at once, to the threads of this process and to the other processes (the
+    ingest's pool workers, another command) alike.
     """
-    if read_only or engine.dialect.name != "sqlite":
+    database = engine.url.database
+    if read_only or engine.dialect.name != "sqlite" or not database or database == ":memory:":
         yield
         return
     with _lock:
-        turn = _write_turns.setdefault(url, RLock())
-    with turn:
+        turn = _write_turns.setdefault(url, _WriteTurn(database + ".writer-lock"))
+    with turn.held():
         yield
+
+
+class _WriteTurn:
+    """A lock on a file beside the database, held by one thread of one process at a time;
+    the thread holding it may take it again (a write inside a write)."""
+
+    def __init__(self, path: str) -> None:
+        self.path, self.thread_lock, self.depth, self.fd = path, RLock(), 0, -1
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        with self.thread_lock:
+            if self.depth == 0:
+                self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+                fcntl.flock(self.fd, fcntl.LOCK_EX)
+            self.depth += 1
+            try:
+                yield
+            finally:
+                self.depth -= 1
+                if self.depth == 0:
+                    os.close(self.fd)  # and with it the lock
 
 
 def as_utc(value: datetime | None) -> datetime | None:

@@ -81,6 +81,7 @@ class NearDupBand(Base):
     """One LSH band key of a document's signature: equal keys make near-duplicate candidates."""
 
     __tablename__ = "neardup_bands"
+    __table_args__ = ({"sqlite_with_rowid": False},)  # found only by key: see migration 0007
 
     key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     document_id: Mapped[int] = mapped_column(

