@@ -135,3 +135,13 @@ def prefect_harness() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cpu_pool_stopped_at_end() -> Iterator[None]:
+    """The ingest's worker processes, started by whichever test first parsed a feed, are
+    stopped with the session: left to the interpreter's exit, they outlived pytest."""
+    yield
+    from flows.runner import stop_cpu_pool
+
+    stop_cpu_pool()
