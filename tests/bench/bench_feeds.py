@@ -2,7 +2,7 @@
 
 - 500 feeds x 20 entries: the whole ingest flow (fetch, parse, normalise, dedupe, store,
   through Prefect) against feedparser alone parsing the same 500 files, in one run;
-- a second run where every feed answers 304, against the first;
+- runs where every feed answers 304 (the median of three), against the first;
 - peak memory of the ingest at 100, 500 and 2,000 feeds (each in a process of its own),
   and of its largest child process (a worker of the parsing pool, or the feed server).
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -82,10 +83,16 @@ def ingest_twice(feeds: int, work: Path, runner: str = "") -> dict[str, float]:
         assert sum(r.new for r in first) == feeds * ENTRIES, [r for r in first if r.status != "ok"][
             :3
         ]
-        start = time.perf_counter()
-        second = run_ingest(settings, str(config))
-        second_time = time.perf_counter() - start
-        assert all(r.status == "unchanged" for r in second)
+        # Three runs where every feed answers 304, the median kept: Prefect's local server
+        # sometimes answers 503 while its own SQLite is busy, and its client then waits
+        # about 2 s before asking again (upstream issues 18934, 19771).
+        again = []
+        for _ in range(3):
+            start = time.perf_counter()
+            second = run_ingest(settings, str(config))
+            again.append(time.perf_counter() - start)
+            assert all(r.status == "unchanged" for r in second)
+        second_time = statistics.median(again)
     finally:
         server.kill()
         server.wait()
@@ -195,7 +202,7 @@ def main(quick: bool) -> None:
     table.add_column("ratio", justify="right")
     table.add_row("feedparser alone (before, after)", f"{alone:.2f}", "1.00")
     table.add_row("ingest flow, first run", f"{run['first']:.2f}", f"{run['first'] / alone:.2f}")
-    table.add_row("ingest flow, all 304", f"{run['second']:.2f}",
+    table.add_row("ingest flow, all 304 (median of 3)", f"{run['second']:.2f}",
                   f"{run['second'] / run['first']:.1%} of the first")  # fmt: skip
     console.print(table)
     memory = Table(title="peak memory of the ingest process")
