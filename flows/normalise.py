@@ -99,9 +99,7 @@ def to_document(prepared: Prepared, model: boilerplate.Boilerplate, zone: ZoneIn
     lines = boilerplate.strip(prepared.lines, model)
     if not lines:
         raise NormaliseError("only boilerplate, no content")
-    title, body = title_and_body(lines)
-    if item.title:
-        title = item.title.strip()
+    title, body = title_and_body(lines, item.title.strip() if item.title else None)
     text = "\n\n".join(body or lines)
     kept = set(lines)
     newsletter = sections.is_newsletter(
@@ -199,12 +197,13 @@ def clean_lines(text: str) -> list[str]:
     return lines
 
 
-def title_and_body(lines: Sequence[str]) -> tuple[str, list[str]]:
-    """The first line when it is a headline; else a title drawn from the lead sentence."""
+def title_and_body(lines: Sequence[str], given: str | None = None) -> tuple[str, list[str]]:
+    """The title `given` by the source, else the first line when it is a headline, else
+    one drawn from the lead sentence; the body is the lines without that headline."""
     first = lines[0]
     if len(lines) > 1 and is_headline(first):
-        return first, list(lines[1:])
-    return derive_title(lines), list(lines)
+        return given or first, list(lines[1:])
+    return given or derive_title(lines), list(lines)
 
 
 def is_headline(line: str) -> bool:

@@ -97,6 +97,27 @@ def test_a_headline_first_line_becomes_the_title() -> None:
     assert doc.text == "Winds reached 150 km/h. Schools closed."
 
 
+@pytest.mark.parametrize(
+    ("body", "given", "title", "text"),
+    [
+        # The source's title wins; a headline line repeating it still leaves the body.
+        (b"Storm hits the coast overnight\nWinds reached 150 km/h.", "Storm on the coast",
+         "Storm on the coast", "Winds reached 150 km/h."),
+        # Without a headline line, the body is every line, whatever the title.
+        (b"Winds reached 150 km/h on the coast. Schools closed.", "Storm on the coast",
+         "Storm on the coast", "Winds reached 150 km/h on the coast. Schools closed."),
+        (b"Winds reached 150 km/h on the coast. Schools closed.", None,
+         "Winds reached 150 km/h on the coast", "Winds reached 150 km/h on the coast. Schools "
+         "closed."),
+    ],
+)  # fmt: skip
+def test_a_title_given_by_the_source_wins(
+    body: bytes, given: str | None, title: str, text: str
+) -> None:
+    [doc], _ = normalise_items([item(body, title=given)], {}, UTCZ)
+    assert (doc.title, doc.text) == (title, text)
+
+
 def test_the_date_falls_back_to_first_seen_and_says_so() -> None:
     [doc], _ = normalise_items([item(b"Nothing here tells the date of this text.")], {}, UTCZ)
     assert (doc.published_at, doc.date_how) == (NOW, "first_seen")
