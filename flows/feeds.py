@@ -12,7 +12,7 @@ from urllib.parse import urljoin
 
 import feedparser
 
-from flows.model import RawItem
+from flows.model import Fetched, FetchResult, RawItem, SourceError
 from flows.normalise import html_to_lines
 from flows.sanitise import clean_html
 
@@ -174,3 +174,29 @@ def _iso_date(value: str) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def feed_items(name: str, result: FetchResult, now: datetime) -> Fetched:
+    """The CPU half: what came back, parsed into raw items (a plain function of its
+    arguments, so that it can run in another process)."""
+    moved = {
+        "moved_to": result.moved_to,
+        "etag": result.etag,
+        "last_modified": result.last_modified,
+    }
+    if result.status == "not_modified":
+        return Fetched("unchanged", reason=result.reason, **moved)
+    if result.status == "gone":
+        return Fetched("gone", reason=result.reason)
+    if result.status == "retry_later":
+        return Fetched("retry_later", reason=result.reason, retry_after=result.retry_after)
+    if result.status != "ok":
+        raise SourceError(f"{name}: {result.url}: {result.reason}")
+    try:
+        items = parse_feed(
+            name, result.body, url=result.url, content_type=result.content_type,
+            charset=result.charset, fetched_at=now,
+        )  # fmt: skip
+    except FeedError as err:
+        raise SourceError(str(err)) from None
+    return Fetched("ok", items, reason=result.reason, **moved)

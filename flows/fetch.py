@@ -14,6 +14,7 @@ from urllib.parse import urljoin
 import httpx
 
 from flows import __version__
+from flows.model import FetchResult
 
 log = logging.getLogger(__name__)
 
@@ -30,22 +31,6 @@ class FetchRequest:
     etag: str | None = None
     last_modified: str | None = None
     max_bytes: int = MAX_BYTES
-
-
-@dataclass(frozen=True)
-class FetchResult:
-    """What came back, in words a person can act on; never an exception."""
-
-    url: str  # where the body finally came from
-    status: str  # "ok" | "not_modified" | "gone" | "retry_later" | "error"
-    reason: str = ""
-    body: bytes = b""
-    content_type: str | None = None
-    charset: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    moved_to: str | None = None  # set when a 301/308 says the source has a new address
-    retry_after: float | None = None  # seconds the server asked us to wait
 
 
 @cache

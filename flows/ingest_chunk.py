@@ -14,12 +14,13 @@ import httpx
 
 from db import sources as source_store
 from db.engine import session_scope
-from flows.fetch import FetchResult, make_client
+from flows.feeds import feed_items
+from flows.fetch import make_client
 from flows.health import next_fetch_at
-from flows.model import SourceError, SourceReport, SourceStatus
+from flows.model import Fetched, FetchResult, SourceError, SourceReport, SourceStatus
 from flows.runner import submit_cpu_bound
 from flows.settings import Settings, SourceSettings
-from flows.sources import Fetched, feed_items, fetch_feed, read_source
+from flows.sources import fetch_feed, read_source
 from flows.store_chunk import Chunk, run_of, store_chunk
 
 # Sources stored in one transaction: the statements of a save cost about as much for

@@ -215,3 +215,33 @@ class RenderedDigest:
     html: str
     text: str
     preheader: str
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What came back, in words a person can act on; never an exception."""
+
+    url: str  # where the body finally came from
+    status: str  # "ok" | "not_modified" | "gone" | "retry_later" | "error"
+    reason: str = ""
+    body: bytes = b""
+    content_type: str | None = None
+    charset: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    moved_to: str | None = None  # set when a 301/308 says the source has a new address
+    retry_after: float | None = None  # seconds the server asked us to wait
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What a source gave this time, and what to remember for the next time."""
+
+    status: str  # "ok" | "unchanged" | "gone" | "retry_later"
+    items: list[RawItem] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    reason: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    moved_to: str | None = None
+    retry_after: float | None = None

@@ -13,12 +13,11 @@ from db import sources as source_store
 from db.engine import session_scope
 from db.neardup import set_duplicate_of
 from flows.dedupe import raw_hash
-from flows.fetch import FetchResult
+from flows.feeds import feed_items
 from flows.health import next_fetch_at
 from flows.linking import find_originals, index_bands
-from flows.model import Document, Failure, RawItem, SourceError, SourceReport
+from flows.model import Document, Failure, Fetched, FetchResult, RawItem, SourceError, SourceReport
 from flows.normalise import normalise_items
-from flows.sources import Fetched, feed_items
 
 
 @dataclass(frozen=True)
