@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -130,17 +131,30 @@ def _cpu_pool() -> ProcessPoolExecutor:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(CPU_MODULES)
             _pool = ProcessPoolExecutor(
-                os.cpu_count(), mp_context=context, initializer=_quiet_collector
-            )
+                os.cpu_count(), mp_context=context, initializer=_worker_started,
+                initargs=(os.getpid(),),
+            )  # fmt: skip
         return _pool
 
 
-def _quiet_collector() -> None:
+def _worker_started(owner: int) -> None:
     """A worker's collector skips the modules the forkserver imported (frozen), and runs
     every 20,000 allocations rather than 700: a job makes and drops a feed's worth of
-    small objects at a time, and collections were 5% of its time for nothing found."""
+    small objects at a time, and collections were 5% of its time for nothing found.
+    The worker ends when the process that owns the pool is gone, even killed: it would
+    otherwise wait for jobs forever (it holds its own end of the job queue)."""
     gc.freeze()
     gc.set_threshold(20_000, 50, 100)
+    Thread(target=_end_with, args=(owner,), name="end-with-owner", daemon=True).start()
+
+
+def _end_with(owner: int) -> None:
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            os._exit(1)
 
 
 def stop_cpu_pool() -> None:
