@@ -44,10 +44,12 @@ def run_ingest(
     """The ingest flow on the task runner the settings choose (threads, or Dask)."""
     if any(s.kind == "feed" for s in settings.sources):
         start_cpu_pool(settings)  # its processes come up while Prefect starts the run
-    # What is alive now (Prefect, SQLAlchemy, the settings) lives as long as the process:
-    # out of the collector's sight, each full collection in the run walks only what the
-    # run made (a quarter of this process's CPU in a first run of 500 feeds).
-    gc.freeze()
+    # What is alive before the first run (Prefect, SQLAlchemy, the settings) lives as long
+    # as the process: out of the collector's sight, each full collection in a run walks
+    # only what the run made (a quarter of this process's CPU in a first run of 500
+    # feeds). Once only: a later freeze would also keep the garbage of the runs before.
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
     with heartbeats_only_for_deployments():
         flow = ingest_flow.with_options(task_runner=task_runner(settings))
         return flow(source=source, config=config)

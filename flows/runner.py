@@ -140,7 +140,7 @@ def _cpu_pool() -> ProcessPoolExecutor:
 def _worker_started(owner: int) -> None:
     """A worker's collector skips the modules the forkserver imported (frozen), and runs
     every 20,000 allocations rather than 700: a job makes and drops a feed's worth of
-    small objects at a time, and collections were 5% of its time for nothing found.
+    small objects at a time, and collections had been 5% of its time.
     The worker ends when the process that owns the pool is gone, even killed: it would
     otherwise wait for jobs forever (it holds its own end of the job queue)."""
     gc.freeze()
