@@ -16,12 +16,11 @@ from db import sources as source_store
 from db.engine import session_scope
 from flows.feeds import feed_items
 from flows.fetch import make_client
-from flows.health import next_fetch_at
 from flows.model import Fetched, FetchResult, SourceError, SourceReport, SourceStatus
 from flows.runner import submit_cpu_bound
 from flows.settings import Settings, SourceSettings
 from flows.sources import fetch_feed, read_source
-from flows.store_chunk import Chunk, run_of, store_chunk
+from flows.store_chunk import Chunk, failed_run, run_of, store_chunk
 
 # Sources stored in one transaction: the statements of a save cost about as much for
 # twenty documents as for one, and a chunk's bodies and texts are all it holds in memory.
@@ -82,7 +81,7 @@ class Batch(ExitStack):
             try:
                 got = self._read(source, state)
             except SourceError as err:
-                reports[source.name] = self._failed(source, str(err))
+                reports[source.name] = self._failed(source.name, str(err))
                 continue
             if isinstance(got, FetchResult) or got.status == "ok":
                 fetched[source.name] = got
@@ -102,7 +101,6 @@ class Batch(ExitStack):
 
     def _settle(self, source: SourceSettings, fetched: Fetched) -> SourceReport:
         """The report of a source that answered without items (recorded here)."""
-        url, state, now = self.settings.database_url, self.states[source.name], self.now
         if fetched.status == "unchanged":
             report = SourceReport(source.name, "unchanged")
             self.unchanged.append(run_of(report, etag=fetched.etag,
@@ -111,18 +109,19 @@ class Batch(ExitStack):
             return report
         if fetched.status == "gone":
             report = SourceReport(source.name, "failed", error=f"{fetched.reason}; source disabled")
-            record(url, report, now, disable=True)
+            self._record(run_of(report, disable=True))
             return report
-        report = SourceReport(source.name, "failed", error=f"{fetched.reason}: retrying later")
-        wait = next_fetch_at(state.consecutive_failures + 1, now, fetched.retry_after)
-        record(url, report, now, next_fetch_at=wait)
+        return self._failed(source.name, f"{fetched.reason}: retrying later", fetched.retry_after)
+
+    def _failed(self, name: str, reason: str, retry_after: float | None = None) -> SourceReport:
+        consecutive = self.states[name].consecutive_failures
+        report, run = failed_run(name, reason, consecutive, self.now, retry_after)
+        self._record(run)
         return report
 
-    def _failed(self, source: SourceSettings, reason: str) -> SourceReport:
-        report = SourceReport(source.name, "failed", error=reason)
-        wait = next_fetch_at(self.states[source.name].consecutive_failures + 1, self.now)
-        record(self.settings.database_url, report, self.now, next_fetch_at=wait)
-        return report
+    def _record(self, run: source_store.Run) -> None:
+        with session_scope(self.settings.database_url) as session:
+            source_store.record_runs(session, [run], self.now)
 
     def _stored(
         self, job: Chunk, storing: Future[dict[str, SourceReport]]
@@ -131,8 +130,7 @@ class Batch(ExitStack):
         try:
             return storing.result()
         except BrokenProcessPool:
-            by_name = {s.name: s for s in self.settings.sources}
-            return {n: self._failed(by_name[n], "the parsing process died") for n in job.fetched}
+            return {n: self._failed(n, "the parsing process died") for n in job.fetched}
 
 
 def _skipped(source: SourceSettings, state: SourceStatus, now: datetime) -> SourceReport | None:
@@ -154,8 +152,3 @@ def _chunks(sources: Sequence[SourceSettings], size: int) -> Iterator[Sequence[S
 def timeouts_of(source: SourceSettings) -> dict[str, float]:
     timeout = float(source.options.get("timeout", 30))
     return {"connect_timeout": min(timeout, 10.0), "read_timeout": timeout}
-
-
-def record(url: str, report: SourceReport, now: datetime, **health: object) -> None:
-    with session_scope(url) as session:
-        source_store.record_runs(session, [run_of(report, **health)], now)

@@ -29,7 +29,7 @@ class Chunk:
     zone: ZoneInfo
     now: datetime
     fetched: dict[str, FetchResult | Fetched]
-    failures: dict[str, int]
+    consecutive_failures: dict[str, int]
 
 
 def store_chunk(chunk: Chunk) -> dict[str, SourceReport]:
@@ -42,9 +42,10 @@ def store_chunk(chunk: Chunk) -> dict[str, SourceReport]:
         try:
             read[name] = feed_items(name, got, chunk.now) if isinstance(got, FetchResult) else got
         except SourceError as err:
-            reports[name] = SourceReport(name, "failed", error=str(err))
-            wait = next_fetch_at(chunk.failures.get(name, 0) + 1, chunk.now)
-            runs.append(run_of(reports[name], next_fetch_at=wait))
+            reports[name], run = failed_run(
+                name, str(err), chunk.consecutive_failures[name], chunk.now
+            )
+            runs.append(run)
     fresh, normalised = _normalise(chunk, read)
     documents = [d for docs, _ in normalised.values() for d in docs]
     with session_scope(chunk.database_url) as session:
@@ -89,6 +90,17 @@ def _normalise(
             mine = {p: learned[p] for p in {i.publisher for i in items} if p in learned}
             normalised[name] = normalise_items(items, mine, chunk.zone)
     return fresh, normalised
+
+
+def failed_run(
+    name: str, reason: str, consecutive_failures: int, now: datetime,
+    retry_after: float | None = None,
+) -> tuple[SourceReport, source_store.Run]:  # fmt: skip
+    """The report of a source that failed this time, and its health: tried again after a
+    back-off that grows with its failures (longer when the server said how long to wait)."""
+    report = SourceReport(name, "failed", error=reason)
+    wait = next_fetch_at(consecutive_failures + 1, now, retry_after)
+    return report, run_of(report, next_fetch_at=wait)
 
 
 def run_of(report: SourceReport, **health: object) -> source_store.Run:
