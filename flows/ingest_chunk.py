@@ -14,10 +14,10 @@ import httpx
 
 from db import sources as source_store
 from db.engine import session_scope
+from flows.cpu_pool import submit_cpu_bound
 from flows.feeds import feed_items
 from flows.fetch import make_client
 from flows.model import Fetched, FetchResult, SourceError, SourceReport, SourceStatus
-from flows.runner import submit_cpu_bound
 from flows.settings import Settings, SourceSettings
 from flows.sources import fetch_feed, read_source
 from flows.store_chunk import Chunk, failed_run, run_of, store_chunk

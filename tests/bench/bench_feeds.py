@@ -49,8 +49,8 @@ def ingest_twice(feeds: int, work: Path, runner: str = "") -> dict[str, float]:
     `runner`: "threads", "dask" (a local cluster started by each run) or "dask-standing"
     (one local cluster started before the clock, given by address); "": as configured.
     """
+    from flows.cpu_pool import stop_cpu_pool
     from flows.ingest import run_ingest
-    from flows.runner import stop_cpu_pool
     from flows.settings import load_settings
     from tests.bench.feed_files import write_feeds
 

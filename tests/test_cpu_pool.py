@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.runner import submit_cpu_bound
+from flows.cpu_pool import submit_cpu_bound
 from flows.settings import load_settings
 from tests.conftest import write_config
 
@@ -21,6 +21,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def collector_state() -> tuple[tuple[int, int, int], int, int]:
     return gc.get_threshold(), gc.get_freeze_count(), os.getpid()
+
+
+def prefect_imported() -> bool:
+    return any(name == "prefect" or name.startswith("prefect.") for name in sys.modules)
 
 
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="the pool is used on 2 cores or more")
@@ -32,9 +36,16 @@ def test_a_worker_collects_only_what_its_jobs_make(sqlite_url: str, tmp_path: Pa
     assert frozen > 1_000  # the modules the forkserver imported, out of the collector's sight
 
 
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="the pool is used on 2 cores or more")
+def test_a_worker_starts_without_importing_prefect(sqlite_url: str, tmp_path: Path) -> None:
+    # Importing Prefect took a new worker half a second before its first job.
+    settings = load_settings(write_config(tmp_path, sqlite_url, None, []))
+    assert not submit_cpu_bound(settings, prefect_imported).result()
+
+
 OWNER = """
 import os, sys
-from flows.runner import submit_cpu_bound
+from flows.cpu_pool import submit_cpu_bound
 from flows.settings import load_settings
 print(submit_cpu_bound(load_settings(sys.argv[1]), os.getpid).result(), flush=True)
 sys.stdin.read()  # until the test kills this process
