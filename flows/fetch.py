@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import email.utils
-import logging
 import ssl
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import urljoin
 
 import httpx
@@ -16,13 +16,17 @@ import httpx
 from flows import __version__
 from flows.model import FetchResult
 
-log = logging.getLogger(__name__)
-
 USER_AGENT = f"newsletter-digest/{__version__} (+self-hosted weekly digest)"
 MAX_BYTES = 10 * 1024 * 1024
 MAX_REDIRECTS = 5
 SHORT = 64 * 1024  # bytes of an answer read only to keep its connection
 PERMANENT = {301, 308}
+HEADERS = {
+    "User-Agent": USER_AGENT,
+    "Accept": "application/rss+xml, application/atom+xml, application/feed+json,"
+    " application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8",
+    "Accept-Encoding": "gzip, deflate",
+}
 
 
 @dataclass(frozen=True)
@@ -39,18 +43,53 @@ def _tls() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
-def make_client(connect_timeout: float = 10.0, read_timeout: float = 30.0) -> httpx.Client:
-    """A client whose pool reuses connections to the same host."""
-    return httpx.Client(
-        verify=_tls(),
-        headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
-        timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
-        follow_redirects=False,  # followed by hand, to notice permanent moves and loops
-        limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
-    )
+class Fetcher:
+    """Kept-alive connections, and what every request sends: a User-Agent naming the
+    product, the encodings it takes, its timeouts, and its proxy if there is one.
+
+    Requests go to httpx's transport itself: the Client's layers (a cookie jar, which a
+    feed reader should not keep anyway, URL merging, redirects, which fetch() follows by
+    hand) were a fifth of the cost of a conditional GET."""
+
+    def __init__(
+        self, connect_timeout: float = 10.0, read_timeout: float = 30.0, proxy: str = ""
+    ) -> None:
+        self.transport = httpx.HTTPTransport(
+            verify=_tls(),
+            proxy=proxy or None,
+            limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+        )
+        timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
+        self.extensions = {"timeout": timeout.as_dict()}
+
+    @contextmanager
+    def get(self, url: str, headers: dict[str, str]) -> Iterator[httpx.Response]:
+        """GET `url`, the body left to stream; the connection goes back to the pool after."""
+        sent = {**HEADERS, **headers}
+        request = httpx.Request("GET", _parsed(url), headers=sent, extensions=self.extensions)
+        response = self.transport.handle_request(request)
+        try:
+            yield response
+        finally:
+            response.close()
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
 
-def fetch(client: httpx.Client, request: FetchRequest) -> FetchResult:
+@lru_cache(maxsize=4096)
+def _parsed(url: str) -> httpx.URL:
+    """A feed's URL parsed once a process, not at every fetch (a tenth of a 304's cost)."""
+    return httpx.URL(url)
+
+
+def fetch(fetcher: Fetcher, request: FetchRequest) -> FetchResult:
     """GET `request.url`, conditionally when an ETag or Last-Modified is known."""
     headers = {}
     if request.etag:
@@ -60,7 +99,7 @@ def fetch(client: httpx.Client, request: FetchRequest) -> FetchResult:
     url, seen, moved_to, still_permanent = request.url, [request.url], None, True
     try:
         for _ in range(MAX_REDIRECTS + 1):
-            with client.stream("GET", url, headers=headers) as response:
+            with fetcher.get(url, headers) as response:
                 if response.status_code != 200:
                     _read_if_short(response)
                 if response.has_redirect_location:

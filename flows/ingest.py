@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -27,6 +28,10 @@ from flows.settings import Settings, SourceSettings, load_settings
 
 T = TypeVar("T")
 _frozen = False  # the collector's freeze is done in this process
+# The settings run_ingest was given, with the config path they were read from.
+_read_settings: ContextVar[tuple[str | None, Settings] | None] = ContextVar(
+    "read_settings", default=None
+)
 
 
 def _ingest_run_name() -> str:
@@ -36,8 +41,13 @@ def _ingest_run_name() -> str:
 @flow(name="ingest", flow_run_name=_ingest_run_name, task_runner=ThreadPoolTaskRunner(PARALLEL))
 def ingest_flow(source: str | None = None, config: str | None = None) -> list[SourceReport]:
     """Fetch every configured source (or the one named), store what is new, report each."""
-    settings = load_settings(config)
-    return ingest_sources(settings, source)
+    return ingest_sources(_settings_for(config), source)
+
+
+def _settings_for(config: str | None) -> Settings:
+    """The settings run_ingest already read from `config`, else read now."""
+    given = _read_settings.get()
+    return given[1] if given and given[0] == config else load_settings(config)
 
 
 def run_ingest(
@@ -55,9 +65,13 @@ def run_ingest(
     if not _frozen:
         gc.freeze()
         _frozen = True
-    with heartbeats_only_for_deployments():
-        flow = ingest_flow.with_options(task_runner=task_runner(settings))
-        return flow(source=source, config=config)
+    read = _read_settings.set((config, settings))  # not read again by the flow
+    try:
+        with heartbeats_only_for_deployments():
+            flow = ingest_flow.with_options(task_runner=task_runner(settings))
+            return flow(source=source, config=config)
+    finally:
+        _read_settings.reset(read)
 
 
 def ingest_sources(settings: Settings, only: str | None = None) -> list[SourceReport]:
@@ -73,7 +87,8 @@ def ingest_sources(settings: Settings, only: str | None = None) -> list[SourceRe
     now = datetime.now(UTC)
     # quote: Prefect would otherwise walk the settings and the batch, every source of
     # them, for futures to wait on, once per task (an eighth of the run's CPU at 500
-    # feeds). Dask gets them plain: its workers receive the quote as a bare tuple.
+    # feeds), and so the reports each task returns. Dask gets them plain: its workers
+    # receive a quote as a bare tuple.
     context = FlowRunContext.get()
     threads = context is not None and isinstance(context.task_runner, ThreadPoolTaskRunner)
     wrap = quote if threads else _plain
@@ -81,11 +96,16 @@ def ingest_sources(settings: Settings, only: str | None = None) -> list[SourceRe
         states = source_store.source_statuses(session, [s.name for s in chosen])
     futures = [
         ingest_batch.with_options(task_run_name=batch_name(batch)).submit(
-            wrap(settings), wrap(batch), wrap({s.name: states[s.name] for s in batch}), now
+            wrap(settings),
+            wrap(batch),
+            wrap({s.name: states[s.name] for s in batch}),
+            now,
+            quoted=threads,
         )
         for batch in batches(chosen)
     ]
-    reports = [report for f in futures for report in f.result()]
+    results = [f.result() for f in futures]
+    reports = [r for result in results for r in (result.unquote() if threads else result)]
     # One line for the run and one per source that needs a look: a line per source sent
     # to Prefect's API cost more than a run where every feed answers 304.
     logger.info("%s", sources_summary(reports))
@@ -128,9 +148,17 @@ def batch_name(batch: list[SourceSettings]) -> str:
 
 @task(name="ingest-batch", cache_policy=NO_CACHE)
 def ingest_batch(
-    settings: Settings, batch: list[SourceSettings], states: dict[str, SourceStatus], now: datetime
+    settings: Settings,
+    batch: list[SourceSettings],
+    states: dict[str, SourceStatus],
+    now: datetime,
+    quoted: bool = False,
 ) -> list[SourceReport]:
     """A batch's sources a chunk at a time; the batches run side by side (PARALLEL fetches
-    at once). A source's failure is recorded on it and never fails the run."""
+    at once). A source's failure is recorded on it and never fails the run.
+
+    `quoted` (on the thread runner, as its arguments are): the reports are returned
+    quoted, else Prefect walks every field of every report looking for futures, twice."""
     with Batch(settings, states, now) as sources:
-        return sources.ingest(batch)
+        reports = sources.ingest(batch)
+    return quote(reports) if quoted else reports  # type: ignore[return-value]

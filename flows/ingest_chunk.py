@@ -10,13 +10,11 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
 from datetime import datetime
 
-import httpx
-
 from db import sources as source_store
 from db.engine import session_scope
 from flows.cpu_pool import submit_cpu_bound
 from flows.feeds import feed_items
-from flows.fetch import make_client
+from flows.fetch import Fetcher
 from flows.model import Fetched, FetchResult, SourceError, SourceReport, SourceStatus
 from flows.settings import Settings, SourceSettings
 from flows.sources import fetch_feed, read_source
@@ -30,22 +28,23 @@ AHEAD = 1
 
 
 class Batch(ExitStack):
-    """What the sources of one batch share: HTTP clients (one per pair of timeouts, its
+    """What the sources of one batch share: fetchers (one per pair of timeouts, its
     connections kept alive), and the health of sources that answered "not modified",
     written together at the end: losing it to a crash costs one more conditional GET."""
 
     def __init__(self, settings: Settings, states: dict[str, SourceStatus], now: datetime):
         super().__init__()
         self.settings, self.states, self.now = settings, states, now
-        self.clients: dict[tuple[float, float], httpx.Client] = {}
+        self.fetchers: dict[tuple[float, float], Fetcher] = {}
         self.unchanged: list[source_store.Run] = []
 
-    def client_for(self, source: SourceSettings) -> httpx.Client:
+    def fetcher_for(self, source: SourceSettings) -> Fetcher:
         timeouts = timeouts_of(source)
         key = (timeouts["connect_timeout"], timeouts["read_timeout"])
-        if key not in self.clients:
-            self.clients[key] = self.enter_context(make_client(**timeouts))
-        return self.clients[key]
+        if key not in self.fetchers:
+            fetcher = Fetcher(**timeouts, proxy=self.settings.http_proxy)
+            self.fetchers[key] = self.enter_context(fetcher)
+        return self.fetchers[key]
 
     def ingest(self, sources: Sequence[SourceSettings]) -> list[SourceReport]:
         """Chunk after chunk: while one chunk is parsed and stored, the next is fetched."""
@@ -94,7 +93,7 @@ class Batch(ExitStack):
         stores it; other sources are read here."""
         if source.kind != "feed":
             return read_source(source, state, self.settings.zone, self.now)
-        result = fetch_feed(source, state, self.client_for(source))
+        result = fetch_feed(source, state, self.fetcher_for(source))
         if result.status == "ok":
             return result
         return feed_items(source.name, result, self.now)  # nothing to parse

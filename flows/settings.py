@@ -57,6 +57,7 @@ class Settings:
     task_runner: str = "threads"  # "dask" runs the ingest tasks on a Dask cluster
     dask_address: str = ""  # a running scheduler ("tcp://host:8786"); empty: a local cluster
     dask_workers: int = 2  # worker processes of the local cluster
+    http_proxy: str = ""  # every feed fetched through this proxy ("http://host:3128"); "": direct
 
     @property
     def zone(self) -> ZoneInfo:
@@ -67,11 +68,12 @@ class Settings:
         shown = {f.name: getattr(self, f.name) for f in fields(self)}
         shown["smtp"] = replace(self.smtp, password="***" if self.smtp.password else "")
         shown["database_url"] = mask_url(self.database_url)
+        shown["http_proxy"] = mask_url(self.http_proxy)
         return shown
 
 
 def mask_url(url: str) -> str:
-    """Hide the password of a database URL."""
+    """Hide the password of a database or proxy URL."""
     scheme, sep, rest = url.partition("://")
     userinfo, at, host = rest.rpartition("@")
     if not sep or not at or ":" not in userinfo:
@@ -157,6 +159,7 @@ def load_settings(
         database_url=database_url,
         timezone=timezone,
         title=text(digest, "digest", "title", "Weekly digest"),
+        http_proxy=text(digest, "digest", "http_proxy", ""),
         sources=_sources(data.get("sources", []), base, env),
         transport=choice(delivery, "delivery", "transport", "outbox", TRANSPORTS),
         outbox=_path(text(delivery, "delivery", "outbox", "outbox"), base),

@@ -5,10 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import httpx
-
 from flows.feeds import feed_items
-from flows.fetch import MAX_BYTES, FetchRequest, FetchResult, fetch
+from flows.fetch import MAX_BYTES, Fetcher, FetchRequest, FetchResult, fetch
 from flows.files import read_folder
 from flows.mailbox import read_eml_folder, read_imap, read_maildir, read_mbox
 from flows.model import Fetched, RawItem, SourceError, SourceStatus
@@ -20,30 +18,30 @@ def read_source(
     state: SourceStatus,
     zone: ZoneInfo,
     now: datetime,
-    client: httpx.Client | None = None,
+    fetcher: Fetcher | None = None,
 ) -> Fetched:
     """Raise SourceError when the whole source cannot be read; the reason names it."""
     if source.kind == "files" and source.path is not None:
         items, failures = read_folder(source.name, source.path, zone, now)
         return Fetched("ok", items, failures)
-    if source.kind == "feed" and client is not None:
-        return read_feed(source, state, now, client)
+    if source.kind == "feed" and fetcher is not None:
+        return read_feed(source, state, now, fetcher)
     if source.kind == "mailbox":
         return Fetched("ok", read_mailbox(source, now))
     raise SourceError(f"{source.name}: sources of kind {source.kind!r} cannot be read here")
 
 
 def read_feed(
-    source: SourceSettings, state: SourceStatus, now: datetime, client: httpx.Client
+    source: SourceSettings, state: SourceStatus, now: datetime, fetcher: Fetcher
 ) -> Fetched:
-    return feed_items(source.name, fetch_feed(source, state, client), now)
+    return feed_items(source.name, fetch_feed(source, state, fetcher), now)
 
 
-def fetch_feed(source: SourceSettings, state: SourceStatus, client: httpx.Client) -> FetchResult:
+def fetch_feed(source: SourceSettings, state: SourceStatus, fetcher: Fetcher) -> FetchResult:
     """The network half of reading a feed: a conditional GET of its current address."""
     url = state.location or source.url or ""
     max_bytes = int(source.options.get("max_bytes", MAX_BYTES))
-    return fetch(client, FetchRequest(url, state.etag, state.last_modified, max_bytes))
+    return fetch(fetcher, FetchRequest(url, state.etag, state.last_modified, max_bytes))
 
 
 def read_mailbox(source: SourceSettings, now: datetime) -> list[RawItem]:

@@ -127,6 +127,31 @@ def test_source_health_counts_failures_and_resets_on_success(store: str) -> None
     assert health["files"].counts == {"new": 3}
 
 
+def test_a_moved_or_disabled_feed_stays_so_until_the_config_names_another_address(
+    store: str,
+) -> None:
+    def health() -> dict[str, object]:
+        with session_scope(store) as session:
+            return {s.name: s for s in source_store.list_sources(session)}
+
+    config = [("feed", "feed", "http://old.example/rss"), ("files", "files", "/seeds")]
+    with session_scope(store) as session:
+        source_store.sync_sources(session, config)
+        source_store.record_run(session, "feed", "ok", None, {}, NOW, etag='"e1"',
+                                moved_to="http://new.example/rss")  # fmt: skip
+        source_store.record_run(session, "files", "failed", "gone", {}, NOW, disable=True)
+    with session_scope(store) as session:
+        source_store.sync_sources(session, config)  # the same config again: nothing changes
+    before = health()
+    assert before["feed"].location == "http://new.example/rss" and before["feed"].etag == '"e1"'
+    assert before["files"].disabled and before["files"].consecutive_failures == 1
+    with session_scope(store) as session:
+        source_store.sync_sources(session, [("files", "files", "/moved-seeds"), *config[:1]])
+    after = health()
+    assert after["files"].location == "/moved-seeds" and not after["files"].disabled
+    assert after["feed"].location == "http://new.example/rss"
+
+
 def test_the_ledger_keeps_one_line_per_digest_and_recipient(store: str) -> None:
     save(store, document("a.txt", "A story."))
     with session_scope(store) as session:

@@ -45,6 +45,15 @@ def test_the_environment_overrides_the_file(tmp_path: Path) -> None:
     assert "secret" not in str(settings.public())
 
 
+def test_a_proxy_for_the_feeds_is_set_by_the_environment_and_never_shown(tmp_path: Path) -> None:
+    path = write(tmp_path, '[digest]\nhttp_proxy = "http://proxy.lan:3128"\n')
+    assert load_settings(path, environ={}).http_proxy == "http://proxy.lan:3128"
+    env = {"DIGEST_HTTP_PROXY": "http://me:hunter2@proxy.lan:3128"}
+    settings = load_settings(path, environ=env)
+    assert settings.http_proxy == "http://me:hunter2@proxy.lan:3128"
+    assert settings.public()["http_proxy"] == "http://me:***@proxy.lan:3128"
+
+
 def test_the_smtp_password_comes_from_a_file_and_is_never_shown(tmp_path: Path) -> None:
     secret = tmp_path / "password"
     secret.write_text("hunter2\n", encoding="utf-8")
