@@ -12,7 +12,11 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from flows.settings import Settings
 
-PARALLEL = 8  # sources fetched at once by the thread pool: hides network waits, polite to hosts
+# Sources fetched at once by the thread pool: enough to hide network waits, few enough to be
+# polite to hosts. The fetching threads share one interpreter lock: at 8, handing it over
+# doubled what a conditional GET cost in CPU, and 500 of them on loopback took longer
+# than at 4 (tests/bench/bench_feeds.py --threads).
+PARALLEL = 4
 
 _quiet: tuple[PrefectSettings, PrefectSettings] | None = None  # (settings, without heartbeats)
 

@@ -8,6 +8,9 @@
 
 Run: make bench (or .venv/bin/python tests/bench/bench_feeds.py [--quick])
 
+The fetching threads side by side: bench_feeds.py --threads sends the conditional GETs of
+500 feeds that all answer 304 from 1, 2, 4 and 8 threads: the wall and CPU time of each.
+
 The task runners side by side: bench_feeds.py --runners [N] ingests N feeds (200) on the
 thread pool, on a Dask local cluster that the run starts, and on a standing Dask cluster
 (started before the clock); with BENCH_POSTGRES=postgresql+psycopg://root@127.0.0.1:5432/test
@@ -166,6 +169,53 @@ def compare_runners(feeds: int) -> None:
     console.print(table)
 
 
+def compare_fetch_threads(feeds: int, rounds: int = 3) -> None:
+    """Conditional GETs of `feeds` feeds that all answer 304, spread over 1, 2, 4 and 8
+    threads, round after round (the best of `rounds` kept): wall and CPU time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from flows.fetch import Fetcher, FetchRequest, fetch
+    from tests.bench.feed_files import write_feeds
+
+    def fetch_all(urls: list[str], etags: dict[str, str | None]) -> None:
+        with Fetcher() as fetcher:
+            for url in urls:
+                assert fetch(fetcher, FetchRequest(url, etags[url])).status == "not_modified"
+
+    counts = (1, 2, 4, 8)
+    best = {n: (float("inf"), float("inf")) for n in counts}
+    with tempfile.TemporaryDirectory() as work:
+        write_feeds(Path(work) / "feeds", feeds, ENTRIES)
+        port_file = Path(work) / "port"
+        server = subprocess.Popen([sys.executable, str(Path(__file__).with_name("feed_files.py")),
+                                   str(Path(work) / "feeds"), str(port_file)])  # fmt: skip
+        try:
+            while not port_file.exists() or not port_file.read_text():
+                time.sleep(0.05)
+            urls = [f"http://127.0.0.1:{port_file.read_text()}/feed{f}.xml" for f in range(feeds)]
+            with Fetcher() as fetcher:
+                etags = {url: fetch(fetcher, FetchRequest(url)).etag for url in urls}
+            for _ in range(rounds):
+                for n in counts:
+                    wall, cpu = time.perf_counter(), time.process_time()
+                    with ThreadPoolExecutor(n) as pool:
+                        list(pool.map(fetch_all, [urls[i::n] for i in range(n)], [etags] * n))
+                    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+                    best[n] = (min(best[n][0], wall), min(best[n][1], cpu))
+        finally:
+            server.kill()
+            server.wait()
+    table = Table(title=f"{feeds} conditional GETs answered 304, by fetching threads")
+    for column in ("threads", "wall s", "CPU s", "CPU per GET ms"):
+        table.add_column(column, justify="right")
+    for n, (wall, cpu) in best.items():
+        table.add_row(str(n), f"{wall:.3f}", f"{cpu:.3f}", f"{cpu / feeds * 1000:.2f}")
+    Console().print(table)
+
+
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("DO_NOT_TRACK", "1")
@@ -221,6 +271,8 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["--child"]:
         chosen = sys.argv[4] if len(sys.argv) > 4 else ""
         print(json.dumps(ingest_twice(int(sys.argv[2]), Path(sys.argv[3]), chosen)))
+    elif "--threads" in sys.argv:
+        compare_fetch_threads(500)
     elif "--runners" in sys.argv:
         after = sys.argv[sys.argv.index("--runners") + 1 :]
         compare_runners(int(after[0]) if after and after[0].isdigit() else 200)
