@@ -4,6 +4,7 @@ nothing, failures back off, 410 disables, 301 moves, and nothing stored is lost.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -103,3 +104,25 @@ def test_fetches_at_once_are_bounded(sqlite_url: str, tmp_path: Path, server: Fe
     reports = ingest_flow(config=str(config))
     assert all(r.status == "ok" for r in reports)
     assert 1 < server.most_active <= PARALLEL
+
+
+def test_each_batch_task_is_named_after_its_sources(
+    sqlite_url: str, tmp_path: Path, server: FeedServer
+) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    from flows.runner import PARALLEL
+
+    urls = [server.add(f"/f{i}.xml", Route(GOOD)) for i in range(2 * PARALLEL)]
+    feeds = [{"name": f"f{i}", "kind": "feed", "url": u} for i, u in enumerate(urls)]
+    state = ingest_flow(config=str(write_config(tmp_path, sqlite_url, None, feeds)),
+                        return_state=True)  # fmt: skip
+    wanted = {f"ingest-f{i}-and-1-more" for i in range(PARALLEL)}
+    only_this_run = FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
+    deadline, names = time.monotonic() + 15, set()
+    while names != wanted and time.monotonic() < deadline:  # the server records runs later
+        time.sleep(0.2)
+        with get_client(sync_client=True) as client:
+            names = {r.name for r in client.read_task_runs(flow_run_filter=only_this_run)}
+    assert names == wanted
