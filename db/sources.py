@@ -82,7 +82,8 @@ class Run:
 
 def record_runs(session: Session, runs: Sequence[Run], now: datetime) -> None:
     """record_run for several sources in one UPDATE run for each: no row is loaded (a
-    run where every feed answers 304 records 500 of them, and that is all it writes)."""
+    run where every feed answers 304 records 500 of them, and that is all it writes), so
+    a Source object this session loaded before does not see the change."""
     if not runs:
         return
     names = {run.name for run in runs}
@@ -90,9 +91,6 @@ def record_runs(session: Session, runs: Sequence[Run], now: datetime) -> None:
     if missing := names - known:
         raise LookupError(f"unknown sources: {sorted(missing)}")
     session.execute(_RECORD, [_recorded(run, now, **run.health) for run in runs])
-    for row in list(session.identity_map.values()):  # rows loaded before are now stale
-        if isinstance(row, models.Source) and row.name in names:
-            session.expire(row)
 
 
 _source = models.Source.__table__.c
@@ -144,14 +142,6 @@ def _recorded(
         "run_moved_to": moved_to or None,
         "run_disable": disable,
     }
-
-
-def source_status(session: Session, name: str) -> SourceStatus:
-    """One source's health, with what a conditional fetch needs."""
-    row = session.execute(select(*_STATUS).where(models.Source.name == name)).first()
-    if row is None:
-        raise LookupError(f"unknown source {name!r}")
-    return _status(row)
 
 
 def source_statuses(session: Session, names: Iterable[str]) -> dict[str, SourceStatus]:

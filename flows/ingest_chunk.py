@@ -92,7 +92,7 @@ class Batch(ExitStack):
         """A feed is fetched here (threads hide network waits) and parsed by the job that
         stores it; other sources are read here."""
         if source.kind != "feed":
-            return read_source(source, state, self.settings.zone, self.now)
+            return read_source(source, self.settings.zone, self.now)
         result = fetch_feed(source, state, self.fetcher_for(source))
         if result.status == "ok":
             return result

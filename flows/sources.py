@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flows.feeds import feed_items
 from flows.fetch import MAX_BYTES, Fetcher, FetchRequest, FetchResult, fetch
 from flows.files import read_folder
 from flows.mailbox import read_eml_folder, read_imap, read_maildir, read_mbox
@@ -13,28 +12,15 @@ from flows.model import Fetched, RawItem, SourceError, SourceStatus
 from flows.settings import SourceSettings
 
 
-def read_source(
-    source: SourceSettings,
-    state: SourceStatus,
-    zone: ZoneInfo,
-    now: datetime,
-    fetcher: Fetcher | None = None,
-) -> Fetched:
-    """Raise SourceError when the whole source cannot be read; the reason names it."""
+def read_source(source: SourceSettings, zone: ZoneInfo, now: datetime) -> Fetched:
+    """A folder or a mailbox, read whole; a feed is fetched by fetch_feed and parsed by
+    feed_items. Raise SourceError when the source cannot be read; the reason names it."""
     if source.kind == "files" and source.path is not None:
         items, failures = read_folder(source.name, source.path, zone, now)
         return Fetched("ok", items, failures)
-    if source.kind == "feed" and fetcher is not None:
-        return read_feed(source, state, now, fetcher)
     if source.kind == "mailbox":
         return Fetched("ok", read_mailbox(source, now))
     raise SourceError(f"{source.name}: sources of kind {source.kind!r} cannot be read here")
-
-
-def read_feed(
-    source: SourceSettings, state: SourceStatus, now: datetime, fetcher: Fetcher
-) -> Fetched:
-    return feed_items(source.name, fetch_feed(source, state, fetcher), now)
 
 
 def fetch_feed(source: SourceSettings, state: SourceStatus, fetcher: Fetcher) -> FetchResult:

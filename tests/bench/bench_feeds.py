@@ -55,17 +55,11 @@ def ingest_twice(feeds: int, work: Path, runner: str = "") -> dict[str, float]:
     from flows.cpu_pool import stop_cpu_pool
     from flows.ingest import run_ingest
     from flows.settings import load_settings
-    from tests.bench.feed_files import write_feeds
+    from tests.bench.feed_files import served, write_feeds
 
     folder = work / "feeds"
     write_feeds(folder, feeds, ENTRIES)
-    port_file = work / "port"
-    server = subprocess.Popen([sys.executable, str(Path(__file__).with_name("feed_files.py")),
-                               str(folder), str(port_file)])  # fmt: skip
-    try:
-        while not port_file.exists() or not port_file.read_text():
-            time.sleep(0.05)
-        base = f"http://127.0.0.1:{port_file.read_text()}"
+    with served(folder) as base:
         config = work / "digest.toml"
         database = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{work}/bench.db"
         lines = [f'[digest]\ndatabase_url = "{database}"\n']
@@ -96,9 +90,6 @@ def ingest_twice(feeds: int, work: Path, runner: str = "") -> dict[str, float]:
             again.append(time.perf_counter() - start)
             assert all(r.status == "unchanged" for r in second)
         second_time = statistics.median(again)
-    finally:
-        server.kill()
-        server.wait()
     stop_cpu_pool()  # its workers are children: their peak is known once they are gone
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -178,7 +169,7 @@ def compare_fetch_threads(feeds: int, rounds: int = 3) -> None:
     from rich.table import Table
 
     from flows.fetch import Fetcher, FetchRequest, fetch
-    from tests.bench.feed_files import write_feeds
+    from tests.bench.feed_files import served, write_feeds
 
     def fetch_all(urls: list[str], etags: dict[str, str | None]) -> None:
         with Fetcher() as fetcher:
@@ -188,14 +179,10 @@ def compare_fetch_threads(feeds: int, rounds: int = 3) -> None:
     counts = (1, 2, 4, 8)
     best = {n: (float("inf"), float("inf")) for n in counts}
     with tempfile.TemporaryDirectory() as work:
-        write_feeds(Path(work) / "feeds", feeds, ENTRIES)
-        port_file = Path(work) / "port"
-        server = subprocess.Popen([sys.executable, str(Path(__file__).with_name("feed_files.py")),
-                                   str(Path(work) / "feeds"), str(port_file)])  # fmt: skip
-        try:
-            while not port_file.exists() or not port_file.read_text():
-                time.sleep(0.05)
-            urls = [f"http://127.0.0.1:{port_file.read_text()}/feed{f}.xml" for f in range(feeds)]
+        folder = Path(work) / "feeds"
+        write_feeds(folder, feeds, ENTRIES)
+        with served(folder) as base:
+            urls = [f"{base}/feed{f}.xml" for f in range(feeds)]
             with Fetcher() as fetcher:
                 etags = {url: fetch(fetcher, FetchRequest(url)).etag for url in urls}
             for _ in range(rounds):
@@ -205,9 +192,6 @@ def compare_fetch_threads(feeds: int, rounds: int = 3) -> None:
                         list(pool.map(fetch_all, [urls[i::n] for i in range(n)], [etags] * n))
                     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
                     best[n] = (min(best[n][0], wall), min(best[n][1], cpu))
-        finally:
-            server.kill()
-            server.wait()
     table = Table(title=f"{feeds} conditional GETs answered 304, by fetching threads")
     for column in ("threads", "wall s", "CPU s", "CPU per GET ms"):
         table.add_column(column, justify="right")

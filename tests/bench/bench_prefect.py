@@ -25,7 +25,6 @@ def plain(config: Path) -> None:
     """Every step of `digest run --all-weeks`, as plain calls: no flow, no task."""
     from db import digests as digest_store
     from db import documents as doc_store
-    from db import sources as source_store
     from db.engine import session_scope
     from flows.deliver import write_outbox
     from flows.ingest import prepare_database
@@ -40,9 +39,7 @@ def plain(config: Path) -> None:
     prepare_database(settings)
     now = datetime.now(UTC)
     for source in settings.sources:
-        with session_scope(settings.database_url) as session:
-            state = source_store.source_status(session, source.name)
-        fetched = read_source(source, state, settings.zone, now)
+        fetched = read_source(source, settings.zone, now)
         documents, _ = normalise_items(fetched.items, {}, settings.zone)
         with session_scope(settings.database_url) as session:
             doc_store.save_documents(session, documents, now)

@@ -5,7 +5,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import random
+import subprocess
 import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -112,6 +117,22 @@ def serve(folder: Path, port_file: Path) -> None:
     server.daemon_threads = True
     port_file.write_text(str(server.server_port))
     server.serve_forever()
+
+
+@contextmanager
+def served(folder: Path) -> Iterator[str]:
+    """`folder` served by `serve` in a process of its own (not this one's interpreter
+    lock); yields the base URL, and kills the server at the end."""
+    with tempfile.TemporaryDirectory() as work:
+        port_file = Path(work) / "port"
+        server = subprocess.Popen([sys.executable, __file__, str(folder), str(port_file)])
+        try:
+            while not port_file.exists() or not port_file.read_text():
+                time.sleep(0.05)
+            yield f"http://127.0.0.1:{port_file.read_text()}"
+        finally:
+            server.kill()
+            server.wait()
 
 
 if __name__ == "__main__":
