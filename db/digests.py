@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from db import models
 from db.engine import as_utc
-from flows.model import DeliveryRecord, RenderedDigest, Story
+from flows.records import DeliveryRecord, RenderedDigest, Story
 
 
 def save_week(

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from db import models
 from db.engine import as_utc
 from db.sources import source_ids
-from flows.model import Document, SaveOutcome, Sighting, StoredDocument
+from flows.records import Document, SaveOutcome, Sighting, StoredDocument
 
 _RECORD_FIELDS = [f.name for f in dataclasses.fields(Document)]
 CONTENT_FIELDS = tuple(

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from db import models
 from db.documents import documents_between, documents_with_ids
 from db.engine import as_utc
-from flows.late import WeekDocuments, late_for, split_frozen
+from flows.stories.late import WeekDocuments, late_for, split_frozen
 from flows.weeks import week_bounds
 
 # "sending" counts: the run died after the message data went out, so it may have arrived.

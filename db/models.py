@@ -66,7 +66,7 @@ class Document(Base):
     date_how: Mapped[str] = mapped_column(String(20))
     date_evidence: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    minhash: Mapped[bytes | None] = mapped_column(LargeBinary)  # flows.neardup signature
+    minhash: Mapped[bytes | None] = mapped_column(LargeBinary)  # flows.dedupe.near signature
     duplicate_of: Mapped[int | None] = mapped_column(
         ForeignKey("documents.id", ondelete="SET NULL")
     )  # the document this near-duplicate copies

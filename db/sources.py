@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from db import models
 from db.engine import as_utc
-from flows.model import SourceStatus
+from flows.records import SourceStatus
 
 
 def sync_sources(session: Session, sources: Iterable[tuple[str, str, str | None]]) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from db import models
 from db.engine import as_utc
-from flows.model import Subscriber
+from flows.records import Subscriber
 
 
 def add(session: Session, email: str, now: datetime, origin: str = "command") -> Subscriber:

@@ -142,6 +142,6 @@ def cpu_pool_stopped_at_end() -> Iterator[None]:
     """The ingest's worker processes, started by whichever test first parsed a feed, are
     stopped with the session: left to the interpreter's exit, they outlived pytest."""
     yield
-    from flows.cpu_pool import stop_cpu_pool
+    from flows.pipeline.cpu_pool import stop_cpu_pool
 
     stop_cpu_pool()

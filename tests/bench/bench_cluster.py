@@ -31,9 +31,9 @@ from rich.console import Console
 from rich.table import Table
 from scipy import sparse
 
-from flows import cluster as C
-from flows import features as F
-from flows import neardup as N
+from flows.dedupe import near as N
+from flows.stories import cluster as C
+from flows.stories import features as F
 
 SIZES = (25_000, 50_000, 100_000, 200_000)
 PER_DAY = 400  # documents a day: a bigger store is a longer history, not a busier day

@@ -52,8 +52,8 @@ def ingest_twice(feeds: int, work: Path, runner: str = "") -> dict[str, float]:
     `runner`: "threads", "dask" (a local cluster started by each run) or "dask-standing"
     (one local cluster started before the clock, given by address); "": as configured.
     """
-    from flows.cpu_pool import stop_cpu_pool
-    from flows.ingest import run_ingest
+    from flows.orchestration.ingest_flow import run_ingest
+    from flows.pipeline.cpu_pool import stop_cpu_pool
     from flows.settings import load_settings
     from tests.bench.feed_files import served, write_feeds
 
@@ -168,7 +168,7 @@ def compare_fetch_threads(feeds: int, rounds: int = 3) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from flows.fetch import Fetcher, FetchRequest, fetch
+    from flows.sources.fetch import Fetcher, FetchRequest, fetch
     from tests.bench.feed_files import served, write_feeds
 
     def fetch_all(urls: list[str], etags: dict[str, str | None]) -> None:

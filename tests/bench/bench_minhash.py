@@ -1,4 +1,4 @@
-"""Why near-duplicates use our own numpy MinHash: datasketch and flows.neardup side by side
+"""Why near-duplicates use our own numpy MinHash: datasketch and flows.dedupe.near side by side
 on the same generated documents (300-1,000 words), one process each.
 
 Run: make bench (or .venv/bin/python tests/bench/bench_minhash.py)
@@ -18,7 +18,7 @@ from datasketch import MinHash
 from rich.console import Console
 from rich.table import Table
 
-from flows.neardup import BINS, SHINGLE, signatures
+from flows.dedupe.near import BINS, SHINGLE, signatures
 
 DOCUMENTS = 2_000
 
@@ -36,7 +36,7 @@ def main() -> None:
     signatures(texts[:1000])  # the word-hash tables, built once per process
     table = Table("signatures of", "documents", "seconds", "per 100,000 (s)", "ratio")
     timings = []
-    for name, run in (("flows.neardup (numpy)", signatures), ("datasketch", with_datasketch)):
+    for name, run in (("flows.dedupe.near (numpy)", signatures), ("datasketch", with_datasketch)):
         start = time.perf_counter()
         run(texts)
         timings.append((name, time.perf_counter() - start))

@@ -26,14 +26,14 @@ def plain(config: Path) -> None:
     from db import digests as digest_store
     from db import documents as doc_store
     from db.engine import session_scope
-    from flows.deliver import write_outbox
-    from flows.ingest import prepare_database
-    from flows.message import build_message, stable_message_id
-    from flows.normalise import normalise_items
-    from flows.preview import load_week
-    from flows.render import render_digest
+    from flows.deliver.message import build_message, stable_message_id
+    from flows.deliver.transports import write_outbox
+    from flows.normalise.documents import normalise_items
+    from flows.orchestration.ingest_flow import prepare_database
+    from flows.pipeline.preview import load_week
+    from flows.render.digest import render_digest
     from flows.settings import load_settings
-    from flows.sources import read_source
+    from flows.sources.read import read_source
 
     settings = load_settings(config)
     prepare_database(settings)
@@ -60,7 +60,7 @@ def plain(config: Path) -> None:
 
 
 def through_prefect(config: Path) -> None:
-    from flows.weekly import backfill_flow
+    from flows.orchestration.weekly_flow import backfill_flow
 
     backfill_flow(ingest=True, config=str(config))
 

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from rich.console import Console
 from rich.table import Table
 
-from tests.quality import measure
+from tests.support.quality import measure
 
 
 def main() -> None:

@@ -15,8 +15,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from rich.console import Console
 from rich.table import Table
 
-from flows.render import SIZE_LIMIT, render_digest
-from tests.test_render import digest
+from flows.render.digest import SIZE_LIMIT, render_digest
+from tests.unit.test_render import digest
 
 RUNS = 5
 

@@ -1,0 +1,95 @@
+"""`digest subscribers` and unsubscribing: who gets the digest."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from flows.cli.common import Config, app, console, migrated_settings
+
+subscribers_app = typer.Typer(help="Readers beyond the config's recipients.", no_args_is_help=True)
+app.add_typer(subscribers_app, name="subscribers")
+
+
+@subscribers_app.command("add")
+def subscribers_add(email: str, config: Config = None) -> None:
+    """Subscribe an address. Example: digest subscribers add ana@example.org"""
+    from db import subscribers as subscriber_store
+    from db.engine import session_scope
+
+    if "@" not in email:
+        raise typer.BadParameter(f"{email!r} is not an email address")
+    settings = migrated_settings(config)
+    with session_scope(settings.database_url) as session:
+        subscriber_store.add(session, email, datetime.now(UTC))
+    console.print(f"subscribed {email}")
+
+
+@subscribers_app.command("remove")
+def subscribers_remove(email: str, config: Config = None) -> None:
+    """Stop sending to an address. Example: digest subscribers remove ana@example.org"""
+    unsubscribe(email, config)
+
+
+@subscribers_app.command("list")
+def subscribers_list(config: Config = None) -> None:
+    """Every subscriber and whether they still get the digest. Example: digest subscribers list"""
+    from db import subscribers as subscriber_store
+    from db.engine import session_scope
+
+    settings = migrated_settings(config)
+    with session_scope(settings.database_url) as session:
+        rows = subscriber_store.list_all(session)
+    table = Table("email", "from", "since", "status")
+    for r in rows:
+        status = f"unsubscribed {r.unsubscribed_at:%Y-%m-%d}" if r.unsubscribed_at else "active"
+        table.add_row(r.email, r.origin, f"{r.added_at:%Y-%m-%d}", status)
+    console.print(table)
+
+
+@app.command()
+def unsubscribe(email: str, config: Config = None) -> None:
+    """Honour a request sent to the unsubscribe mailto address.
+
+    Example: digest unsubscribe ana@example.org
+    """
+    from db import subscribers as subscriber_store
+    from db.engine import session_scope
+
+    settings = migrated_settings(config)
+    with session_scope(settings.database_url) as session:
+        changed = subscriber_store.unsubscribe_email(session, email, datetime.now(UTC))
+    console.print(f"{email} {'unsubscribed' if changed else 'was already unsubscribed'}")
+
+
+@app.command("serve-unsubscribe")
+def serve_unsubscribe(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8025,
+    config: Config = None,
+) -> None:
+    """Serve the unsubscribe links of delivery.base_url.
+
+    Example: digest serve-unsubscribe --port 8025
+    """
+    from db import subscribers as subscriber_store
+    from db.engine import session_scope
+    from flows.deliver.unsubscribe import make_server
+
+    settings = migrated_settings(config)
+
+    def by_token(token: str) -> str | None:
+        with session_scope(settings.database_url) as session:
+            return subscriber_store.unsubscribe_token(session, token, datetime.now(UTC))
+
+    server = make_server(host, port, by_token)
+    console.print(f"unsubscribe endpoint on http://{host}:{server.server_port}/unsubscribe")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

@@ -1,0 +1,1 @@
+"""The dedupe step: exact copies by content hash, near copies by MinHash."""

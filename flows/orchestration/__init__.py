@@ -1,0 +1,1 @@
+"""Everything that imports Prefect: the flows, their runners, serve and deploy."""

@@ -1,0 +1,170 @@
+"""The ingest flow: batches of sources as tasks, fetch -> normalise -> store, each recorded."""
+
+from __future__ import annotations
+
+import gc
+import logging
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
+from prefect.runtime import flow_run
+from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
+
+from db import sources as source_store
+from db.engine import session_scope
+from db.migrate import upgrade
+from flows.orchestration.runner import PARALLEL, heartbeats_only_for_deployments, task_runner
+from flows.pipeline.cpu_pool import start_cpu_pool
+from flows.pipeline.ingest_chunk import Batch
+from flows.records import SourceReport, SourceStatus
+from flows.render.reports import sources_markdown, sources_summary
+from flows.settings import Settings, SourceSettings, load_settings
+
+T = TypeVar("T")
+_frozen = False  # the collector's freeze is done in this process
+# The settings run_ingest was given, with the config path they were read from.
+_read_settings: ContextVar[tuple[str | None, Settings] | None] = ContextVar(
+    "read_settings", default=None
+)
+
+
+def _ingest_run_name() -> str:
+    return f"ingest-{flow_run.parameters.get('source') or 'all-sources'}"
+
+
+@flow(name="ingest", flow_run_name=_ingest_run_name, task_runner=ThreadPoolTaskRunner(PARALLEL))
+def ingest_flow(source: str | None = None, config: str | None = None) -> list[SourceReport]:
+    """Fetch every configured source (or the one named), store what is new, report each."""
+    return ingest_sources(_settings_for(config), source)
+
+
+def _settings_for(config: str | None) -> Settings:
+    """The settings run_ingest already read from `config`, else read now."""
+    given = _read_settings.get()
+    return given[1] if given and given[0] == config else load_settings(config)
+
+
+def run_ingest(
+    settings: Settings, config: str | None, source: str | None = None
+) -> list[SourceReport]:
+    """The ingest flow on the task runner the settings choose (threads, or Dask)."""
+    if any(s.kind == "feed" for s in settings.sources):
+        start_cpu_pool(settings)  # its processes come up while Prefect starts the run
+    # What is alive before the first run (Prefect, SQLAlchemy, the settings) lives as long
+    # as the process: out of the collector's sight, each full collection in a run walks
+    # only what the run made (a quarter of this process's CPU in a first run of 500
+    # feeds). Once only: a later freeze would also keep the garbage of the runs before.
+    # (A flag, as gc.get_freeze_count() walks every frozen object: 20 ms a call.)
+    global _frozen
+    if not _frozen:
+        gc.freeze()
+        _frozen = True
+    read = _read_settings.set((config, settings))  # not read again by the flow
+    try:
+        with heartbeats_only_for_deployments():
+            flow = ingest_flow.with_options(task_runner=task_runner(settings))
+            return flow(source=source, config=config)
+    finally:
+        _read_settings.reset(read)
+
+
+def ingest_sources(settings: Settings, only: str | None = None) -> list[SourceReport]:
+    """The body of the ingest flow, callable from other flows with settings already read."""
+    logger = get_run_logger()
+    prepare_database(settings)
+    chosen = [s for s in settings.sources if only is None or s.name == only]
+    if only is not None and not chosen:
+        known = ", ".join(s.name for s in settings.sources) or "none"
+        raise ValueError(f"no source named {only!r} in the config (known: {known})")
+    if any(s.kind == "feed" for s in chosen):
+        start_cpu_pool(settings)
+    now = datetime.now(UTC)
+    # quote: Prefect would otherwise walk the settings and the batch, every source of
+    # them, for futures to wait on, once per task (an eighth of the run's CPU at 500
+    # feeds), and so the reports each task returns. Dask gets them plain: its workers
+    # receive a quote as a bare tuple.
+    context = FlowRunContext.get()
+    threads = context is not None and isinstance(context.task_runner, ThreadPoolTaskRunner)
+    wrap = quote if threads else _plain
+    with session_scope(settings.database_url, read_only=True) as session:
+        states = source_store.source_statuses(session, [s.name for s in chosen])
+    futures = [
+        ingest_batch.submit(
+            wrap(settings),
+            wrap(batch),
+            wrap({s.name: states[s.name] for s in batch}),
+            now,
+            quoted=threads,
+        )
+        for batch in batches(chosen)
+    ]
+    results = [f.result() for f in futures]
+    reports = [r for result in results for r in (result.unquote() if threads else result)]
+    # One line for the run and one per source that needs a look: a line per source sent
+    # to Prefect's API cost more than a run where every feed answers 304.
+    logger.info("%s", sources_summary(reports))
+    for r in reports:
+        if r.status in ("failed", "partial", "skipped"):
+            level = logging.INFO if r.status == "skipped" else logging.WARNING
+            logger.log(level, "%s: %s, %d new, %d updated, %d failed (%s)", r.source, r.status,
+                       r.new, r.updated, r.failed, r.error or "see its failures")  # fmt: skip
+    create_markdown_artifact(
+        key="ingest-sources",
+        markdown=sources_markdown(reports),
+        description="What the last ingest fetched, skipped and failed, per source",
+    )
+    return reports
+
+
+def _plain(value: T) -> T:
+    return value
+
+
+def prepare_database(settings: Settings) -> None:
+    upgrade(settings.database_url)
+    with session_scope(settings.database_url) as session:
+        source_store.sync_sources(
+            session, [(s.name, s.kind, str(s.path or s.url or "")) for s in settings.sources]
+        )
+
+
+def batches(sources: list[SourceSettings], parallel: int = PARALLEL) -> list[list[SourceSettings]]:
+    """Sources dealt into at most `parallel` batches: a Prefect task costs about 10 ms,
+    so a task per source would cost more than a feed that answers 304."""
+    count = min(parallel, len(sources))
+    return [sources[i::count] for i in range(count)]
+
+
+def batch_name(batch: list[SourceSettings]) -> str:
+    names = [s.name for s in batch]
+    return f"ingest-{names[0]}" + (f"-and-{len(names) - 1}-more" if len(names) > 1 else "")
+
+
+def _batch_run_name(parameters: dict[str, Any]) -> str:
+    """The name of an ingest-batch run, from its sources (a task copied by with_options
+    for each name would read its function's source anew: 7% of an all-304 run)."""
+    return batch_name(parameters["batch"])
+
+
+@task(name="ingest-batch", task_run_name=_batch_run_name, cache_policy=NO_CACHE)
+def ingest_batch(
+    settings: Settings,
+    batch: list[SourceSettings],
+    states: dict[str, SourceStatus],
+    now: datetime,
+    quoted: bool = False,
+) -> list[SourceReport]:
+    """A batch's sources a chunk at a time; the batches run side by side (PARALLEL fetches
+    at once). A source's failure is recorded on it and never fails the run.
+
+    `quoted` (on the thread runner, as its arguments are): the reports are returned
+    quoted, else Prefect walks every field of every report looking for futures, twice."""
+    with Batch(settings, states, now) as sources:
+        reports = sources.ingest(batch)
+    return quote(reports) if quoted else reports  # type: ignore[return-value]

@@ -1,0 +1,153 @@
+"""A few sources of one batch together: fetched one by one here, then parsed, normalised and
+stored as one job of the process pool while the batch fetches its next few."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import ExitStack
+from datetime import datetime
+
+from db import sources as source_store
+from db.engine import session_scope
+from flows.pipeline.cpu_pool import submit_cpu_bound
+from flows.pipeline.store_chunk import Chunk, failed_run, run_of, store_chunk
+from flows.records import Fetched, FetchResult, SourceError, SourceReport, SourceStatus
+from flows.settings import Settings, SourceSettings
+from flows.sources.feeds import feed_items
+from flows.sources.fetch import Fetcher
+from flows.sources.read import fetch_feed, read_source
+
+# Sources stored in one transaction: the statements of a save cost about as much for
+# twenty documents as for one, and a chunk's bodies and texts are all it holds in memory.
+CHUNK = 16
+# Chunks of a batch being stored while it fetches the next: bounds what it holds.
+AHEAD = 1
+
+
+class Batch(ExitStack):
+    """What the sources of one batch share: fetchers (one per pair of timeouts, its
+    connections kept alive), and the health of sources that answered "not modified",
+    written together at the end: losing it to a crash costs one more conditional GET."""
+
+    def __init__(self, settings: Settings, states: dict[str, SourceStatus], now: datetime):
+        super().__init__()
+        self.settings, self.states, self.now = settings, states, now
+        self.fetchers: dict[tuple[float, float], Fetcher] = {}
+        self.unchanged: list[source_store.Run] = []
+
+    def fetcher_for(self, source: SourceSettings) -> Fetcher:
+        timeouts = timeouts_of(source)
+        key = (timeouts["connect_timeout"], timeouts["read_timeout"])
+        if key not in self.fetchers:
+            fetcher = Fetcher(**timeouts, proxy=self.settings.http_proxy)
+            self.fetchers[key] = self.enter_context(fetcher)
+        return self.fetchers[key]
+
+    def ingest(self, sources: Sequence[SourceSettings]) -> list[SourceReport]:
+        """Chunk after chunk: while one chunk is parsed and stored, the next is fetched."""
+        reports: dict[str, SourceReport] = {}
+        storing: deque[tuple[Chunk, Future[dict[str, SourceReport]]]] = deque()
+        for chunk in _chunks(sources, CHUNK):
+            fetched = self._fetch(chunk, reports)
+            if fetched:
+                job = Chunk(self.settings.database_url, self.settings.zone, self.now, fetched,
+                            {n: self.states[n].consecutive_failures for n in fetched})  # fmt: skip
+                storing.append((job, submit_cpu_bound(self.settings, store_chunk, job)))
+            while len(storing) > AHEAD:
+                reports.update(self._stored(*storing.popleft()))
+        for pending in storing:
+            reports.update(self._stored(*pending))
+        if self.unchanged:
+            with session_scope(self.settings.database_url) as session:
+                source_store.record_runs(session, self.unchanged, self.now)
+        return [reports[s.name] for s in sources]
+
+    def _fetch(
+        self, chunk: Sequence[SourceSettings], reports: dict[str, SourceReport]
+    ) -> dict[str, FetchResult | Fetched]:
+        """What the chunk's sources gave (a feed's body still to parse); the reports of
+        those that gave nothing go into `reports`, recorded."""
+        fetched: dict[str, FetchResult | Fetched] = {}
+        for source in chunk:
+            state = self.states[source.name]
+            skipped = _skipped(source, state, self.now)
+            if skipped is not None:
+                reports[source.name] = skipped
+                continue
+            try:
+                got = self._read(source, state)
+            except SourceError as err:
+                reports[source.name] = self._failed(source.name, str(err))
+                continue
+            if isinstance(got, FetchResult) or got.status == "ok":
+                fetched[source.name] = got
+            else:
+                reports[source.name] = self._settle(source, got)
+        return fetched
+
+    def _read(self, source: SourceSettings, state: SourceStatus) -> FetchResult | Fetched:
+        """A feed is fetched here (threads hide network waits) and parsed by the job that
+        stores it; other sources are read here."""
+        if source.kind != "feed":
+            return read_source(source, self.settings.zone, self.now)
+        result = fetch_feed(source, state, self.fetcher_for(source))
+        if result.status == "ok":
+            return result
+        return feed_items(source.name, result, self.now)  # nothing to parse
+
+    def _settle(self, source: SourceSettings, fetched: Fetched) -> SourceReport:
+        """The report of a source that answered without items (recorded here)."""
+        if fetched.status == "unchanged":
+            report = SourceReport(source.name, "unchanged")
+            self.unchanged.append(run_of(report, etag=fetched.etag,
+                                         last_modified=fetched.last_modified,
+                                         moved_to=fetched.moved_to))  # fmt: skip
+            return report
+        if fetched.status == "gone":
+            report = SourceReport(source.name, "failed", error=f"{fetched.reason}; source disabled")
+            self._record(run_of(report, disable=True))
+            return report
+        return self._failed(source.name, f"{fetched.reason}: retrying later", fetched.retry_after)
+
+    def _failed(self, name: str, reason: str, retry_after: float | None = None) -> SourceReport:
+        consecutive = self.states[name].consecutive_failures
+        report, run = failed_run(name, reason, consecutive, self.now, retry_after)
+        self._record(run)
+        return report
+
+    def _record(self, run: source_store.Run) -> None:
+        with session_scope(self.settings.database_url) as session:
+            source_store.record_runs(session, [run], self.now)
+
+    def _stored(
+        self, job: Chunk, storing: Future[dict[str, SourceReport]]
+    ) -> dict[str, SourceReport]:
+        """The job's reports; when its worker process died, each of its sources failed."""
+        try:
+            return storing.result()
+        except BrokenProcessPool:
+            return {n: self._failed(n, "the parsing process died") for n in job.fetched}
+
+
+def _skipped(source: SourceSettings, state: SourceStatus, now: datetime) -> SourceReport | None:
+    if state.disabled:
+        return SourceReport(source.name, "skipped", error=f"disabled: {state.last_error}")
+    if state.next_fetch_at and now < state.next_fetch_at:
+        wait = f"backing off after {state.consecutive_failures} failures"
+        return SourceReport(
+            source.name, "skipped", error=f"{wait}, until {state.next_fetch_at:%Y-%m-%d %H:%M}Z"
+        )
+    return None
+
+
+def _chunks(sources: Sequence[SourceSettings], size: int) -> Iterator[Sequence[SourceSettings]]:
+    for start in range(0, len(sources), size):
+        yield sources[start : start + size]
+
+
+def timeouts_of(source: SourceSettings) -> dict[str, float]:
+    timeout = float(source.options.get("timeout", 30))
+    return {"connect_timeout": min(timeout, 10.0), "read_timeout": timeout}

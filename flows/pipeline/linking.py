@@ -1,0 +1,120 @@
+"""The near-duplicate step after storing: the band keys of new texts are indexed with them,
+then each new text is matched against stored signatures and linked to the one it copies."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from db import neardup as store
+from flows.dedupe.near import (
+    BINS,
+    band_keys,
+    candidate_pairs,
+    choose_original,
+    from_bytes,
+    similarity,
+)
+from flows.records import Document, SaveOutcome
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+# A band key shared by more texts than this is a template's, not a sign of a copy: a copy
+# shares several keys with its original, and comparing with every holder of a common
+# key would make each new text cost more as the store grows.
+BUCKET = 50
+
+
+@dataclass(frozen=True)
+class Indexed:
+    """Texts whose band keys were just stored: ids in storing order, with their keys and
+    signatures row by row."""
+
+    ids: list[int]
+    keys: np.ndarray  # (texts x BANDS) int64, 0 where a text has no band
+    signatures: np.ndarray
+
+
+def link_near_duplicates(
+    session: Session, outcomes: Sequence[SaveOutcome], documents: Sequence[Document]
+) -> dict[int, int]:
+    """Index and link in one transaction the documents just saved (`outcomes` of saving
+    `documents`); returns {copy id: original id} for those linked."""
+    links = find_originals(session, index_bands(session, outcomes, documents))
+    store.set_duplicate_of(session, links)
+    return links
+
+
+def index_bands(
+    session: Session, outcomes: Sequence[SaveOutcome], documents: Sequence[Document]
+) -> Indexed:
+    """Store the band keys of the new or changed texts among those just saved (in the
+    transaction that saved them); a changed text loses its old keys and link."""
+    changed = {
+        o.document_id: d.minhash
+        for o, d in zip(outcomes, documents, strict=True)
+        if o.outcome in ("new", "updated") and d.minhash
+    }
+    updated = {o.document_id for o in outcomes if o.outcome == "updated"}
+    ids = sorted(changed)
+    signatures = np.zeros((len(ids), BINS), dtype=np.uint32)
+    for row, doc_id in enumerate(ids):
+        signatures[row] = from_bytes(changed[doc_id])
+    keys = band_keys(signatures)
+    # Key 0 marks a text without words: it has no bands, and matches nothing. The rows go
+    # in in key order, each insert next to the last in the key's B-tree (a third faster).
+    flat, owners = keys.ravel(), np.repeat(np.array(ids, dtype=np.int64), keys.shape[1])
+    order = np.argsort(flat, kind="stable")
+    order = order[flat[order] != 0]
+    rows = list(zip(flat[order].tolist(), owners[order].tolist(), strict=True))
+    store.replace_bands(session, rows, replacing=updated)
+    store.set_duplicate_of(session, dict.fromkeys(updated & changed.keys()))
+    return Indexed(ids, keys, signatures)
+
+
+def find_originals(session: Session, indexed: Indexed) -> dict[int, int]:
+    """{copy id: original id} for the indexed texts that copy an earlier document.
+
+    Read once their keys are stored, by anyone: two texts stored side by side find each
+    other, the later one linking to the earlier. Two look-ups (who else holds a band key,
+    then their signatures) and one comparison of every candidate pair at once.
+    """
+    ids, keys = indexed.ids, indexed.keys
+    if not ids:
+        return {}
+    # (row of a new text, id of an earlier document sharing a band key with it)
+    pairs = {(int(b), ids[int(a)]) for a, b in candidate_pairs(keys, max_bucket=BUCKET)}
+    holders = store.band_members(session, set(keys[keys != 0].tolist()), exclude=ids)
+    common = {k: held for k, held in holders.items() if len(held) <= BUCKET}
+    if common:
+        listed = keys.tolist()
+        rows, columns = np.nonzero(np.isin(keys, list(common)))
+        for r, c in zip(rows.tolist(), columns.tolist(), strict=True):
+            pairs.update((r, i) for i in common[listed[r][c]] if i < ids[r])
+    if not pairs:
+        return {}
+    new = dict(zip(ids, range(len(ids)), strict=True))
+    stored = {d.id: d for d in store.signatures(session, {i for _, i in pairs} - new.keys())}
+    found = sorted((r, i) for r, i in pairs if i in new or i in stored)
+    others = np.stack([from_bytes(stored[i].minhash) if i in stored else indexed.signatures[new[i]]
+                       for _, i in found])  # fmt: skip
+    scores = similarity(indexed.signatures[[r for r, _ in found]], others).tolist()
+    by_row: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    for (r, i), score in zip(found, scores, strict=True):
+        by_row[r].append((i, score))
+    links: dict[int, int | None] = {}
+    for r in sorted(by_row):  # in storing order: a copy's own link is known before its copies'
+        matches = [((links.get(i) if i in new else stored[i].duplicate_of) or i, score)
+                   for i, score in by_row[r]]  # fmt: skip
+        links[ids[r]] = choose_original(matches)
+    linked = {k: v for k, v in links.items() if v is not None}
+    if linked:
+        log.info("%d near-duplicates linked to the documents they copy", len(linked))
+    return linked

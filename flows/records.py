@@ -1,0 +1,247 @@
+"""The small frozen records that travel between the steps of the pipeline, and their error."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class SourceError(Exception):
+    """A whole source cannot be read; the message names the source and says why."""
+
+
+@dataclass(frozen=True)
+class RawItem:
+    """What a source hands over: bytes plus whatever metadata came with them.
+
+    `identity` names the item within its source (a file name, a feed guid, a
+    Message-ID) so that seeing it again updates instead of duplicating.
+    """
+
+    source: str
+    identity: str
+    body: bytes
+    content_type: str  # "text/plain", "text/markdown" or "text/html"
+    fetched_at: datetime
+    publisher: str | None = None  # the newsletter's own name, when known
+    title: str | None = None
+    url: str | None = None
+    published_at: datetime | None = None
+    date_how: str | None = None  # how published_at was known: "metadata", "feed", "header"
+    charset: str | None = None  # declared by the source, may be wrong
+
+
+@dataclass(frozen=True)
+class Document:
+    """A normalised text, ready to deduplicate and store."""
+
+    source: str
+    identity: str
+    publisher: str  # "" when unknown: readers then see the identity instead
+    title: str
+    text: str  # clean plain text, paragraphs separated by a blank line
+    content_hash: str  # sha256 hex of the normalised text: exact-duplicate key
+    published_at: datetime  # timezone-aware
+    date_how: str  # "metadata" | "feed" | "header" | "text" | "first_seen"
+    date_evidence: str  # what the date was read from, for people
+    fetched_at: datetime
+    url: str | None = None
+    raw_hash: str = ""  # sha256 of the bytes fetched: an unchanged item is skipped next time
+    raw_text: str = ""  # normalised text before boilerplate removal, to learn boilerplate from
+    minhash: bytes = b""  # MinHash signature of `text` (flows.dedupe.near): no recomputing
+    sections: tuple[int, ...] = ()  # a newsletter's items: paragraph numbers where each starts
+
+
+@dataclass(frozen=True)
+class Failure:
+    """An item or a whole source that could not be taken, and why."""
+
+    source: str
+    identity: str  # "" when the whole source failed
+    reason: str
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    """A source's health as last recorded."""
+
+    name: str
+    kind: str
+    location: str | None
+    disabled: bool
+    last_status: str | None  # "ok" | "unchanged" | "failed" | ...
+    last_error: str | None
+    consecutive_failures: int
+    last_run_at: datetime | None
+    next_fetch_at: datetime | None
+    counts: dict[str, int] = field(default_factory=dict)
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceReport:
+    """What one ingest of one source did, for the run's table and artifact."""
+
+    source: str
+    status: str  # "ok" | "unchanged" | "partial" | "failed" | "skipped"
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicate: int = 0
+    failures: tuple[Failure, ...] = ()
+    error: str | None = None  # why the whole source failed
+
+    @property
+    def failed(self) -> int:
+        return len(self.failures)
+
+
+@dataclass(frozen=True)
+class WeekReport:
+    """What building (and delivering) one week's digest did."""
+
+    week: str
+    status: str  # "sent" | "built" | "empty" | "failed" | "dry-run"
+    stories: int = 0
+    documents: int = 0
+    files: tuple[str, ...] = ()
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    """What storing one document did: "new", "updated", "duplicate" or "unchanged"."""
+
+    source: str
+    identity: str
+    outcome: str
+    document_id: int
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    """One line of the delivery ledger."""
+
+    week: str
+    recipient: str
+    transport: str
+    state: str  # "pending" | "sending" | "sent" | "failed"
+    message_id: str
+    attempts: int
+    error: str | None
+    location: str | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """A reader of the digest."""
+
+    email: str
+    origin: str  # "command" or "config"
+    token: str  # the secret in the reader's unsubscribe link
+    added_at: datetime
+    unsubscribed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """A document as the store knows it, with every source that carried it."""
+
+    id: int
+    title: str
+    text: str
+    publisher: str
+    url: str | None
+    published_at: datetime
+    date_how: str
+    sightings: tuple[Sighting, ...]
+    duplicate_of: int | None = None  # the document this near-duplicate copies
+    sections: tuple[int, ...] = ()  # a newsletter's items: paragraph numbers where each starts
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """One source carrying one document: where and under what identity."""
+
+    source: str
+    identity: str
+    publisher: str
+    url: str | None
+    title: str
+
+
+@dataclass(frozen=True)
+class Story:
+    """One event or subject of the week, told by one or more documents."""
+
+    key: str  # stable across reruns: a hash of its member document ids
+    headline: str
+    url: str | None
+    extract: str
+    published_at: datetime
+    documents: tuple[StoredDocument, ...]
+
+    @property
+    def sources(self) -> tuple[Sighting, ...]:
+        """Every (source, identity) that carried this story, first member first."""
+        return tuple(s for d in self.documents for s in d.sightings)
+
+
+@dataclass(frozen=True)
+class Digest:
+    """One week's ranked stories, the model every rendering is made from."""
+
+    week: str  # ISO week, "2025-W43"
+    title: str
+    starts: datetime
+    ends: datetime
+    stories: tuple[Story, ...]
+    document_count: int = 0
+    notes: tuple[str, ...] = field(default=())
+    late: tuple[Story, ...] = ()  # documents of earlier weeks, stored after those were sent
+
+
+@dataclass(frozen=True)
+class RenderedDigest:
+    """The digest as the reader sees it."""
+
+    week: str
+    subject: str
+    html: str
+    text: str
+    preheader: str
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What came back, in words a person can act on; never an exception."""
+
+    url: str  # where the body finally came from
+    status: str  # "ok" | "not_modified" | "gone" | "retry_later" | "error"
+    reason: str = ""
+    body: bytes = b""
+    content_type: str | None = None
+    charset: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    moved_to: str | None = None  # set when a 301/308 says the source has a new address
+    retry_after: float | None = None  # seconds the server asked us to wait
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What a source gave this time, and what to remember for the next time."""
+
+    status: str  # "ok" | "unchanged" | "gone" | "retry_later"
+    items: list[RawItem] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    reason: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    moved_to: str | None = None
+    retry_after: float | None = None

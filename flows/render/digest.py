@@ -1,0 +1,182 @@
+"""Render a week's Digest: the HTML email (CSS inlined), its plain-text twin, and JSON."""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import css_inline
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from flows.records import Digest, RenderedDigest, Sighting, Story
+from flows.sanitise import safe_url
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+WRAP = 72
+SIZE_LIMIT = 102_000  # bytes of HTML; Gmail clips larger messages
+
+
+@dataclass(frozen=True)
+class SourceView:
+    label: str
+    url: str | None
+
+
+@dataclass(frozen=True)
+class StoryView:
+    headline: str
+    url: str | None
+    extract: str
+    published_at: datetime
+    lead_source: str
+    others: tuple[SourceView, ...]
+    late: bool = False  # published in an earlier week, stored after its digest went out
+
+
+def source_label(sighting: Sighting) -> str:
+    """Publisher and title when the publisher is known, else where the text came from."""
+    where = sighting.publisher or f"{sighting.source}/{sighting.identity}"
+    return f"{where}: {sighting.title}" if sighting.title else where
+
+
+def story_view(story: Story, late: bool = False) -> StoryView:
+    lead, *others = story.sources
+    return StoryView(
+        late=late,
+        headline=story.headline,
+        url=safe_url(story.url),
+        extract=story.extract,
+        published_at=story.published_at,
+        lead_source=lead.publisher or f"{lead.source}/{lead.identity}",
+        others=tuple(SourceView(source_label(s), safe_url(s.url)) for s in others),
+    )
+
+
+def _environment(autoescape: bool) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=autoescape,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["day"] = lambda moment: f"{moment:%a %d %b %Y}"
+    return env
+
+
+HTML = _environment(autoescape=True)
+TEXT = _environment(autoescape=False)  # plain text: nothing to escape, nothing executes
+INLINER = css_inline.CSSInliner(
+    inline_style_tags=False,
+    keep_style_tags=True,
+    load_remote_stylesheets=False,
+    extra_css=(TEMPLATES / "digest.css").read_text(encoding="utf-8"),
+)
+
+
+def subject_of(digest: Digest) -> str:
+    lead = digest.stories or digest.late  # a week of late arrivals alone is named by them
+    top = f": {lead[0].headline}" if lead else ""
+    return f"{digest.title} {digest.week}{top}"
+
+
+def render_digest(
+    digest: Digest, *, archive_url: str | None = None, size_limit: int = SIZE_LIMIT
+) -> RenderedDigest:
+    """The same digest always renders to the same bytes: nothing here reads the clock.
+
+    `archive_url` is this week's page in the web archive: the "view in browser" link,
+    and where the stories that do not fit under `size_limit` are read. Stories are
+    dropped whole from the end (the lowest ranked), never cut.
+    """
+    stories = [story_view(s) for s in digest.stories]
+    stories += [story_view(s, late=True) for s in digest.late]  # after the week's own
+    preheader = " · ".join(s.headline for s in stories[:3])
+    base = {"digest": _DigestView(digest), "preheader": preheader, "archive_url": archive_url}
+
+    def html_for(shown: int) -> str:
+        context = {**base, "stories": stories[:shown], "more": len(stories) - shown}
+        return INLINER.inline(HTML.get_template("digest.html.j2").render(context))
+
+    shown, html = len(stories), html_for(len(stories))
+    if len(html.encode()) > size_limit:
+        fits, too_many = 0, shown  # the largest count that fits lies in [fits, too_many)
+        while too_many - fits > 1:
+            middle = (fits + too_many) // 2
+            fits, too_many = (middle, too_many) if _fits(html_for(middle), size_limit) else (
+                fits, middle)  # fmt: skip
+        shown, html = fits, html_for(fits)
+    kept = stories[:shown]
+    urls = [u for s in kept for u in (s.url, *(o.url for o in s.others))] + [archive_url]
+    links = list(dict.fromkeys(u for u in urls if u))
+    refs = {url: number for number, url in enumerate(links, start=1)}
+    context = {**base, "stories": kept, "more": len(stories) - shown, "ref": refs.get,
+               "links": links}  # fmt: skip
+    text = wrap(TEXT.get_template("digest.txt.j2").render(context))
+    return RenderedDigest(digest.week, subject_of(digest), html, text, preheader)
+
+
+def _fits(html: str, limit: int) -> bool:
+    return len(html.encode()) <= limit
+
+
+class _DigestView:
+    def __init__(self, digest: Digest) -> None:
+        self.title = digest.title
+        self.week = digest.week
+        self.starts = digest.starts
+        self.last_day = digest.ends - timedelta(seconds=1)
+        self.stories = digest.stories
+        self.document_count = digest.document_count
+        self.late_documents = sum(len(s.documents) for s in digest.late)
+
+
+def wrap(text: str, width: int = WRAP) -> str:
+    """Wrap each paragraph at `width`, leaving blank lines and long URLs whole."""
+    out: list[str] = []
+    for line in text.splitlines():
+        if len(line) <= width:
+            out.append(line.rstrip())
+        else:
+            out.extend(textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False))
+    return "\n".join(out).strip() + "\n"
+
+
+def digest_to_json(digest: Digest) -> dict[str, Any]:
+    """The digest's stories with their documents, for other tools."""
+    return {
+        "week": digest.week,
+        "title": digest.title,
+        "starts": digest.starts.isoformat(),
+        "ends": digest.ends.isoformat(),
+        "document_count": digest.document_count,
+        "stories": [
+            {
+                "key": story.key,
+                "headline": story.headline,
+                "url": story.url,
+                "extract": story.extract,
+                "published_at": story.published_at.isoformat(),
+                "documents": [
+                    {
+                        "id": doc.id,
+                        "title": doc.title,
+                        "publisher": doc.publisher,
+                        "url": doc.url,
+                        "published_at": doc.published_at.isoformat(),
+                        "date_how": doc.date_how,
+                        "sightings": [
+                            {"source": s.source, "identity": s.identity, "url": s.url,
+                             "title": s.title}
+                            for s in doc.sightings
+                        ],
+                    }
+                    for doc in story.documents
+                ],
+            }
+            for story in digest.stories
+        ],
+    }  # fmt: skip

@@ -1,0 +1,1 @@
+"""Real services: databases, SMTP, IMAP, HTTP, Prefect, a browser."""

@@ -1,0 +1,1 @@
+"""The servers and helpers the tests start."""

@@ -1,0 +1,1 @@
+"""Pure steps, fast: no server, no database."""

@@ -1,0 +1,123 @@
+"""Near-duplicates: signatures, band keys, candidates, who copies whom, and the fold into one."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+
+from flows.dedupe.near import (
+    BANDS,
+    BINS,
+    NEAR,
+    band_keys,
+    best_original,
+    candidate_pairs,
+    collapse,
+    from_bytes,
+    near_duplicate_groups,
+    signature_of,
+    signatures,
+    similarity,
+)
+from flows.records import Sighting, StoredDocument
+
+STORY = (
+    "Dockworkers at the Port of Rotterdam walked out on Monday over plans to automate two "
+    "container terminals at Maasvlakte, leaving dozens of ships waiting at anchor. The union "
+    "said the strike would last until the operator guaranteed every job until 2030, while the "
+    "company said automation was the only way to stay competitive with Antwerp and Hamburg. "
+    "Port officials expect delays to reach inland barge traffic on the Rhine by Wednesday."
+)
+OTHER = (
+    "Norway's central bank cut its key interest rate by a quarter point to 3.75 percent on "
+    "Thursday, citing slowing inflation and a weaker krone, and said more cuts could follow "
+    "next year if wage growth stays moderate. Economists had expected the bank to wait until "
+    "March, and the krone fell against the euro after the announcement in Oslo."
+)
+
+
+def rewrite(text: str, every: int) -> str:
+    """Every `every`-th word replaced: a light edit of the same text."""
+    return " ".join("changed" if i % every == 0 else w for i, w in enumerate(text.split()))
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "near"),
+    [
+        (STORY, STORY, True),
+        (STORY, "Reporting by the wire.\n\n" + STORY + "\n\nShare this story.", True),
+        (STORY, STORY.upper(), True),  # case does not matter
+        (STORY, rewrite(STORY, 12), True),  # a light rewrite
+        (STORY, STORY[: len(STORY) * 2 // 3], True),  # a trimmed ending
+        (STORY, rewrite(STORY, 3), False),  # a third of the words changed: another text
+        (STORY, OTHER, False),
+        ("", STORY, False),  # an empty text matches nothing
+    ],
+)
+def test_near_duplicates_are_told_apart(a: str, b: str, near: bool) -> None:
+    sigs = signatures([a, b])
+    assert bool(similarity(sigs[0], sigs[1])[0] >= NEAR) == near
+
+
+def test_signatures_are_the_same_in_another_process() -> None:
+    """They are stored: a salted hash would change them on every run."""
+    code = f"from flows.dedupe.near import signature_of; print(signature_of({STORY!r}).hex())"
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True)  # fmt: skip
+    assert other.stdout.strip() == signature_of(STORY).hex()
+    assert len(signature_of(STORY)) == BINS * 4
+
+
+def test_batches_and_processes_give_the_same_signatures() -> None:
+    texts = [rewrite(STORY, k) for k in range(2, 40)] * 60
+    one = signatures(texts)
+    assert np.array_equal(one, signatures(texts, processes=2))
+    assert np.array_equal(one[0], from_bytes(signature_of(texts[0])))
+
+
+def test_band_keys_meet_for_copies_only() -> None:
+    sigs = signatures([STORY, STORY + " One more line.", OTHER])
+    keys = band_keys(sigs)
+    assert keys.shape == (3, BANDS)
+    assert set(keys[0]) & set(keys[1])
+    assert not set(keys[0]) & set(keys[2])
+    assert candidate_pairs(keys).tolist() == [[0, 1]]
+
+
+def test_a_crowded_bucket_links_each_member_to_its_first() -> None:
+    keys = np.ones((60, 1), dtype=np.int64)
+    pairs = candidate_pairs(keys, max_bucket=50)
+    assert sorted(pairs[:, 1].tolist()) == list(range(1, 60))
+    assert set(pairs[:, 0].tolist()) == {0}
+
+
+def test_groups_point_to_the_first_published() -> None:
+    texts = [OTHER, STORY, rewrite(STORY, 15), "Completely unrelated words about gardening"]
+    order = np.array([0.0, 5.0, 1.0, 2.0])  # the rewrite came first
+    assert near_duplicate_groups(signatures(texts), order).tolist() == [0, 2, 2, 3]
+
+
+def test_best_original_is_the_closest_ones_original() -> None:
+    sig = signatures([STORY])[0]
+    copy = signature_of(STORY + " Extra.")
+    assert best_original(sig, [(7, None, signature_of(OTHER)), (9, 4, copy)]) == 4
+    assert best_original(sig, [(7, None, signature_of(OTHER))]) is None
+
+
+def doc(i: int, duplicate_of: int | None = None) -> StoredDocument:
+    return StoredDocument(
+        id=i, title=f"t{i}", text=STORY, publisher=f"p{i}", url=None,
+        published_at=datetime(2025, 10, 27, tzinfo=UTC), date_how="feed",
+        sightings=(Sighting("feeds", f"id{i}", f"p{i}", None, f"t{i}"),),
+        duplicate_of=duplicate_of,
+    )  # fmt: skip
+
+
+def test_collapse_keeps_every_source_on_the_original() -> None:
+    folded = collapse([doc(2, duplicate_of=1), doc(1), doc(3, duplicate_of=99)])
+    assert [d.id for d in folded] == [1, 3]  # 3's original is not in view: it stands
+    assert [s.identity for s in folded[0].sightings] == ["id1", "id2"]
