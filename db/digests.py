@@ -29,6 +29,10 @@ def save_week(
         row = models.Story(
             week=week, key=story.key, rank=rank, headline=story.headline, extract=story.extract
         )
+        if story.continues is not None:
+            link = story.continues
+            row.continues_week, row.continues_key = link.week, link.key
+            row.continues_headline, row.first_week = link.headline, link.first_week
         session.add(row)
         session.flush()
         members = [doc.id for doc in story.documents]

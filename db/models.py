@@ -124,6 +124,12 @@ class Story(Base):
     rank: Mapped[int] = mapped_column()
     headline: Mapped[str] = mapped_column(Text)
     extract: Mapped[str] = mapped_column(Text)
+    # The earlier week's story this one continues, by (week, key) and not by row: a story
+    # of an unsent week is deleted and written again at each build, under the same key.
+    continues_week: Mapped[str | None] = mapped_column(String(10))
+    continues_key: Mapped[str | None] = mapped_column(String(64))
+    continues_headline: Mapped[str | None] = mapped_column(Text)
+    first_week: Mapped[str | None] = mapped_column(String(10))  # where the thread began
 
 
 class StoryDocument(Base):

@@ -185,11 +185,46 @@ class Story:
     extract: str
     published_at: datetime
     documents: tuple[StoredDocument, ...]
+    continues: Continuation | None = None  # the earlier week's story this one goes on with
 
     @property
     def sources(self) -> tuple[Sighting, ...]:
         """Every (source, identity) that carried this story, first member first."""
         return tuple(s for d in self.documents for s in d.sightings)
+
+
+@dataclass(frozen=True)
+class Continuation:
+    """The story of an earlier week that a story continues: the same event going on."""
+
+    week: str  # the week of the story it continues, "2025-W43"
+    key: str  # that story's key
+    headline: str  # that story's headline
+    first_week: str  # where the thread began: `week`, or earlier when that story continued one
+
+
+@dataclass(frozen=True)
+class PastStory:
+    """A story of an earlier week's digest, as the decision of what continues it sees it."""
+
+    key: str  # the earlier story's key
+    week: str  # its ISO week, e.g. "2025-W43"
+    headline: str
+    texts: tuple[str, ...]  # its member documents' "title\n\ntext"
+    published_at: datetime  # its newest member's time (aware, UTC)
+
+
+@dataclass(frozen=True)
+class StoredStory:
+    """A story as a stored digest holds it: its members whole (a newsletter with all its
+    items), and the earlier story it was linked to when stored."""
+
+    week: str
+    key: str
+    headline: str
+    extract: str
+    documents: tuple[StoredDocument, ...]
+    continues: Continuation | None = None
 
 
 @dataclass(frozen=True)

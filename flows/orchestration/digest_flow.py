@@ -129,7 +129,11 @@ def dry_run_plan(settings: Settings, week: str, resend: bool) -> tuple[str, ...]
 def build_week(settings: Settings, week: str, store: bool = True) -> BuiltWeek:
     """Select the week's documents, group them into ranked stories, render and keep them."""
     digest = load_week(settings, week)
-    rendered = render_digest(digest, archive_url=archive_url(settings, week))
+    rendered = render_digest(
+        digest,
+        archive_url=archive_url(settings, week),
+        week_url=lambda earlier: archive_url(settings, earlier),
+    )
     if not (digest.document_count or digest.late) or not store:
         return BuiltWeek(digest, rendered, None)
     content = hashlib.sha256((rendered.html + rendered.text).encode()).hexdigest()

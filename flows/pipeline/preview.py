@@ -5,28 +5,46 @@ from __future__ import annotations
 import json
 
 from db import late as late_store
+from db import threads as thread_store
 from db.engine import session_scope
 from flows.records import Digest
 from flows.render.digest import digest_to_json, render_digest
 from flows.settings import Settings
 from flows.stories.build import build_stories
+from flows.stories.continuing import link_stories, look_back, relink
 from flows.stories.late import late_to_json
 from flows.weeks import week_bounds
 
 
 def load_week(settings: Settings, week: str) -> Digest:
-    """Select the week's documents (and its late arrivals) and group them into ranked stories."""
+    """Select the week's documents (and its late arrivals), group them into ranked stories,
+    and link those that continue a story of an earlier week.
+
+    A sent week keeps the links it was sent with; an unsent one is linked to the stored
+    stories of the weeks before it, which are read and never written: a follow-up does not
+    reopen a sent week.
+    """
     starts, ends = week_bounds(week, settings.zone)
     with session_scope(settings.database_url) as session:
         chosen = late_store.week_documents(session, week, settings.zone)
+        if week in late_store.sent_weeks(session):
+            links, earlier = thread_store.links_of(session, week), None
+        else:
+            links, earlier = {}, thread_store.stored_stories(session, look_back(week), week)
+    own, late = build_stories(chosen.own), build_stories(chosen.late)
+    if earlier is None:
+        own, late = relink(own, links), relink(late, links)
+    elif earlier:
+        linked = link_stories(own + late, earlier)
+        own, late = linked[: len(own)], linked[len(own) :]
     return Digest(
         week=week,
         title=settings.title,
         starts=starts,
         ends=ends,
-        stories=tuple(build_stories(chosen.own)),
+        stories=tuple(own),
         document_count=len(chosen.own),
-        late=tuple(build_stories(chosen.late)),
+        late=tuple(late),
     )
 
 

@@ -21,8 +21,13 @@ def write_archive(digests: Sequence[Digest], out: Path, title: str) -> list[Path
     links are relative, so the folder works opened from disk and served as it is."""
     written = []
     ordered = sorted(digests, key=lambda d: d.week, reverse=True)
+    weeks = {d.week for d in digests}
     for digest in ordered:
-        html = render_digest(digest, size_limit=PAGE_LIMIT).html
+        html = render_digest(
+            digest,
+            week_url=lambda week: page_name(week) if week in weeks else None,
+            size_limit=PAGE_LIMIT,
+        ).html
         written.append(write_file(out / page_name(digest.week), html.encode("utf-8")))
     pages = [
         {

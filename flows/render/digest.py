@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 import css_inline
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from flows.records import Digest, RenderedDigest, Sighting, Story
+from flows.records import Continuation, Digest, RenderedDigest, Sighting, Story
 from flows.sanitise import safe_url
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -26,6 +27,16 @@ class SourceView:
 
 
 @dataclass(frozen=True)
+class ThreadView:
+    """Where a continuing story was first reported, and the story it goes on from."""
+
+    first_week: str
+    url: str | None  # the first week's page in the archive, when there is one
+    week: str
+    headline: str
+
+
+@dataclass(frozen=True)
 class StoryView:
     headline: str
     url: str | None
@@ -34,6 +45,7 @@ class StoryView:
     lead_source: str
     others: tuple[SourceView, ...]
     late: bool = False  # published in an earlier week, stored after its digest went out
+    continues: ThreadView | None = None
 
 
 def source_label(sighting: Sighting) -> str:
@@ -42,10 +54,13 @@ def source_label(sighting: Sighting) -> str:
     return f"{where}: {sighting.title}" if sighting.title else where
 
 
-def story_view(story: Story, late: bool = False) -> StoryView:
+def story_view(
+    story: Story, late: bool = False, week_url: Callable[[str], str | None] | None = None
+) -> StoryView:
     lead, *others = story.sources
     return StoryView(
         late=late,
+        continues=thread_view(story.continues, week_url),
         headline=story.headline,
         url=safe_url(story.url),
         extract=story.extract,
@@ -53,6 +68,17 @@ def story_view(story: Story, late: bool = False) -> StoryView:
         lead_source=lead.publisher or f"{lead.source}/{lead.identity}",
         others=tuple(SourceView(source_label(s), safe_url(s.url)) for s in others),
     )
+
+
+def thread_view(
+    link: Continuation | None, week_url: Callable[[str], str | None] | None
+) -> ThreadView | None:
+    if link is None:
+        return None
+    # Our own archive's address (settings or a page name), not a feed's: a relative page
+    # name is kept, where a story's link must be absolute.
+    url = week_url(link.first_week) if week_url else None
+    return ThreadView(link.first_week, url, link.week, link.headline)
 
 
 def _environment(autoescape: bool) -> Environment:
@@ -84,16 +110,22 @@ def subject_of(digest: Digest) -> str:
 
 
 def render_digest(
-    digest: Digest, *, archive_url: str | None = None, size_limit: int = SIZE_LIMIT
+    digest: Digest,
+    *,
+    archive_url: str | None = None,
+    week_url: Callable[[str], str | None] | None = None,
+    size_limit: int = SIZE_LIMIT,
 ) -> RenderedDigest:
     """The same digest always renders to the same bytes: nothing here reads the clock.
 
     `archive_url` is this week's page in the web archive: the "view in browser" link,
     and where the stories that do not fit under `size_limit` are read. Stories are
-    dropped whole from the end (the lowest ranked), never cut.
+    dropped whole from the end (the lowest ranked), never cut. `week_url` gives another
+    week's page, where a continuing story was first reported; without it, the week is
+    named without a link.
     """
-    stories = [story_view(s) for s in digest.stories]
-    stories += [story_view(s, late=True) for s in digest.late]  # after the week's own
+    stories = [story_view(s, week_url=week_url) for s in digest.stories]
+    stories += [story_view(s, late=True, week_url=week_url) for s in digest.late]
     preheader = " · ".join(s.headline for s in stories[:3])
     base = {"digest": _DigestView(digest), "preheader": preheader, "archive_url": archive_url}
 
@@ -110,13 +142,18 @@ def render_digest(
                 fits, middle)  # fmt: skip
         shown, html = fits, html_for(fits)
     kept = stories[:shown]
-    urls = [u for s in kept for u in (s.url, *(o.url for o in s.others))] + [archive_url]
+    urls = [u for s in kept for u in (s.url, *(o.url for o in s.others), _thread_url(s))]
+    urls.append(archive_url)
     links = list(dict.fromkeys(u for u in urls if u))
     refs = {url: number for number, url in enumerate(links, start=1)}
     context = {**base, "stories": kept, "more": len(stories) - shown, "ref": refs.get,
                "links": links}  # fmt: skip
     text = wrap(TEXT.get_template("digest.txt.j2").render(context))
     return RenderedDigest(digest.week, subject_of(digest), html, text, preheader)
+
+
+def _thread_url(story: StoryView) -> str | None:
+    return story.continues.url if story.continues else None
 
 
 def _fits(html: str, limit: int) -> bool:
@@ -160,6 +197,12 @@ def digest_to_json(digest: Digest) -> dict[str, Any]:
                 "url": story.url,
                 "extract": story.extract,
                 "published_at": story.published_at.isoformat(),
+                "continues": None if story.continues is None else {
+                    "week": story.continues.week,
+                    "key": story.continues.key,
+                    "headline": story.continues.headline,
+                    "first_week": story.continues.first_week,
+                },
                 "documents": [
                     {
                         "id": doc.id,

@@ -1,0 +1,69 @@
+"""Stories followed across weeks: the stored stories of earlier weeks, and their links."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db import models
+from db.documents import documents_with_ids
+from flows.records import Continuation, StoredStory
+
+
+def stored_stories(session: Session, since: str, before: str) -> list[StoredStory]:
+    """The stored stories of the weeks from `since` up to (not including) `before`, week by
+    week in rank order, each with its member documents and the link it was stored with."""
+    rows = list(
+        session.scalars(
+            select(models.Story)
+            .where(models.Story.week >= since, models.Story.week < before)
+            .order_by(models.Story.week, models.Story.rank)
+        )
+    )
+    if not rows:
+        return []
+    members: dict[int, list[int]] = defaultdict(list)
+    for story_id, document_id in session.execute(
+        select(models.StoryDocument.story_id, models.StoryDocument.document_id)
+        .where(models.StoryDocument.story_id.in_([row.id for row in rows]))
+        .order_by(models.StoryDocument.story_id, models.StoryDocument.position)
+    ):
+        members[story_id].append(document_id)
+    documents = {
+        doc.id: doc
+        for doc in documents_with_ids(session, {i for ids in members.values() for i in ids})
+    }
+    return [
+        StoredStory(
+            week=row.week,
+            key=row.key,
+            headline=row.headline,
+            extract=row.extract,
+            documents=tuple(documents[i] for i in members[row.id] if i in documents),
+            continues=_link(row),
+        )
+        for row in rows
+    ]
+
+
+def links_of(session: Session, week: str) -> dict[str, Continuation]:
+    """Story key -> the earlier story it continues, as `week`'s stored stories say."""
+    rows = session.scalars(
+        select(models.Story).where(
+            models.Story.week == week, models.Story.continues_key.is_not(None)
+        )
+    )
+    return {row.key: link for row in rows if (link := _link(row)) is not None}
+
+
+def _link(row: models.Story) -> Continuation | None:
+    if row.continues_week is None or row.continues_key is None:
+        return None
+    return Continuation(
+        week=row.continues_week,
+        key=row.continues_key,
+        headline=row.continues_headline or "",
+        first_week=row.first_week or row.continues_week,
+    )
