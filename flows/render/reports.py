@@ -47,8 +47,9 @@ def digest_markdown(digest: Digest, report: WeekReport) -> str:
         "|---:|---|---:|---|",
     ]
     for rank, story in enumerate(digest.stories, start=1):
+        thread = f" (continuing from {story.continues.first_week})" if story.continues else ""
         lines.append(
-            f"| {rank} | {_cell(story.headline)} | {len(story.sources)} "
+            f"| {rank} | {_cell(story.headline)}{thread} | {len(story.sources)} "
             f"| {story.published_at:%Y-%m-%d} |"
         )
     if digest.late:

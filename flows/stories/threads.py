@@ -4,7 +4,7 @@ on): a plain rule of shared distinctive names and shared words, within two weeks
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -26,11 +26,17 @@ def continuations(stories: Sequence[Story], past: Sequence[PastStory]) -> dict[s
     """Story key of this week -> the earlier-week story it continues (the same event
     going on), for the stories that continue one; the rest are absent."""
     earlier = [(story, _profile(story.texts)) for story in past]
+    by_name: dict[str, list[int]] = defaultdict(list)  # candidates first: not all pairs
+    for index, (_, (found_names, _)) in enumerate(earlier):
+        for name in found_names:
+            by_name[name].append(index)
     found: dict[str, PastStory] = {}
     for story in stories:
         profile = _profile([f"{d.title}\n\n{d.text}" for d in story.documents])
+        shared = Counter(i for name in profile[0] for i in by_name.get(name, ()))
         best: tuple[float, PastStory] | None = None
-        for candidate, other in earlier:
+        for index in sorted(i for i, n in shared.items() if n >= MIN_SHARED_NAMES):
+            candidate, other = earlier[index]
             if abs(story.published_at - candidate.published_at) > WINDOW:
                 continue
             score = _score(profile, other)

@@ -18,6 +18,7 @@ from flows.orchestration.weekly_flow import backfill_flow, weekly_flow
 from flows.pipeline.preview import preview_week
 from flows.settings import load_settings
 from tests.conftest import write_config
+from tests.integration.test_flows import latest_artifact
 from tests.integration.test_late import stored_digest
 from tests.unit.test_threads import STRIKE_BEGINS, STRIKE_GOES_ON, UNRELATED
 
@@ -88,6 +89,8 @@ def test_a_story_going_on_is_linked_to_its_sent_week_which_stays_as_sent(
     [number] = [line.split("]")[0][1:] for line in plain.splitlines()
                 if line.endswith(f"] {BASE}/2025-W43.html")]  # fmt: skip
     assert f"Continuing: first reported in week 2025-W43 [{number}] as" in plain
+
+    assert f"| {GOES_ON} (continuing from 2025-W43) |" in latest_artifact("digest-2025-w44")
 
     # Listed in the preview's JSON.
     preview = json.loads(preview_week(load_settings(config), "2025-W44", "json"))
