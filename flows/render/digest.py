@@ -75,8 +75,8 @@ def thread_view(
 ) -> ThreadView | None:
     if link is None:
         return None
-    # Our own archive's address (settings or a page name), not a feed's: a relative page
-    # name is kept, where a story's link must be absolute.
+    # Not through safe_url: the address is our own archive's (the configured base URL, or
+    # a page name relative to the archive page that links it), never a feed's.
     url = week_url(link.first_week) if week_url else None
     return ThreadView(link.first_week, url, link.week, link.headline)
 
@@ -125,6 +125,7 @@ def render_digest(
     named without a link.
     """
     stories = [story_view(s, week_url=week_url) for s in digest.stories]
+    # Late arrivals come after the week's own stories.
     stories += [story_view(s, late=True, week_url=week_url) for s in digest.late]
     preheader = " · ".join(s.headline for s in stories[:3])
     base = {"digest": _DigestView(digest), "preheader": preheader, "archive_url": archive_url}
