@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import tomllib
 from collections.abc import Mapping
@@ -167,7 +168,7 @@ def load_settings(
         reply_to=text(delivery, "delivery", "reply_to", sender),
         recipients=recipients,
         base_url=text(delivery, "delivery", "base_url", "").rstrip("/"),
-        task_runner=choice(prefect, "prefect", "task_runner", "threads", TASK_RUNNERS),
+        task_runner=_runner(choice(prefect, "prefect", "task_runner", "threads", TASK_RUNNERS)),
         dask_address=text(prefect, "prefect", "dask_address", ""),
         dask_workers=int(number(prefect, "prefect", "dask_workers", 2)),
         smtp=SmtpSettings(
@@ -179,6 +180,16 @@ def load_settings(
             timeout=number(smtp, "smtp", "timeout", 30.0),
         ),
     )
+
+
+def _runner(name: str) -> str:
+    """Dask is an extra: say how to get it rather than fail on an import in the middle of a run."""
+    if name == "dask" and importlib.util.find_spec("prefect_dask") is None:
+        raise SettingsError(
+            "prefect.task_runner: 'dask' needs the dask extra: "
+            "pip install 'newsletter-digest[dask]'"
+        )
+    return name
 
 
 def _table(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
