@@ -82,6 +82,11 @@ def mask_url(url: str) -> str:
     return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{host}"
 
 
+def variable(section: str, key: str) -> str:
+    """The environment variable of a key: DIGEST_KEY for [digest], else DIGEST_SECTION_KEY."""
+    return f"DIGEST_{key}".upper() if section == "digest" else f"DIGEST_{section}_{key}".upper()
+
+
 def load_settings(
     path: Path | str | None = None, environ: Mapping[str, str] | None = None
 ) -> Settings:
@@ -104,7 +109,7 @@ def load_settings(
     prefect = _table(data, "prefect")
 
     def get(table: Mapping[str, Any], section: str, key: str, default: Any) -> Any:
-        var = f"DIGEST_{key.upper()}" if section == "digest" else f"DIGEST_{section}_{key}".upper()
+        var = variable(section, key)
         if var in env:
             return env[var]
         return table.get(key, default)
