@@ -126,16 +126,53 @@ def documented_commands(readme: str) -> set[str]:
     """The commands of the command table: the lower-case words after `digest`, and each
     prefix of them (`sources add` documents the group `sources` too)."""
     found = set()
-    for row in table_rows(section(readme, "The command line")):
-        words = row[0].split()
-        assert words[0] == "digest", row
-        path = []
-        for word in words[1:]:
-            if not re.fullmatch(r"[a-z][a-z-]*", word):
-                break
-            path.append(word)
-            found.add(" ".join(path))
+    for row in command_rows(readme):
+        words = command_words(row[0])
+        found |= {" ".join(words[: n + 1]) for n in range(len(words))}
     return found
+
+
+def command_rows(readme: str) -> list[list[str]]:
+    rows = table_rows(section(readme, "The command line"))
+    assert all(row[0].startswith("digest ") for row in rows), "a command row not of `digest`"
+    return rows
+
+
+def command_words(usage: str) -> list[str]:
+    """`digest sources add NAME URL` -> ["sources", "add"]: the words up to the first argument
+    or option (arguments are written in capitals)."""
+    words = []
+    for word in usage.split()[1:]:
+        if not re.fullmatch(r"[a-z][a-z-]*", word):
+            break
+        words.append(word)
+    return words
+
+
+def cli_options() -> dict[str, set[str]]:
+    """The long options of each command path, less --config and --help that all share."""
+    options: dict[str, set[str]] = {}
+
+    def walk(command: Any, prefix: tuple[str, ...]) -> None:
+        if prefix:
+            names = {o for p in command.params for o in p.opts if o.startswith("--")}
+            options[" ".join(prefix)] = names - {"--config", "--help"}
+        for name, sub in getattr(command, "commands", {}).items():
+            walk(sub, (*prefix, name))
+
+    walk(get_command(app), ())
+    return options
+
+
+def option_problems(readme: str) -> list[str]:
+    """Each command's row in the command table names every one of its options."""
+    rows = {" ".join(command_words(row[0])): row[0] for row in command_rows(readme)}
+    problems = []
+    for command, names in sorted(cli_options().items()):
+        if command in rows:
+            problems += [f"`digest {command}`: option {o} is not in its row" for o in sorted(names)
+                         if not re.search(rf"{o}\b(?!-)", rows[command])]  # fmt: skip
+    return problems
 
 
 def command_problems(readme: str) -> list[str]:

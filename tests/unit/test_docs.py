@@ -96,3 +96,10 @@ def test_a_figure_without_its_command_is_reported() -> None:
     assert check.figure_problems(unknown, BENCH_README) == [
         "tests/bench/bench_nothing.py has no command in tests/bench/README.md"
     ]
+
+
+def test_each_command_row_names_every_option() -> None:
+    assert "--all-weeks" in check.cli_options()["run"]
+    assert check.option_problems(README) == []
+    dropped = mutated(" [--all-weeks]", "")
+    assert check.option_problems(dropped) == ["`digest run`: option --all-weeks is not in its row"]
