@@ -12,7 +12,7 @@ export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 export PREFECT_LOGGING_EXTRA_LOGGERS := flows,db
 export PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW := ignore
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test lint format bench golden clean
 
 install: $(STAMP)
 
@@ -42,6 +42,10 @@ format: install
 bench: install
 	@for script in tests/bench/bench_*.py; do \
 	  echo "== $$script"; $(BIN)/python "$$script" || exit 1; done
+
+# After an intended change to what a digest shows; review with `git diff tests/data/golden/`.
+golden: install
+	UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/integration/test_golden.py
 
 clean:
 	rm -rf data outbox site tests/artifacts .pytest_cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import tomllib
 from collections.abc import Mapping
@@ -81,6 +82,11 @@ def mask_url(url: str) -> str:
     return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{host}"
 
 
+def variable(section: str, key: str) -> str:
+    """The environment variable of a key: DIGEST_KEY for [digest], else DIGEST_SECTION_KEY."""
+    return f"DIGEST_{key}".upper() if section == "digest" else f"DIGEST_{section}_{key}".upper()
+
+
 def load_settings(
     path: Path | str | None = None, environ: Mapping[str, str] | None = None
 ) -> Settings:
@@ -103,7 +109,7 @@ def load_settings(
     prefect = _table(data, "prefect")
 
     def get(table: Mapping[str, Any], section: str, key: str, default: Any) -> Any:
-        var = f"DIGEST_{key.upper()}" if section == "digest" else f"DIGEST_{section}_{key}".upper()
+        var = variable(section, key)
         if var in env:
             return env[var]
         return table.get(key, default)
@@ -167,7 +173,7 @@ def load_settings(
         reply_to=text(delivery, "delivery", "reply_to", sender),
         recipients=recipients,
         base_url=text(delivery, "delivery", "base_url", "").rstrip("/"),
-        task_runner=choice(prefect, "prefect", "task_runner", "threads", TASK_RUNNERS),
+        task_runner=_runner(choice(prefect, "prefect", "task_runner", "threads", TASK_RUNNERS)),
         dask_address=text(prefect, "prefect", "dask_address", ""),
         dask_workers=int(number(prefect, "prefect", "dask_workers", 2)),
         smtp=SmtpSettings(
@@ -179,6 +185,16 @@ def load_settings(
             timeout=number(smtp, "smtp", "timeout", 30.0),
         ),
     )
+
+
+def _runner(name: str) -> str:
+    """Dask is an extra: say how to get it rather than fail on an import in the middle of a run."""
+    if name == "dask" and importlib.util.find_spec("prefect_dask") is None:
+        raise SettingsError(
+            "prefect.task_runner: 'dask' needs the dask extra: "
+            "pip install 'newsletter-digest[dask]'"
+        )
+    return name
 
 
 def _table(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:

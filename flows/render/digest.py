@@ -6,6 +6,7 @@ import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from flows.records import Continuation, Digest, RenderedDigest, Sighting, Story
 from flows.sanitise import safe_url
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+# templates/ ships inside the package (pyproject.toml maps it to flows.templates), so an
+# installed wheel finds it as an editable checkout does.
+TEMPLATES = Path(str(files("flows.templates")))
 WRAP = 72
 SIZE_LIMIT = 102_000  # bytes of HTML; Gmail clips larger messages
 

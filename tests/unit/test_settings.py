@@ -87,3 +87,20 @@ def test_a_wrong_setting_is_named(tmp_path: Path, text: str, env: dict, names: s
 def test_a_missing_config_file_named_explicitly_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="not found"):
         load_settings(environ={"DIGEST_CONFIG": str(tmp_path / "nope.toml")})
+
+
+def test_dask_without_its_extra_says_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    path = write(tmp_path, '[prefect]\ntask_runner = "dask"\n')
+    assert load_settings(path, environ={}).task_runner == "dask"  # the dev install has it
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "prefect_dask" else real(name, *a),
+    )
+    with pytest.raises(SettingsError, match=r"newsletter-digest\[dask\]"):
+        load_settings(path, environ={})
