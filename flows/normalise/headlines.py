@@ -14,10 +14,11 @@ ATTRIBUTION_MAX_WORDS = 6
 
 # "NEW ORLEANS (AP) — ", "LUBBOCK, Texas — ", "PARIS: ": where a wire story was filed.
 DATELINE = re.compile(
-    r"^[A-Z][A-Z.'’-]+(?:\s+[A-Z][A-Z.'’-]+)*(?:,\s*[A-Z][\w.]+(?:\s[A-Z][\w.]+)?)?\s*"
+    r"^[A-Z][A-Z.'’-]+(?:\s+[A-Z][A-Z.'’-]+){0,3}(?:,\s*[A-Z][\w.]+(?:\s[A-Z][\w.]+)?)?\s*"
     r"(?:\([^)]{1,30}\)\s*)?(?:[—–-]+\s*(?:\([^)]{1,30}\)\s*[—–-]+\s*)?|:\s+)"
+    r"(?=[A-Z\"“‘'])"
     # "Los Angeles (California) [US], March 3 (ANI): ": ends with the agency's name
-    r"|^[^.!?]{0,80}?\([A-Z][\w ,]{0,20}\)\s*(?:[:—–-]+\s*)+"
+    r"|^[^.!?]{0,80}?\([A-Z][\w ,]{0,20}\)\s*(?:[:—–-]+\s*)+(?=[A-Z\"“‘'])"
 )
 # A leading adverbial ("Meanwhile in Beijing,", "This week,", "Following the call,") that a
 # headline does without: it names when or where, not what happened.
@@ -47,7 +48,7 @@ PROMO = re.compile(
     r"^(?:(?:learn|read|find out|discover|see) more\b|(?:watch|listen|subscribe|sign up"
     r"|follow us|catch up|don'?t miss|check out|also read|read next|click)\b)"
     r"|\bin (?:this|today'?s|the latest) (?:episode|video|podcast|clip)\b"
-    r"|\bin our (?:\w+ )?(?:section|series|podcast|newsletter)\b",
+    r"|\bin our (?:\w+ )?(?:section|series|podcast|newsletter)\b|\b(?:free|our) newsletter\b",
     re.IGNORECASE,
 )
 PHOTO = re.compile(
@@ -56,11 +57,14 @@ PHOTO = re.compile(
     r"|(?:getty images|ap photo|reuters|afp)\W{0,3}$",
     re.IGNORECASE,
 )
+# What a chart's caption qualifies its figure with: ", underscoring ...", "—highlighting ...".
+PARTICIPLE = re.compile(r"[,—–]\s*\w+ing\b")
 # Words that make a clause finite: without one, a sentence is a caption or a label.
 _FINITE_TEXT = """is are was were be been has have had will would can could may might must
     shall should does do did said says told won lost held met made took became came got gave
     went saw found left rose fell hit set led cut put ran began stood kept sent spent paid sold
-    bought brought thought knew felt struck"""
+    bought brought thought knew felt struck rang bid swept shook broke spoke wrote drew grew threw
+    flew chose drove rode fought caught taught sought built meant dealt stole sank hid"""
 FINITE = frozenset(_FINITE_TEXT.split())
 WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
 MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
@@ -77,10 +81,11 @@ CHROME_MAX_WORDS = 3  # besides the date: "The Washington Times - Friday, Februa
 BYLINE = re.compile(r"^[Bb]y\s+[A-Z][\w.'’-]+(?:[\s,]+(?:and\s+)?[A-Z][\w.'’-]+){0,10}\W*$")
 
 
-def lead_phrase(sentence: str) -> str:
-    """The main clause of a lead sentence as a short whole phrase: no dateline, no opener
-    ("Meanwhile in Beijing,"), nothing after the clause ends; never cut with "..."."""
-    text = DATELINE.sub("", sentence.strip().lstrip("•").strip(), count=1)
+def lead_phrase(paragraph: str) -> str:
+    """The main clause of a paragraph's first sentence as a short whole phrase: no dateline,
+    no opener ("Meanwhile in Beijing,"), nothing after the clause ends; never cut with "..."."""
+    text = DATELINE.sub("", paragraph.strip().lstrip("•").strip(), count=1)
+    text = (split_sentences(text) or [text])[0]
     for _ in range(3):
         rest = OPENER.sub("", text, count=1)
         if rest == text or not _enough(rest):
@@ -108,13 +113,25 @@ def _clause(text: str) -> str:
             len(words(head)) >= HEADLINE_MIN_WORDS
             and tokens[-1].lower() not in DANGLING
             and _quotes_closed(head)
+            and _has_verb(head)
         ):
             return head
     return text
 
 
 def _quotes_closed(text: str) -> bool:
-    return text.count('"') % 2 == 0 and text.count("“") == text.count("”")
+    """Whether every quotation opened in `text` is closed ('"Anora,”' mixes its marks)."""
+    straight_and_curly = text.count('"') + text.count("“") + text.count("”")
+    return straight_and_curly % 2 == 0 and text.count("‘") <= text.count("’")
+
+
+def _has_verb(text: str) -> bool:
+    """A rough test for a finite verb, enough to refuse an appositive ("Anora, a film")."""
+    tokens = [t.lower() for t in words(text)]
+    return any(
+        t in FINITE or t.endswith("ed") or (t.endswith("s") and not t.endswith("ss"))
+        for t in tokens
+    )
 
 
 def is_quotation(text: str) -> bool:
@@ -140,7 +157,7 @@ def is_promo(sentence: str) -> bool:
 
 def is_caption(paragraph: str) -> bool:
     """A photo's caption or credit, or a chart's caption: one sentence without a finite verb
-    ("Russia's fossil fuel revenue in 2024, driven by exports ...")."""
+    that qualifies its figure ("Oil revenue in 2024, driven by exports, underscoring ...")."""
     text = paragraph.strip()
     if PHOTO.search(text):
         return True
@@ -149,6 +166,7 @@ def is_caption(paragraph: str) -> bool:
     return (
         len(sentences) == 1
         and text.endswith(".")  # a heading ("Eagles deny the Chiefs a three-peat") is no caption
+        and bool(PARTICIPLE.search(text))
         and 4 <= len(tokens) <= CAPTION_MAX_WORDS
         and not any(t.lower() in FINITE for t in tokens)
         and not any(t.lower().endswith("ed") for t in words(re.split(r"[,—–]", text)[0]))
@@ -159,8 +177,8 @@ def is_chrome(line: str) -> bool:
     """Page furniture: a date stamp ("The Washington Times - Friday, February 6, 2026"), a
     byline ("By A, B and C"), a photo credit."""
     text = line.strip()
-    if BYLINE.match(text) or PHOTO.search(text):
-        return True
+    if BYLINE.match(text) or PHOTO.search(text) or (text.startswith("<") and ">" in text):
+        return True  # "<image>...</image>": markup left in a plain text
     if not (HAS_DATE.search(text) and YEAR.search(text)):
         return False
     return len(words(DATE_PARTS.sub(" ", text))) <= CHROME_MAX_WORDS
@@ -174,6 +192,7 @@ def is_usable_title(title: str) -> bool:
         and not text.endswith(("…", "..."))
         and not is_quotation(text)
         and not is_chrome(text)
+        and not is_promo(text)
     )
 
 

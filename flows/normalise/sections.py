@@ -99,7 +99,7 @@ def _headed(paragraphs: Sequence[str]) -> list[int]:
     """The headings that title an item: each followed by an item's worth of text before the
     next heading (a section label followed by a heading titles nothing)."""
     headings = [i for i, p in enumerate(paragraphs) if is_heading(p)]
-    ends = [*headings[1:], len(paragraphs)]
+    ends = [*headings[1:], len(paragraphs)][: len(headings)]
     return [h for h, end in zip(headings, ends, strict=True)
             if _words_since(paragraphs, h + 1, end) >= MIN_ITEM_WORDS]  # fmt: skip
 
