@@ -37,8 +37,10 @@ BOUNDARY = re.compile(
     r",\s|;\s|:\s|\s[—–]\s|—|\s(?:amid|as|while|which|who|whose|where|when|after|before"
     r"|following|despite|aimed|marking|offering|saying|including|according|because|although"
     r"|though|but|focused|prompting|sparking|leaving|bringing|raising|underscoring"
-    r"|highlighting|ahead of|in a bid|that|and (?=\w+ed\b|said\b|says\b|told\b|made\b))\s",
+    r"|highlighting|ahead of|in a bid|that|and(?=\s(?:\w+ed|said|says|told|made)\b))\s",
 )
+# "Arden, a robotics firm based in Leeds": a name's appositive, still open.
+APPOSITIVE = re.compile(r"^[^,]{1,40},\s(?:a|an|the)\s[^,]*$")
 TRAILING = re.compile(r"\s(?:on|in|at|during|from|for|with|over|by|near|since|until)\s[^,]*$")
 _DANGLING_TEXT = "a an the of to and or but for with by in on at from as that its their"
 DANGLING = frozenset(_DANGLING_TEXT.split())
@@ -93,7 +95,7 @@ def lead_phrase(paragraph: str) -> str:
         text = rest
     text = _clause(text.rstrip(" .!?;:,"))
     while len(words(text)) > HEADLINE_MAX_WORDS and (shorter := TRAILING.sub("", text)) != text:
-        if not _enough(shorter):
+        if not (_enough(shorter) and _quotes_closed(shorter)):
             break
         text = shorter
     return text[:1].upper() + text[1:]
@@ -114,6 +116,7 @@ def _clause(text: str) -> str:
             and tokens[-1].lower() not in DANGLING
             and _quotes_closed(head)
             and _has_verb(head)
+            and not APPOSITIVE.search(head)
         ):
             return head
     return text
@@ -167,6 +170,7 @@ def is_caption(paragraph: str) -> bool:
         len(sentences) == 1
         and text.endswith(".")  # a heading ("Eagles deny the Chiefs a three-peat") is no caption
         and bool(PARTICIPLE.search(text))
+        and any(ch.isdigit() for ch in text)  # a chart shows figures: "in 2024", "13 percent"
         and 4 <= len(tokens) <= CAPTION_MAX_WORDS
         and not any(t.lower() in FINITE for t in tokens)
         and not any(t.lower().endswith("ed") for t in words(re.split(r"[,—–]", text)[0]))

@@ -32,6 +32,7 @@ SEQUEL_COHESION = 0.3
 STORY_MIN_WORDS = 12  # less is a fragment, not a story
 PROMO_MAX_SENTENCES = 3
 GREETING_LINES = 8
+STEM = 4
 MIN_ITEM_WORDS = 25  # a shorter run (a caption, a quote) stays with the item before it
 HEADING_MAX_WORDS = 14
 _STOP_TEXT = """is are was were be been has have had will would could should can not no said
@@ -145,7 +146,7 @@ def not_news(paragraph: str, rest: Sequence[str]) -> bool:
     """A paragraph that opens an item but tells no news of it."""
     if is_heading(paragraph):
         # A heading names its item: one that shares no word with it titles a chart or a video.
-        return not rest or not (_bag(paragraph).keys() & _bag(rest[0]).keys())
+        return not rest or not (_stems(paragraph) & _stems(" ".join(rest[:2])))
     sentences = split_sentences(paragraph)
     return (
         headlines.is_quotation(paragraph)
@@ -178,6 +179,11 @@ def _bag(paragraph: str) -> Counter[str]:
         for w in words(paragraph)
         if len(w) > 2 and w.lower() not in _STOP and not w.isdigit()
     )
+
+
+def _stems(text: str) -> set[str]:
+    """Crude stems ("rates", "rate": "rate") for telling whether a heading names its text."""
+    return {w[:STEM] for w in _bag(text)}
 
 
 def _cosine(a: Counter[str], b: Counter[str]) -> float:
