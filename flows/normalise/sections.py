@@ -27,6 +27,13 @@ SEQUEL = re.compile(
     r"|the same day|in the wake of)\b[^,]{0,60},",
     re.IGNORECASE,
 )
+# "Welcome back to The Circuit, the Tuesday briefing ...": the letter greets, tells nothing.
+SALUTATION = re.compile(
+    r"^(?:welcome(?: back)? to|good (?:morning|afternoon|evening)|hello|hi|hey|dear|greetings)\b",
+    re.IGNORECASE,
+)
+WE = re.compile(r"\b(?:we|us|our)\b", re.IGNORECASE)
+YOU = re.compile(r"\b(?:you|your)\b", re.IGNORECASE)
 COHESION = 0.12  # cosine of content words below which a paragraph starts a new item
 SEQUEL_COHESION = 0.3
 STORY_MIN_WORDS = 12  # less is a fragment, not a story
@@ -120,7 +127,9 @@ def items(text: str, starts: Sequence[int]) -> list[str]:
     that names something else) is dropped, and so is an item left with no news."""
     pieces = split(text, starts)
     if len(_headed(text.split("\n\n"))) >= 2:
-        while len(pieces) > 1 and _is_introduction(pieces[0]):
+        while len(pieces) > 1 and (
+            _is_introduction(pieces[0]) or len(words(pieces[0])) < MIN_ITEM_WORDS
+        ):
             pieces = pieces[1:]  # "Good morning. Today we cover ...": the letter, not an item
     kept = []
     for piece in pieces:
@@ -134,9 +143,13 @@ def items(text: str, starts: Sequence[int]) -> list[str]:
 
 
 def _is_introduction(piece: str) -> bool:
-    """What comes before a newsletter's first heading, when it greets or speaks of itself."""
+    """What comes before a newsletter's first heading, when it greets, speaks of itself or
+    speaks to its reader ("we hope you are somewhere warm")."""
     return any(
-        GREETING.match(sentence) or MARKER.search(sentence) or headlines.is_promo(sentence)
+        GREETING.match(sentence)
+        or MARKER.search(sentence)
+        or headlines.is_promo(sentence)
+        or (WE.search(sentence) and YOU.search(sentence))
         for paragraph in piece.split("\n\n")
         for sentence in split_sentences(paragraph)
     )
@@ -149,7 +162,8 @@ def not_news(paragraph: str, rest: Sequence[str]) -> bool:
         return not rest or not (_stems(paragraph) & _stems(" ".join(rest[:2])))
     sentences = split_sentences(paragraph)
     return (
-        headlines.is_quotation(paragraph)
+        (len(sentences) <= PROMO_MAX_SENTENCES and bool(SALUTATION.match(paragraph)))
+        or headlines.is_quotation(paragraph)
         or headlines.is_caption(paragraph)
         or headlines.is_chrome(paragraph)
         or (len(sentences) <= PROMO_MAX_SENTENCES and any(map(headlines.is_promo, sentences)))

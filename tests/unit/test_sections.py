@@ -133,6 +133,9 @@ VIDEO = (
          [RATES, f"Glaciers shrink again\n\n{GLACIERS}"]),
         # a leading quotation goes, the news after it stays with its item
         ([QUOTE, CALL, RATES], (0, 2), [CALL, RATES]),
+        # the letter's welcome is no news
+        (["Welcome back to Port Notes, the briefing that reads the harbour's fine print.",
+          RATES, GLACIERS], (0, 2), [RATES, GLACIERS]),
         # a fragment is no story
         ([RATES, "and in the north."], (0, 1), [RATES]),
     ],
