@@ -34,6 +34,9 @@ SALUTATION = re.compile(
 )
 WE = re.compile(r"\b(?:we|us|our)\b", re.IGNORECASE)
 YOU = re.compile(r"\b(?:you|your)\b", re.IGNORECASE)
+WIRE_DATELINE = re.compile(
+    r"^[A-Z][A-Z .'’-]{2,40}(?:,\s*[A-Z][\w.]+)?\s*\((?:AP|AFP|Reuters|[A-Z]{2,5})\)\s*[—–-]"
+)
 COHESION = 0.12  # cosine of content words below which a paragraph starts a new item
 SEQUEL_COHESION = 0.3
 STORY_MIN_WORDS = 12  # less is a fragment, not a story
@@ -41,7 +44,7 @@ PROMO_MAX_SENTENCES = 3
 GREETING_LINES = 8
 STEM = 4
 MIN_ITEM_WORDS = 25  # a shorter run (a caption, a quote) stays with the item before it
-HEADING_MAX_WORDS = 14
+HEADING_MAX_WORDS = 16
 _STOP_TEXT = """is are was were be been has have had will would could should can not no said
 says that this with from they their them its it's which what who than then also"""
 _STOP = NOT_NAMES | frozenset(_STOP_TEXT.split())
@@ -57,14 +60,16 @@ MARKER = re.compile(
 
 
 def is_newsletter(raw_lines: Sequence[str], removed: Sequence[str]) -> bool:
-    """A greeting near the top ("Dear reader,", "Good morning."), or a removed line in which
-    the email speaks of itself ("this weekly newsletter offers you...", "Unsubscribe")."""
+    """A greeting near the top ("Dear reader,", "Good morning."), a removed line in which
+    the email speaks of itself ("this weekly newsletter offers you...", "Unsubscribe"), or
+    wire stories one after another (two "CITY (AP) —" openings: news in brief)."""
     greeting = any(
         GREETING.match(split_sentences(line.strip())[0])
         for line in raw_lines[:GREETING_LINES]
         if line.strip()
     )
-    return greeting or any(MARKER.search(line) for line in removed)
+    wires = sum(1 for line in raw_lines if WIRE_DATELINE.match(line))
+    return greeting or wires >= 2 or any(MARKER.search(line) for line in removed)
 
 
 def item_starts(paragraphs: Sequence[str]) -> tuple[int, ...]:

@@ -102,6 +102,18 @@ def test_split_gives_each_item_its_paragraphs() -> None:
             False,
         ),
         (["Port news", "Good morning. Today: strikes and storms.", TALKS], [], True),
+        # wire stories one after another: news in brief; one dateline is an article's
+        (
+            [
+                "Dockers walk out",
+                "GDANSK (HNA) — Dockers walked out.",
+                "Rates rise",
+                "OSLO (HNA) — Norway raised rates.",
+            ],
+            [],
+            True,
+        ),
+        (["GDANSK (HNA) — Dockers walked out.", TALKS], [], False),
         ([TALKS, TOUR], [], False),
     ],
 )
