@@ -45,22 +45,25 @@ def story_units(documents: Sequence[StoredDocument]) -> list[StoredDocument]:
 
 def item_title(piece: str) -> tuple[str, str]:
     """An item's heading, when it has one, and its text without it; else a short phrase of its
-    lead sentence, and its whole text."""
+    lead sentence, and its whole text. A heading in capitals ("OFFSHORE") labels a section and
+    says less than the lead sentence."""
     head, _, rest = piece.partition("\n\n")
     if rest and sections.is_heading(head) and headlines.is_usable_title(head):
-        return head, rest
+        return (head, rest) if not head.isupper() else (lead_headline(rest), piece)
     return lead_headline(piece), piece
 
 
 def lead_headline(text: str) -> str:
-    """The main clause of the first sentence that tells news (no quotation, no caption)."""
+    """The main clause of the first sentence that tells news: no heading or label, quotation,
+    caption or promotion."""
     for paragraph in text.split("\n\n"):
-        if sections.not_news(paragraph, ()) and not sections.is_heading(paragraph):
+        if sections.is_heading(paragraph) or sections.not_news(paragraph, ()):
             continue
-        for sentence in split_sentences(paragraph.lstrip("• ")):
+        body = headlines.DATELINE.sub("", paragraph.lstrip("• "), count=1)
+        for sentence in split_sentences(body):
             if not headlines.is_quotation(sentence) and headlines.has_letters(sentence):
                 return headlines.lead_phrase(sentence)
-    return headlines.lead_phrase(split_sentences(text)[0])
+    return headlines.lead_phrase(text)
 
 
 def headline_of(doc: StoredDocument) -> str:

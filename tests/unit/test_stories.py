@@ -117,6 +117,15 @@ def test_a_newsletter_item_is_titled_by_its_heading_or_its_lead_clause() -> None
     assert [s.title for s in second.sightings] == [second.title]  # what "also covered" shows
 
 
+def test_a_section_label_in_capitals_gives_way_to_the_lead_clause() -> None:
+    letter = newsletter(1, ["IN THE NORTH", VOLCANO, "IN THE STADIUM", FOOTBALL], (0, 2))
+    titles = [u.title for u in story_units([letter])]
+    assert titles == [
+        "The Hekla volcano erupted near Reykjavik on Tuesday",
+        "Arsenal beat Tottenham three to one at the Emirates in a derby full of chances",
+    ]
+
+
 def test_a_folded_copy_from_another_publisher_counts_as_a_source() -> None:
     original = doc(1, "Hekla erupts", VOLCANO, "Wire")
     copy = replace(doc(2, "Hekla erupts", VOLCANO, "Island Times"), duplicate_of=1)
