@@ -12,6 +12,16 @@ HEADLINE_MAX_WORDS = 16
 CAPTION_MAX_WORDS = 45
 ATTRIBUTION_MAX_WORDS = 6
 
+WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+         r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")  # fmt: skip
+# Words that make a clause finite: without one, a sentence is a caption or a label.
+_FINITE_TEXT = """is are was were be been has have had will would can could may might must
+    shall should does do did said says told won lost held met made took became came got gave
+    went saw found left rose fell hit set led cut put ran began stood kept sent spent paid sold
+    bought brought thought knew felt struck rang bid swept shook broke spoke wrote drew grew threw
+    flew chose drove rode fought caught taught sought built meant dealt stole sank hid"""
+FINITE = frozenset(_FINITE_TEXT.split())
 # "NEW ORLEANS (AP) — ", "LUBBOCK, Texas — ", "PARIS: ": where a wire story was filed.
 DATELINE = re.compile(
     r"^[A-Z][A-Z.'’-]+(?:\s+[A-Z][A-Z.'’-]+){0,3}(?:,\s*[A-Z][\w.]+(?:\s[A-Z][\w.]+)?)?\s*"
@@ -23,7 +33,8 @@ DATELINE = re.compile(
 # A leading adverbial ("Meanwhile in Beijing,", "This week,", "Following the call,") that a
 # headline does without: it names when or where, not what happened.
 OPENER = re.compile(
-    r"^(?:meanwhile|elsewhere|separately|however|additionally|also|earlier|later|today"
+    rf"^(?:{WEEKDAY}|{MONTH}\s+\d+|\w+ (?:hours|days|weeks|months|years) (?:after|later|before|on)"
+    r"|meanwhile|elsewhere|separately|however|additionally|also|earlier|later|today"
     r"|yesterday|tonight|overnight|now|still|finally|instead|again|then|so|and|but"
     r"|(?:this|last|next|that|on the same) (?:week|weekend|month|year|morning|afternoon"
     r"|evening|night|day|time)"
@@ -37,11 +48,24 @@ BOUNDARY = re.compile(
     r",\s|;\s|:\s|\s[—–]\s|—|\s(?:amid|as|while|which|who|whose|where|when|after|before"
     r"|following|despite|aimed|marking|offering|saying|including|according|because|although"
     r"|though|but|focused|prompting|sparking|leaving|bringing|raising|underscoring"
-    r"|highlighting|ahead of|in a bid|that|and(?=\s(?:\w+ed|said|says|told|made)\b))\s",
+    r"|highlighting|ahead of|in a bid|that|and(?=\s(?:\w+ed|"
+    + "|".join(sorted(FINITE))
+    + r")\b))\s",
 )
+# "..., November 30", "on Sunday, January 4": a date's comma ends no clause.
+DATE_AFTER = re.compile(rf"(?:{MONTH}\s*\d|\d{{1,2}}\b)", re.IGNORECASE)
+# "Cyprus announced that homes will lose water": what follows the verb is the news.
+_REPORTING_TEXT = """said says announced announces confirmed confirms warned warns reported reports
+    agreed agrees showed shows insisted insists argued argues noted notes added adds expects
+    believes found finds ruled rules decided decides"""
+REPORTING = frozenset(_REPORTING_TEXT.split())
 # "Arden, a robotics firm based in Leeds": a name's appositive, still open.
-APPOSITIVE = re.compile(r"^[^,]{1,40},\s(?:a|an|the)\s[^,]*$")
-TRAILING = re.compile(r"\s(?:on|in|at|during|from|for|with|over|by|near|since|until)\s[^,]*$")
+# "Shares in Avio, which builds rockets", "The truce, signed in Kigali": still open too.
+APPOSITIVE = re.compile(r"^[^,]{1,60},\s(?:a|an|the|which|who|whose|where|\w+ed)\s[^,]*$")
+# The last prepositional phrase of a clause ("... on Friday"), the first to go when too long.
+TRAILING = re.compile(
+    r"^(.*\S)(\s(?:on|in|at|during|from|for|with|over|by|near|since|until)\s[^,]*)$"
+)
 _DANGLING_TEXT = "a an the of to and or but for with by in on at from as that its their"
 DANGLING = frozenset(_DANGLING_TEXT.split())
 OPENING_QUOTES = {'"': '"', "“": "”", "«": "»", "‘": "’", "'": "'", "„": "“"}
@@ -61,16 +85,6 @@ PHOTO = re.compile(
 )
 # What a chart's caption qualifies its figure with: ", underscoring ...", "—highlighting ...".
 PARTICIPLE = re.compile(r"[,—–]\s*\w+ing\b")
-# Words that make a clause finite: without one, a sentence is a caption or a label.
-_FINITE_TEXT = """is are was were be been has have had will would can could may might must
-    shall should does do did said says told won lost held met made took became came got gave
-    went saw found left rose fell hit set led cut put ran began stood kept sent spent paid sold
-    bought brought thought knew felt struck rang bid swept shook broke spoke wrote drew grew threw
-    flew chose drove rode fought caught taught sought built meant dealt stole sank hid"""
-FINITE = frozenset(_FINITE_TEXT.split())
-WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
-MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-         r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")  # fmt: skip
 DATE_PARTS = re.compile(
     rf"\b(?:{WEEKDAY}|{MONTH}|\d{{1,4}}(?:[/:.-]\d{{1,4}})*(?:st|nd|rd|th)?|[ap]\.?m\.?"
     r"|updated|published|on|at|last|est|gmt|utc|ist|edt|pdt)\b",
@@ -94,9 +108,10 @@ def lead_phrase(paragraph: str) -> str:
             break
         text = rest
     text = _clause(text.rstrip(" .!?;:,"))
-    while len(words(text)) > HEADLINE_MAX_WORDS and (shorter := TRAILING.sub("", text)) != text:
-        if not (_enough(shorter) and _quotes_closed(shorter)):
-            break
+    while len(words(text)) > HEADLINE_MAX_WORDS and (tail := TRAILING.match(text)):
+        shorter, dropped = tail.groups()
+        if not (_enough(shorter) and _quotes_closed(shorter)) or _has_past(dropped):
+            break  # a verb in the phrase ("in Dresden lifted the shares"): the clause's own
         text = shorter
     return text[:1].upper() + text[1:]
 
@@ -117,15 +132,29 @@ def _clause(text: str) -> str:
             and _quotes_closed(head)
             and _has_verb(head)
             and not APPOSITIVE.search(head)
+            and not _inside_date(text[match.end() :], match.group(0))
+            and not (match.group(0).strip() == "that" and REPORTING & _last_words(head))
         ):
             return head
     return text
+
+
+def _inside_date(rest: str, boundary: str) -> bool:
+    return boundary.startswith(",") and bool(DATE_AFTER.match(rest))
+
+
+def _last_words(text: str, count: int = 5) -> set[str]:
+    return {w.lower() for w in words(text)[-count:]}
 
 
 def _quotes_closed(text: str) -> bool:
     """Whether every quotation opened in `text` is closed ('"Anora,”' mixes its marks)."""
     straight_and_curly = text.count('"') + text.count("“") + text.count("”")
     return straight_and_curly % 2 == 0 and text.count("‘") <= text.count("’")
+
+
+def _has_past(text: str) -> bool:
+    return any(t.lower() in FINITE or t.lower().endswith("ed") for t in words(text))
 
 
 def _has_verb(text: str) -> bool:

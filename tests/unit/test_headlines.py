@@ -42,6 +42,23 @@ from flows.normalise.headlines import (
          'Ministers called the talks "long, hard and useful"'),
         # a short sentence stays whole
         ("Storm Odile hit Galicia overnight.", "Storm Odile hit Galicia overnight"),
+        # a date's commas end nothing; weekday and date openers go
+        ("Tonight, Tuesday, November 25, a rocket is due to lift off from Kourou with a "
+         "weather satellite, weather permitting.",
+         "A rocket is due to lift off from Kourou with a weather satellite"),
+        ("Ministers agreed on Sunday, November 30 to keep output unchanged, as expected.",
+         "Ministers agreed on Sunday, November 30 to keep output unchanged"),
+        # what a reporting verb announces is the news
+        ("Cyprus announced on Monday that homes in its largest cities will lose water two "
+         "nights a week, with reservoirs low.",
+         "Cyprus announced on Monday that homes in its largest cities will lose water two "
+         "nights a week"),
+        # a relative clause or participle between commas is no end
+        ("Shares in Avio, which builds the rocket, rose 6 percent on Friday after the launch.",
+         "Shares in Avio, which builds the rocket, rose 6 percent on Friday"),
+        ("The ceasefire, signed in Kigali last Wednesday, has held for three days, and buyers "
+         "are paying attention.",
+         "The ceasefire, signed in Kigali last Wednesday, has held for three days"),
         # an appositive is not where the clause ends
         ("Arden, a small robotics firm based in Leeds, has raised forty million pounds from "
          "investors to build warehouse robots.",
