@@ -171,21 +171,34 @@ def _member_key(doc: StoredDocument) -> str:
 
 def extract(text: str, title: str = "") -> str:
     """Two or three whole sentences from the lead paragraphs, never cut mid-sentence, never
-    the sentence the headline repeats, a quotation standing alone or a promotion."""
-    chosen: list[str] = []
-    count = 0
+    the sentence the headline repeats, a quotation standing alone or a promotion. Headings
+    and bullet lists make no lead; a text that has nothing else gives its bullets, then its
+    short lines."""
+    paragraphs = text.split("\n\n")
+    lead = [p for p in paragraphs if not p.startswith("•") and len(words(p)) >= 12]
+    bullets = [p.removeprefix("• ") for p in paragraphs if p.startswith("•")]
+    short = [p for p in paragraphs if p not in lead and not p.startswith("•")]
     headline = key(title)
-    for paragraph in text.split("\n\n"):
-        if paragraph.startswith("•") or len(words(paragraph)) < 12:
-            continue  # headings and bullet lists do not make a lead
-        if headlines.is_quotation(paragraph) or headlines.is_caption(paragraph):
-            continue
-        for sentence in split_sentences(paragraph):
-            if (headline and headline in key(sentence)) or headlines.is_promo(sentence):
+    for candidates in (lead, bullets, short):
+        chosen: list[str] = []
+        count = 0
+        for paragraph in candidates:
+            if headlines.is_quotation(paragraph) or headlines.is_caption(paragraph):
                 continue
-            n = len(words(sentence))
-            if chosen and (count + n > EXTRACT_MAX_WORDS or len(chosen) >= EXTRACT_SENTENCES):
-                return " ".join(chosen)
-            chosen.append(sentence)
-            count += n
-    return " ".join(chosen) if chosen else text.split("\n\n")[0]
+            for sentence in split_sentences(paragraph):
+                if _repeats(sentence, headline) or headlines.is_promo(sentence):
+                    continue
+                n = len(words(sentence))
+                if chosen and (count + n > EXTRACT_MAX_WORDS or len(chosen) >= EXTRACT_SENTENCES):
+                    return " ".join(chosen)
+                chosen.append(sentence)
+                count += n
+        if chosen:
+            return " ".join(chosen)
+    return ""
+
+
+def _repeats(sentence: str, headline: str) -> bool:
+    """The sentence the headline was drawn from, or a part of a headline of two sentences."""
+    said = key(sentence)
+    return bool(headline) and (headline in said or (len(said.split()) >= 4 and said in headline))

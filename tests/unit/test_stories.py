@@ -164,3 +164,21 @@ def test_the_extract_leaves_out_pull_quotes_and_promotions() -> None:
         + " Learn more in our volcano series, with maps of every eruption since 1900."
     )
     assert extract(text, "Hekla erupts") == VOLCANO
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "wanted"),
+    [
+        # a headline of two sentences, repeated in the text, is not repeated in the extract
+        ("So much for the derby. It was not even close. " + FOOTBALL,
+         "So much for the derby. It was not even close", FOOTBALL.split(". ")[0] + "."),
+        # only bullets: the bullets that do not repeat the headline
+        ("• Hekla erupted near Reykjavik on Tuesday.\n\n• Airlines cancelled flights.",
+         "Hekla erupted near Reykjavik on Tuesday", "Airlines cancelled flights."),
+        # only short lines
+        ("Winds reached 150 km/h. Schools closed.", "Storm hits the coast",
+         "Winds reached 150 km/h. Schools closed."),
+    ],
+)  # fmt: skip
+def test_an_extract_never_repeats_its_headline(text: str, title: str, wanted: str) -> None:
+    assert extract(text, title).startswith(wanted)
