@@ -33,13 +33,15 @@ DATELINE = re.compile(
 # A leading adverbial ("Meanwhile in Beijing,", "This week,", "Following the call,") that a
 # headline does without: it names when or where, not what happened.
 OPENER = re.compile(
-    rf"^(?:{WEEKDAY}|{MONTH}\s+\d+|\w+ (?:hours|days|weeks|months|years) (?:after|later|before|on)"
+    rf"^(?:{WEEKDAY}(?=,|\s+{MONTH}|\s+\d)|{MONTH}\s+\d+"
+    r"|\w+ (?:hours|days|weeks|months|years) (?:after|later|before|on)"
     r"|meanwhile|elsewhere|separately|however|additionally|also|earlier|later|today"
     r"|yesterday|tonight|overnight|now|still|finally|instead|again|then|so|and|but"
     r"|(?:this|last|next|that|on the same) (?:week|weekend|month|year|morning|afternoon"
     r"|evening|night|day|time)"
     r"|on|in|at|after|before|following|despite|amid|during|while|as|with|without|for|from"
-    r"|according to|since|by|over|under|once|when|unlike|like|across|within|throughout)"
+    r"|according to|since|by|once|when|unlike|like|across|within|throughout"
+    r"|(?:over|under)(?!\s+\d))"  # "Over 2,000 people died, ...": a subject, not an opener
     r"\b[^,;:]{0,70},\s+",
     re.IGNORECASE,
 )

@@ -59,6 +59,11 @@ from flows.normalise.headlines import (
         ("The ceasefire, signed in Kigali last Wednesday, has held for three days, and buyers "
          "are paying attention.",
          "The ceasefire, signed in Kigali last Wednesday, has held for three days"),
+        # a weekday or a number that starts the subject is no opener
+        ("Sunday's ceremony crowned a small film about a harbour town, to general surprise.",
+         "Sunday's ceremony crowned a small film about a harbour town"),
+        ("Over 2,000 people died in the floods of the delta, officials said on Monday.",
+         "Over 2,000 people died in the floods of the delta"),
         # an appositive is not where the clause ends
         ("Arden, a small robotics firm based in Leeds, has raised forty million pounds from "
          "investors to build warehouse robots.",
