@@ -162,6 +162,7 @@ class StoredDocument:
     sightings: tuple[Sighting, ...]
     duplicate_of: int | None = None  # the document this near-duplicate copies
     sections: tuple[int, ...] = ()  # a newsletter's items: paragraph numbers where each starts
+    item: int = 0  # a newsletter item's place in its newsletter, the lead item 0
 
 
 @dataclass(frozen=True)

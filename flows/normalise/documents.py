@@ -13,7 +13,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from flows.dedupe.exact import content_hash, raw_hash
 from flows.dedupe.near import signature_bytes
-from flows.normalise import boilerplate, sections
+from flows.normalise import boilerplate, headlines, sections
 from flows.normalise.dates import infer_date
 from flows.records import Document, Failure, RawItem
 from flows.sanitise import DROPPED_WITH_CONTENT
@@ -27,7 +27,6 @@ BLOCK_SELECTOR = ",".join(BLOCK_TAGS)
 BULLET_STARTS = tuple("•·▪◦‣∙*+-")
 BULLET = re.compile(r"^\s*(?:[•·▪◦‣∙*+]|-(?=\s))\s*")
 INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-TITLE_MAX_WORDS = 18
 BOMS = (
     (b"\xef\xbb\xbf", "utf-8"),
     (b"\xff\xfe\x00\x00", "utf-32-le"),
@@ -213,19 +212,28 @@ def is_headline(line: str) -> bool:
         and not line.endswith((".", ",", ";", ":", "!"))
         and not line.startswith("•")
         and (line[0].isupper() or line[0].isdigit())
+        and headlines.is_usable_title(line)  # "The Daily - Friday, February 6, 2026" is chrome
     )
 
 
 def derive_title(lines: Sequence[str]) -> str:
-    lead = next((ln for ln in lines if has_words(ln, 4)), lines[0])
-    sentence = split_sentences(BULLET.sub("", lead))[0].rstrip(".!")
-    tokens = sentence.split()
-    if len(tokens) <= TITLE_MAX_WORDS:
-        return sentence
-    clause = sentence.split(", ")[0].split()
-    if 6 <= len(clause) <= TITLE_MAX_WORDS:
-        return " ".join(clause)
-    return " ".join(tokens[:14]).rstrip(",;:") + "…"
+    """A short whole phrase from the lead: the main clause of the first line that tells news
+    (not page chrome, a caption, a quotation or a promotion)."""
+    lead = next((ln for ln in lines if has_words(ln, 4) and _tells_news(ln)), None)
+    lead = BULLET.sub("", lead or next((ln for ln in lines if has_words(ln, 4)), lines[0]))
+    if is_headline(lead):
+        return lead  # a headline line in the body ("es.euronews.com" above it)
+    return headlines.lead_phrase(lead)
+
+
+def _tells_news(line: str) -> bool:
+    first = split_sentences(BULLET.sub("", line))[0]
+    return not (
+        headlines.is_chrome(line)
+        or headlines.is_caption(line)
+        or headlines.is_quotation(first)
+        or headlines.is_promo(first)
+    )
 
 
 def _is_binary(body: bytes) -> bool:

@@ -9,10 +9,12 @@ from datetime import datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import css_inline
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from flows.normalise.headlines import is_usable_title
 from flows.records import Continuation, Digest, RenderedDigest, Sighting, Story
 from flows.sanitise import safe_url
 
@@ -51,10 +53,17 @@ class StoryView:
     continues: ThreadView | None = None
 
 
+def publisher_of(sighting: Sighting) -> str:
+    """Who carried a text, as a reader knows them: the publisher, else the link's domain, else
+    the source's name; never a file name or an identity."""
+    host = urlsplit(sighting.url).hostname if sighting.url else None
+    return sighting.publisher or (host.removeprefix("www.") if host else sighting.source)
+
+
 def source_label(sighting: Sighting) -> str:
-    """Publisher and title when the publisher is known, else where the text came from."""
-    where = sighting.publisher or f"{sighting.source}/{sighting.identity}"
-    return f"{where}: {sighting.title}" if sighting.title else where
+    """The publisher, and the title it gave when a reader can trust that title."""
+    where = publisher_of(sighting)
+    return f"{where}: {sighting.title}" if is_usable_title(sighting.title) else where
 
 
 def story_view(
@@ -68,7 +77,7 @@ def story_view(
         url=safe_url(story.url),
         extract=story.extract,
         published_at=story.published_at,
-        lead_source=lead.publisher or f"{lead.source}/{lead.identity}",
+        lead_source=publisher_of(lead),
         others=tuple(SourceView(source_label(s), safe_url(s.url)) for s in others),
     )
 

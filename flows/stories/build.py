@@ -7,12 +7,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from flows.dedupe.near import collapse
-from flows.normalise import sections
-from flows.records import StoredDocument, Story
+from flows.normalise import headlines, sections
+from flows.records import Sighting, StoredDocument, Story
 from flows.stories.cluster import cluster
 from flows.text import key, split_sentences, words
-
-TITLE_WORDS = 14
 
 EXTRACT_SENTENCES = 3
 EXTRACT_MAX_WORDS = 75
@@ -28,16 +26,49 @@ def build_stories(documents: Sequence[StoredDocument]) -> list[Story]:
 
 
 def story_units(documents: Sequence[StoredDocument]) -> list[StoredDocument]:
-    """What stories are made of: each document, or each item of a newsletter (the item's
-    text under the document's id and sightings, titled by its lead sentence)."""
+    """What stories are made of: each document, or each item of a newsletter that tells news
+    (the item's text under the document's id and sightings, titled by its heading or its lead
+    sentence's main clause, numbered in the editor's order)."""
     units: list[StoredDocument] = []
     for doc in documents:
         if not doc.sections:
             units.append(doc)
             continue
-        for piece in sections.split(doc.text, doc.sections):
-            units.append(replace(doc, title=_lead_title(piece), text=piece, sections=()))
+        for number, piece in enumerate(sections.items(doc.text, doc.sections)):
+            title, text = item_title(piece)
+            seen = tuple(replace(s, title=title) for s in doc.sightings)
+            units.append(
+                replace(doc, title=title, text=text, sections=(), item=number, sightings=seen)
+            )
     return units
+
+
+def item_title(piece: str) -> tuple[str, str]:
+    """An item's heading, when it has one, and its text without it; else a short phrase of its
+    lead sentence, and its whole text. A heading in capitals ("OFFSHORE") labels a section and
+    says less than the lead sentence."""
+    head, _, rest = piece.partition("\n\n")
+    if rest and sections.is_heading(head) and headlines.is_usable_title(head):
+        return (head, rest) if not head.isupper() else (lead_headline(rest), piece)
+    return lead_headline(piece), piece
+
+
+def lead_headline(text: str) -> str:
+    """The main clause of the first sentence that tells news: no heading or label, quotation,
+    caption or promotion."""
+    for paragraph in text.split("\n\n"):
+        if sections.is_heading(paragraph) or sections.not_news(paragraph, ()):
+            continue
+        body = headlines.DATELINE.sub("", paragraph.lstrip("• "), count=1)
+        for sentence in split_sentences(body):
+            if not headlines.is_quotation(sentence) and headlines.has_letters(sentence):
+                return headlines.lead_phrase(sentence)
+    return headlines.lead_phrase(text)
+
+
+def headline_of(doc: StoredDocument) -> str:
+    """The document's own title when a reader can trust it, else one from its lead."""
+    return doc.title if headlines.is_usable_title(doc.title) else lead_headline(doc.text)
 
 
 def group_documents(documents: Sequence[StoredDocument]) -> list[list[StoredDocument]]:
@@ -65,29 +96,26 @@ def _join_sections(members: Sequence[StoredDocument]) -> list[StoredDocument]:
     return list(joined.values())
 
 
-def _lead_title(text: str) -> str:
-    """An item's heading in capitals ("OFFSHORE") says less than its lead sentence."""
-    paragraphs = text.split("\n\n")
-    if len(paragraphs) > 1 and paragraphs[0].isupper():
-        paragraphs = paragraphs[1:]
-    sentence = split_sentences(paragraphs[0])[0].rstrip(".!")
-    tokens = sentence.split()
-    return sentence if len(tokens) <= TITLE_WORDS else " ".join(tokens[:TITLE_WORDS]) + "…"
-
-
 def best_title(members: Sequence[StoredDocument]) -> StoredDocument:
-    """The member whose own title best names the story: its words recur most across the
-    other members' texts; a title cut from a sentence ("…") comes last."""
+    """The member whose title best names the story: a title a reader can trust first, then
+    a document's own title before one drawn from its lead, then the title whose words recur
+    most across the other members' texts."""
     texts = [set(key(f"{d.title} {d.text}").split()) for d in members]
 
-    def score(index: int) -> tuple[bool, float, float]:
+    def score(index: int) -> tuple[bool, bool, float, float]:
         doc = members[index]
         title = {w for w in key(doc.title).split() if len(w) > 2}
         others = [t for j, t in enumerate(texts) if j != index] or [texts[index]]
         shared = sum(len(title & t) for t in others) / (len(others) * max(len(title), 1))
-        return (not doc.title.endswith("…"), shared, doc.published_at.timestamp())
+        usable = headlines.is_usable_title(doc.title)
+        return (usable, usable and _own_title(doc), shared, doc.published_at.timestamp())
 
     return members[max(range(len(members)), key=score)]
+
+
+def _own_title(doc: StoredDocument) -> bool:
+    """A title of its own, not one drawn from the text's lead."""
+    return key(doc.title) not in key(" ".join(doc.text.split("\n\n")[:3]))
 
 
 def make_story(members: Sequence[StoredDocument]) -> Story:
@@ -95,28 +123,39 @@ def make_story(members: Sequence[StoredDocument]) -> Story:
     lead = best_title(members)
     ordered = [lead, *sorted((d for d in members if d is not lead),
                              key=lambda d: (d.published_at, d.id), reverse=True)]  # fmt: skip
+    headline = headline_of(lead)
     return Story(
         key=story_key(_member_key(d) for d in members),
-        headline=lead.title,
+        headline=headline,
         url=next((d.url for d in ordered if d.url), None),
-        extract=extract(lead.text, lead.title),
+        extract=extract(lead.text, headline),
         published_at=max(d.published_at for d in members),
         documents=tuple(ordered),
     )
 
 
 def rank(stories: Sequence[Story]) -> list[Story]:
+    """Most independent sources first, then newest; on a tie the editor's order of a
+    newsletter's items holds, so its lead item leads."""
     return sorted(
         stories,
-        key=lambda s: (-independent_sources(s), -s.published_at.timestamp(), s.key),
+        key=lambda s: (
+            -independent_sources(s),
+            -s.published_at.timestamp(),
+            min(d.item for d in s.documents),
+            s.key,
+        ),
     )
 
 
 def independent_sources(story: Story) -> int:
-    """Publishers count once each; a text of unknown publisher counts on its own."""
-    return len(
-        {d.publisher or f"{s.source}/{s.identity}" for d in story.documents for s in d.sightings}
-    )
+    """Publishers count once each, a folded near-duplicate's too; a text of unknown
+    publisher counts on its own."""
+    return len({_carrier(d, s) for d in story.documents for s in d.sightings})
+
+
+def _carrier(doc: StoredDocument, sighting: Sighting) -> str:
+    return sighting.publisher or doc.publisher or f"{sighting.source}/{sighting.identity}"
 
 
 def story_key(document_ids: object) -> str:
@@ -131,18 +170,35 @@ def _member_key(doc: StoredDocument) -> str:
 
 
 def extract(text: str, title: str = "") -> str:
-    """Two or three whole sentences from the lead paragraphs, never cut mid-sentence."""
-    chosen: list[str] = []
-    count = 0
-    for paragraph in text.split("\n\n"):
-        if paragraph.startswith("•") or len(words(paragraph)) < 12:
-            continue  # headings and bullet lists do not make a lead
-        for sentence in split_sentences(paragraph):
-            if key(sentence) == key(title):
+    """Two or three whole sentences from the lead paragraphs, never cut mid-sentence, never
+    the sentence the headline repeats, a quotation standing alone or a promotion. Headings
+    and bullet lists make no lead; a text that has nothing else gives its bullets, then its
+    short lines."""
+    paragraphs = text.split("\n\n")
+    lead = [p for p in paragraphs if not p.startswith("•") and len(words(p)) >= 12]
+    bullets = [p.removeprefix("• ") for p in paragraphs if p.startswith("•")]
+    short = [p for p in paragraphs if p not in lead and not p.startswith("•")]
+    headline = key(title)
+    for candidates in (lead, bullets, short):
+        chosen: list[str] = []
+        count = 0
+        for paragraph in candidates:
+            if headlines.is_quotation(paragraph) or headlines.is_caption(paragraph):
                 continue
-            n = len(words(sentence))
-            if chosen and (count + n > EXTRACT_MAX_WORDS or len(chosen) >= EXTRACT_SENTENCES):
-                return " ".join(chosen)
-            chosen.append(sentence)
-            count += n
-    return " ".join(chosen) if chosen else text.split("\n\n")[0]
+            for sentence in split_sentences(paragraph):
+                if _repeats(sentence, headline) or headlines.is_promo(sentence):
+                    continue
+                n = len(words(sentence))
+                if chosen and (count + n > EXTRACT_MAX_WORDS or len(chosen) >= EXTRACT_SENTENCES):
+                    return " ".join(chosen)
+                chosen.append(sentence)
+                count += n
+        if chosen:
+            return " ".join(chosen)
+    return ""
+
+
+def _repeats(sentence: str, headline: str) -> bool:
+    """The sentence the headline was drawn from, or a part of a headline of two sentences."""
+    said = key(sentence)
+    return bool(headline) and (headline in said or (len(said.split()) >= 4 and said in headline))

@@ -82,7 +82,14 @@ def test_clean_lines_folds_whitespace_invisible_characters_and_bullets() -> None
          "Officials agree on a framework for trade"),
         (["This week, the two presidents held a closely watched phone call aimed at easing "
           "tensions between the largest economies of the world today."],
-         "This week, the two presidents held a closely watched phone call aimed at easing…"),
+         "The two presidents held a closely watched phone call"),
+        (["The Washington Courier - Friday, February 6, 2026", "By Ann Lee and Bo Park",
+          "In this photo provided by the port, cranes stand idle.",
+          "Dockworkers in Rotterdam walked out on Monday over pay, halting traffic for a day."],
+         "Dockworkers in Rotterdam walked out on Monday over pay"),
+        (["“We will not give in to these demands,” the union leader said on Monday.",
+          "The strike at the port of Rotterdam entered its third day on Tuesday."],
+         "The strike at the port of Rotterdam entered its third day on Tuesday"),
     ],
 )  # fmt: skip
 def test_derive_title(lines: list[str], title: str) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from bs4 import BeautifulSoup
 
 from flows.records import Digest, Sighting, StoredDocument, Story
-from flows.render.digest import render_digest
+from flows.render.digest import publisher_of, render_digest, source_label
 from tests.support.email_lint import lint
 
 START = datetime(2025, 10, 20, tzinfo=UTC)
@@ -104,3 +105,36 @@ def test_the_lint_catches_what_it_is_for() -> None:
     for expected in ("<link>", "position", "external resource", "without alt",
                      "no readable text", "no inline style"):  # fmt: skip
         assert expected in problems
+
+
+@pytest.mark.parametrize(
+    ("sighting", "shown"),
+    [
+        (Sighting("seeds", "003_10e8.txt", "Harbour Notes", None, "T"), "Harbour Notes"),
+        (Sighting("seeds", "003_10e8.txt", "", "https://www.courier.example/a/1", "T"),
+         "courier.example"),
+        (Sighting("seeds", "003_10e8.txt", "", None, "T"), "seeds"),
+        (Sighting("mail", "<abc@mail.example>", "", None, "T"), "mail"),
+    ],
+)  # fmt: skip
+def test_the_publisher_shown_is_never_a_file_name_or_an_identity(
+    sighting: Sighting, shown: str
+) -> None:
+    assert publisher_of(sighting) == shown
+
+
+def test_a_source_label_leaves_out_a_title_no_reader_can_trust() -> None:
+    cut = Sighting("feed", "g", "Courier", None, "Dockworkers at the port walked out on…")
+    assert source_label(cut) == "Courier"
+    whole = Sighting("feed", "g", "Courier", None, "Dockworkers walk out")
+    assert source_label(whole) == "Courier: Dockworkers walk out"
+
+
+def test_no_file_name_reaches_the_email() -> None:
+    sighting = Sighting("seeds", "003_10e8502773846869.txt", "", None, "Dockworkers walk out")
+    doc = StoredDocument(1, "Dockworkers walk out", "text", "", None, START, "metadata",
+                         (sighting, sighting))  # fmt: skip
+    only = Story("k", "Dockworkers walk out", None, "Dockworkers walked out.", START, (doc,))
+    rendered = render_digest(Digest("2025-W43", "Weekly digest", START,
+                                    START + timedelta(days=7), (only,), 1))  # fmt: skip
+    assert "003_10e8502773846869" not in rendered.html + rendered.text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows.normalise.sections import is_newsletter, item_starts, split
+from flows.normalise.sections import is_newsletter, item_starts, items, split
 
 TALKS = (
     "China and the United States resume trade talks in Kuala Lumpur on Friday, led by Vice "
@@ -18,6 +18,27 @@ PLENUM = (
     "The Fourth Plenary Session of the Central Committee concluded in Beijing, outlining the "
     "next Five-Year Plan with advanced manufacturing, technology self-sufficiency and domestic "
     "demand as its central goals until 2030."
+)
+CALL = (
+    "The prime ministers of Spain and Portugal held a long phone call on Tuesday about the "
+    "water of the Tagus, agreeing to keep their joint commission at work through the summer."
+)
+CALL_2 = (
+    "During the call, Spain's prime minister stressed the drought in Extremadura and "
+    "Portugal's the low water of the Tagus at its border; both asked the joint commission for "
+    "a treaty on dry years."
+)
+ACCUSATION = (
+    "Portugal's navy accused a Spanish trawler of fishing inside its waters off the Algarve "
+    "and seized its catch, the first such seizure since the fisheries accord of 2019."
+)
+ACCUSATION_2 = (
+    "The trawler's owners denied the charge and said their satellite tracker shows the boat "
+    "outside the line; the fisheries ministry in Madrid asked for the logs."
+)
+RATES = (
+    "Norway's central bank raised its main rate to five percent on Thursday, surprising "
+    "economists who had expected a pause after two increases this year, its governor said."
 )
 GLACIERS = (
     "Swiss glaciers lost three percent of their remaining volume this year, the monitoring "
@@ -34,6 +55,22 @@ GLACIERS = (
         ([TALKS, TOUR], ()),  # one subject: no items
         ([TALKS, "A short caption.", PLENUM], (0, 2)),  # a caption stays where it is
         ([TALKS], ()),
+        # a development that follows the first and shares little with it is an item of its own
+        ([CALL, CALL_2, "Following the call, " + ACCUSATION, ACCUSATION_2], (0, 2)),
+        # a newsletter that titles its items cuts at its headings only, not between paragraphs
+        # of one item; a section label ("IN BRIEF") titles nothing
+        (
+            [
+                "Good morning. Here is the week.",
+                "IN BRIEF",
+                "Dockers walk out",
+                GLACIERS,
+                TALKS,
+                "Rates rise in Oslo",
+                RATES,
+            ],
+            (0, 2, 5),
+        ),
     ],
 )
 def test_item_starts(paragraphs: list[str], starts: tuple[int, ...]) -> None:
@@ -58,8 +95,73 @@ def test_split_gives_each_item_its_paragraphs() -> None:
             True,
         ),
         ([TALKS, "Source link", "Post Comment"], ["Source link", "Post Comment"], False),
+        # an article that offers its publisher's newsletter is not one
+        (
+            [TALKS, "Sign up for our Morning Briefing newsletter"],
+            ["Sign up for our Morning Briefing newsletter"],
+            False,
+        ),
+        (["Port news", "Good morning. Today: strikes and storms.", TALKS], [], True),
+        # wire stories one after another: news in brief; one dateline is an article's
+        (
+            [
+                "Dockers walk out",
+                "GDANSK (HNA) — Dockers walked out.",
+                "Rates rise",
+                "OSLO (HNA) — Norway raised rates.",
+            ],
+            [],
+            True,
+        ),
+        (["GDANSK (HNA) — Dockers walked out.", TALKS], [], False),
         ([TALKS, TOUR], [], False),
     ],
 )
 def test_is_newsletter(raw: list[str], removed: list[str], newsletter: bool) -> None:
     assert is_newsletter(raw, removed) is newsletter
+
+
+QUOTE = "“A river shared is a river that needs rules for the dry years,” the minister said."
+CHART = (
+    "Spain's water reserves in 2025, down from 61 percent in 2020, underscoring the drought "
+    "across the south."
+)
+PROMO = 'Learn more in "The Dry Peninsula," by A. Writer, fellow at the Water Institute.'
+VIDEO = (
+    "From dams to drip irrigation, farmers are changing how they water. In this episode of "
+    "Field Notes, two growers explain what works."
+)
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "starts", "kept"),
+    [
+        # a pull-quote, a chart's caption and a promotion between items are no items
+        ([CALL, CALL_2, QUOTE, CHART, PROMO], (0, 2, 3, 4), [f"{CALL}\n\n{CALL_2}"]),
+        # a chart's title (a heading naming something else) over a video's blurb: dropped
+        ([RATES, "Spain's reservoirs, now at a third of their volume", VIDEO], (0, 1), [RATES]),
+        # a heading that names its item stays, its item too
+        ([RATES, "Glaciers shrink again", GLACIERS], (0, 1),
+         [RATES, f"Glaciers shrink again\n\n{GLACIERS}"]),
+        # a leading quotation goes, the news after it stays with its item
+        ([QUOTE, CALL, RATES], (0, 2), [CALL, RATES]),
+        # the letter's welcome is no news
+        (["Welcome back to Port Notes, the briefing that reads the harbour's fine print.",
+          RATES, GLACIERS], (0, 2), [RATES, GLACIERS]),
+        # a fragment is no story
+        ([RATES, "and in the north."], (0, 1), [RATES]),
+    ],
+)  # fmt: skip
+def test_items_are_news(paragraphs: list[str], starts: tuple[int, ...], kept: list[str]) -> None:
+    assert items("\n\n".join(paragraphs), starts) == kept
+
+
+def test_a_headed_newsletter_drops_its_introduction() -> None:
+    text = "\n\n".join(
+        ["Good morning. Today: a river, a rate and a glacier.", "Rates rise in Oslo", RATES,
+         "Glaciers shrink again", GLACIERS]
+    )  # fmt: skip
+    assert items(text, item_starts(text.split("\n\n"))) == [
+        f"Rates rise in Oslo\n\n{RATES}",
+        f"Glaciers shrink again\n\n{GLACIERS}",
+    ]
