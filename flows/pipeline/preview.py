@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 
-from db import late as late_store
 from db.engine import session_scope
+from flows.pipeline.week_documents import week_documents
 from flows.records import Digest
-from flows.render.digest import digest_to_json, render_digest
+from flows.render.digest import digest_to_json, late_to_json, render_digest
 from flows.settings import Settings
 from flows.stories.build import build_stories
-from flows.stories.late import late_to_json
 from flows.weeks import week_bounds
 
 
@@ -18,7 +17,7 @@ def load_week(settings: Settings, week: str) -> Digest:
     """Select the week's documents (and its late arrivals) and group them into ranked stories."""
     starts, ends = week_bounds(week, settings.zone)
     with session_scope(settings.database_url) as session:
-        chosen = late_store.week_documents(session, week, settings.zone)
+        chosen = week_documents(session, week, settings.zone)
     return Digest(
         week=week,
         title=settings.title,

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import css_inline
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from flows.records import Digest, RenderedDigest, Sighting, Story
 from flows.sanitise import safe_url
+from flows.weeks import week_of
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 WRAP = 72
@@ -180,3 +182,14 @@ def digest_to_json(digest: Digest) -> dict[str, Any]:
             for story in digest.stories
         ],
     }  # fmt: skip
+
+
+def late_to_json(digest: Digest, zone: ZoneInfo) -> list[dict[str, Any]]:
+    """The late stories in the shape of the digest's JSON, each document with its own week."""
+    stories = digest_to_json(replace(digest, stories=digest.late))["stories"]
+    for story in stories:
+        story["late"] = True
+        for document in story["documents"]:
+            published = datetime.fromisoformat(document["published_at"])
+            document["published_week"] = week_of(published, zone)
+    return stories
