@@ -6,13 +6,12 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from selectolax.lexbor import LexborHTMLParser
 
 from flows.dedupe.exact import content_hash, raw_hash
-from flows.dedupe.near import signature_bytes
 from flows.normalise import boilerplate, sections
 from flows.normalise.dates import infer_date
 from flows.records import Document, Failure, RawItem
@@ -76,10 +75,7 @@ def normalise_items(
             documents.append(to_document(p, model, zone))
         except NormaliseError as err:
             failures.append(Failure(p.item.source, p.item.identity, str(err)))
-    # Signed together: numpy's cost is per call, so one pass over a batch costs about a
-    # tenth of one pass per text.
-    signed = signature_bytes([d.text for d in documents])
-    return [replace(d, minhash=m) for d, m in zip(documents, signed, strict=True)], failures
+    return documents, failures
 
 
 def prepare(item: RawItem) -> Prepared:

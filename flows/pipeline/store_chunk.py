@@ -4,6 +4,7 @@ the pool: its work, the writes included, then runs beside the fetching, not behi
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -13,6 +14,7 @@ from db import sources as source_store
 from db.engine import session_scope
 from db.neardup import set_duplicate_of
 from flows.dedupe.exact import raw_hash
+from flows.dedupe.near import signed
 from flows.normalise.documents import normalise_items
 from flows.pipeline.linking import find_originals, index_bands
 from flows.records import (
@@ -96,8 +98,16 @@ def _normalise(
     for name, items in fresh.items():
         if items:
             mine = {p: learned[p] for p in {i.publisher for i in items} if p in learned}
-            normalised[name] = normalise_items(items, mine, chunk.zone)
+            normalised[name] = normalise_and_sign(items, mine, chunk.zone)
     return fresh, normalised
+
+
+def normalise_and_sign(
+    items: Sequence[RawItem], learned: Mapping[str, Sequence[str]], zone: ZoneInfo
+) -> tuple[list[Document], list[Failure]]:
+    """Normalise the items into documents, each signed for the near-duplicate look-ups."""
+    documents, failures = normalise_items(items, learned, zone)
+    return signed(documents), failures
 
 
 def failed_run(

@@ -13,8 +13,8 @@ from db import documents as doc_store
 from db import sources as source_store
 from db.engine import session_scope
 from db.migrate import upgrade
-from flows.normalise.documents import normalise_items
 from flows.pipeline.linking import link_near_duplicates
+from flows.pipeline.store_chunk import normalise_and_sign as normalise_items
 from flows.sources.files import read_folder
 from flows.stories.build import build_stories
 from flows.weeks import week_bounds
