@@ -13,8 +13,7 @@ from collections.abc import Callable
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from pathlib import Path
-
-from flows.settings import SmtpSettings
+from typing import Protocol
 
 log = logging.getLogger(__name__)
 RETRIES = 3
@@ -53,10 +52,27 @@ def write_preview(html: str, outbox: Path, week: str) -> Path:
     return write_file(outbox / f"{week}.html", html.encode("utf-8"))
 
 
+class SmtpServer(Protocol):
+    """Where and how to send (the settings' [smtp] table has these fields)."""
+
+    @property
+    def host(self) -> str: ...
+    @property
+    def port(self) -> int: ...
+    @property
+    def security(self) -> str: ...  # "tls", "starttls" or "none"
+    @property
+    def username(self) -> str: ...
+    @property
+    def password(self) -> str: ...
+    @property
+    def timeout(self) -> float: ...
+
+
 class SmtpSender:
     """One SMTP connection reused for every recipient of a run."""
 
-    def __init__(self, settings: SmtpSettings, ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(self, settings: SmtpServer, ssl_context: ssl.SSLContext | None = None) -> None:
         self.settings = settings
         self.context = ssl_context or ssl.create_default_context()
         self.client: smtplib.SMTP | None = None
