@@ -10,6 +10,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from db import documents as doc_store
+from db import raw_texts
 from db import sources as source_store
 from db.engine import session_scope
 from db.neardup import set_duplicate_of
@@ -87,13 +88,13 @@ def _normalise(
     """Items whose bytes did not change since the last fetch are not normalised again; the
     rest are, against what each publisher's earlier texts teach of its boilerplate."""
     with session_scope(chunk.database_url, read_only=True) as session:
-        known = doc_store.known_raw_hashes_of(session, read)
+        known = raw_texts.known_raw_hashes_of(session, read)
         fresh = {
             name: [i for i in f.items if known[name].get(i.identity) != raw_hash(i.body)]
             for name, f in read.items()
         }
         publishers = {i.publisher for items in fresh.values() for i in items if i.publisher}
-        learned = doc_store.learning_texts(session, publishers)
+        learned = raw_texts.learning_texts(session, publishers)
     normalised = {}
     for name, items in fresh.items():
         if items:
