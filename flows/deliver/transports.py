@@ -52,6 +52,33 @@ def write_preview(html: str, outbox: Path, week: str) -> Path:
     return write_file(outbox / f"{week}.html", html.encode("utf-8"))
 
 
+class OutboxWriter:
+    """The outbox as a transport: each message an .eml file named after `prefix` and its
+    recipient. A context manager like SmtpSender, with no connection to open."""
+
+    writes_files = True
+
+    def __init__(self, outbox: Path, prefix: str) -> None:
+        self.outbox, self.prefix = outbox, prefix
+
+    def __enter__(self) -> OutboxWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def send(
+        self,
+        message: EmailMessage,
+        recipient: str,
+        before_data: Callable[[], None] | None = None,
+    ) -> str:
+        """Write the message; returns the file written."""
+        if before_data is not None:
+            before_data()
+        return str(write_outbox(message, self.outbox, f"{self.prefix}_{recipient}"))
+
+
 class SmtpServer(Protocol):
     """Where and how to send (the settings' [smtp] table has these fields)."""
 
@@ -71,6 +98,8 @@ class SmtpServer(Protocol):
 
 class SmtpSender:
     """One SMTP connection reused for every recipient of a run."""
+
+    writes_files = False
 
     def __init__(self, settings: SmtpServer, ssl_context: ssl.SSLContext | None = None) -> None:
         self.settings = settings
@@ -114,13 +143,14 @@ class SmtpSender:
         message: EmailMessage,
         recipient: str,
         before_data: Callable[[], None] | None = None,
-    ) -> None:
-        """MAIL, RCPT, then `before_data()`, then DATA; temporary failures retried."""
+    ) -> str:
+        """MAIL, RCPT, then `before_data()`, then DATA; temporary failures retried. Returns
+        the server's host."""
         delay = BACKOFF
         for attempt in range(1, RETRIES + 1):
             try:
                 self._send_once(message, recipient, before_data)
-                return
+                return self.settings.host
             except TemporaryDeliveryError as err:
                 if attempt == RETRIES:
                     raise
@@ -128,6 +158,7 @@ class SmtpSender:
                 time.sleep(delay)
                 delay *= 2
                 self._reconnect()
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _reconnect(self) -> None:
         self.__exit__()
