@@ -63,20 +63,23 @@ def run(
     config: Config = None,
 ) -> None:
     """Ingest, then build and deliver a week's digest. Example: digest run --week 2025-W43"""
-    settings_or_exit(config)
+    settings = settings_or_exit(config)
     prefect_defaults()
+    from flows.orchestration.run_settings import given_settings
     from flows.orchestration.weekly_flow import backfill_flow, weekly_flow
 
     cfg = str(config) if config else None
-    if all_weeks:
-        sources, weeks = backfill_flow(
-            ingest=not no_ingest, resend=resend, dry_run=dry_run, config=cfg
-        )
-    else:
-        sources, one = weekly_flow(
-            week=week_option(week), ingest=not no_ingest, resend=resend, dry_run=dry_run, config=cfg
-        )
-        weeks = [one]
+    with given_settings(cfg, settings):  # read once: the flows take them, not read again
+        if all_weeks:
+            sources, weeks = backfill_flow(
+                ingest=not no_ingest, resend=resend, dry_run=dry_run, config=cfg
+            )
+        else:
+            sources, one = weekly_flow(
+                week=week_option(week), ingest=not no_ingest, resend=resend, dry_run=dry_run,
+                config=cfg,
+            )  # fmt: skip
+            weeks = [one]
     if sources:
         console.print(_sources_table(sources))
     console.print(_weeks_table(weeks))
@@ -96,17 +99,20 @@ def backfill(
 
     Example: digest backfill 2025-W40 2025-W50
     """
-    settings_or_exit(config)
+    settings = settings_or_exit(config)
     prefect_defaults()
+    from flows.orchestration.run_settings import given_settings
     from flows.orchestration.weekly_flow import backfill_flow
 
-    _, weeks = backfill_flow(
-        from_week=week_option(from_week),
-        to_week=week_option(to_week),
-        resend=resend,
-        dry_run=dry_run,
-        config=str(config) if config else None,
-    )
+    cfg = str(config) if config else None
+    with given_settings(cfg, settings):
+        _, weeks = backfill_flow(
+            from_week=week_option(from_week),
+            to_week=week_option(to_week),
+            resend=resend,
+            dry_run=dry_run,
+            config=cfg,
+        )
     console.print(_weeks_table(weeks))
     if any(w.status == "failed" for w in weeks):
         raise typer.Exit(1)

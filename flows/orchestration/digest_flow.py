@@ -14,15 +14,15 @@ from prefect.runtime import flow_run
 from db import digests as digest_store
 from db.engine import session_scope
 from db.locks import week_lock
-from db.migrate import upgrade
 from flows.deliver.transports import write_preview
+from flows.orchestration.run_settings import run_settings
 from flows.pipeline import delivery
 from flows.pipeline.preview import load_week
 from flows.records import Digest, RenderedDigest, WeekReport
 from flows.render.archive import page_name
 from flows.render.digest import render_digest
 from flows.render.reports import digest_markdown
-from flows.settings import Settings, load_settings
+from flows.settings import Settings
 from flows.stories.late import totals
 from flows.weeks import last_complete_week
 
@@ -56,9 +56,9 @@ def digest_flow(
     week: str | None = None, resend: bool = False, dry_run: bool = False, config: str | None = None
 ) -> WeekReport:
     """Build the digest of `week` (default: the last complete week) and deliver it once."""
-    settings = load_settings(config)
-    upgrade(settings.database_url)
-    return digest_week(settings, week or default_week(settings), resend=resend, dry_run=dry_run)
+    with run_settings(config) as settings:
+        return digest_week(settings, week or default_week(settings), resend=resend,
+                           dry_run=dry_run)  # fmt: skip
 
 
 def digest_week(settings: Settings, week: str, *, resend: bool, dry_run: bool) -> WeekReport:

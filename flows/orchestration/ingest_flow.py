@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import logging
-from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -18,20 +17,16 @@ from prefect.utilities.annotations import quote
 
 from db import sources as source_store
 from db.engine import session_scope
-from db.migrate import upgrade
+from flows.orchestration.run_settings import given_settings, run_settings
 from flows.orchestration.runner import PARALLEL, heartbeats_only_for_deployments, task_runner
 from flows.pipeline.cpu_pool import start_cpu_pool
 from flows.pipeline.ingest_chunk import Batch
 from flows.records import SourceReport, SourceStatus
 from flows.render.reports import sources_markdown, sources_summary
-from flows.settings import Settings, SourceSettings, load_settings
+from flows.settings import Settings, SourceSettings
 
 T = TypeVar("T")
 _frozen = False  # the collector's freeze is done in this process
-# The settings run_ingest was given, with the config path they were read from.
-_read_settings: ContextVar[tuple[str | None, Settings] | None] = ContextVar(
-    "read_settings", default=None
-)
 
 
 def _ingest_run_name() -> str:
@@ -41,13 +36,8 @@ def _ingest_run_name() -> str:
 @flow(name="ingest", flow_run_name=_ingest_run_name, task_runner=ThreadPoolTaskRunner(PARALLEL))
 def ingest_flow(source: str | None = None, config: str | None = None) -> list[SourceReport]:
     """Fetch every configured source (or the one named), store what is new, report each."""
-    return ingest_sources(_settings_for(config), source)
-
-
-def _settings_for(config: str | None) -> Settings:
-    """The settings run_ingest already read from `config`, else read now."""
-    given = _read_settings.get()
-    return given[1] if given and given[0] == config else load_settings(config)
+    with run_settings(config) as settings:
+        return ingest_sources(settings, source)
 
 
 def run_ingest(
@@ -65,19 +55,18 @@ def run_ingest(
     if not _frozen:
         gc.freeze()
         _frozen = True
-    read = _read_settings.set((config, settings))  # not read again by the flow
-    try:
-        with heartbeats_only_for_deployments():
-            flow = ingest_flow.with_options(task_runner=task_runner(settings))
-            return flow(source=source, config=config)
-    finally:
-        _read_settings.reset(read)
+    with given_settings(config, settings), heartbeats_only_for_deployments():
+        flow = ingest_flow.with_options(task_runner=task_runner(settings))
+        return flow(source=source, config=config)
 
 
 def ingest_sources(settings: Settings, only: str | None = None) -> list[SourceReport]:
     """The body of the ingest flow, callable from other flows with settings already read."""
     logger = get_run_logger()
-    prepare_database(settings)
+    with session_scope(settings.database_url) as session:
+        source_store.sync_sources(
+            session, [(s.name, s.kind, str(s.path or s.url or "")) for s in settings.sources]
+        )
     chosen = [s for s in settings.sources if only is None or s.name == only]
     if only is not None and not chosen:
         known = ", ".join(s.name for s in settings.sources) or "none"
@@ -124,14 +113,6 @@ def ingest_sources(settings: Settings, only: str | None = None) -> list[SourceRe
 
 def _plain(value: T) -> T:
     return value
-
-
-def prepare_database(settings: Settings) -> None:
-    upgrade(settings.database_url)
-    with session_scope(settings.database_url) as session:
-        source_store.sync_sources(
-            session, [(s.name, s.kind, str(s.path or s.url or "")) for s in settings.sources]
-        )
 
 
 def batches(sources: list[SourceSettings], parallel: int = PARALLEL) -> list[list[SourceSettings]]:
