@@ -10,13 +10,12 @@ from typing import Any, TypeVar
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
-from prefect.utilities.annotations import quote
 
 from db import sources as source_store
 from db.engine import session_scope
+from flows.orchestration.prefect_internals import on_thread_runner, uninspected, unwrapped
 from flows.orchestration.run_settings import given_settings, run_settings
 from flows.orchestration.runner import PARALLEL, heartbeats_only_for_deployments, task_runner
 from flows.pipeline.cpu_pool import start_cpu_pool
@@ -74,13 +73,11 @@ def ingest_sources(settings: Settings, only: str | None = None) -> list[SourceRe
     if any(s.kind == "feed" for s in chosen):
         start_cpu_pool(settings)
     now = datetime.now(UTC)
-    # quote: Prefect would otherwise walk the settings and the batch, every source of
-    # them, for futures to wait on, once per task (an eighth of the run's CPU at 500
-    # feeds), and so the reports each task returns. Dask gets them plain: its workers
-    # receive a quote as a bare tuple.
-    context = FlowRunContext.get()
-    threads = context is not None and isinstance(context.task_runner, ThreadPoolTaskRunner)
-    wrap = quote if threads else _plain
+    # Prefect would otherwise walk the settings and the batch, every source of them, for
+    # futures to wait on, once per task, and so the reports each task returns. Dask gets
+    # them plain: its workers receive the wrapper as a bare tuple.
+    threads = on_thread_runner()
+    wrap = uninspected if threads else _plain
     with session_scope(settings.database_url, read_only=True) as session:
         states = source_store.source_statuses(session, [s.name for s in chosen])
     futures = [
@@ -94,7 +91,7 @@ def ingest_sources(settings: Settings, only: str | None = None) -> list[SourceRe
         for batch in batches(chosen)
     ]
     results = [f.result() for f in futures]
-    reports = [r for result in results for r in (result.unquote() if threads else result)]
+    reports = [r for result in results for r in unwrapped(result)]
     # One line for the run and one per source that needs a look: a line per source sent
     # to Prefect's API cost more than a run where every feed answers 304.
     logger.info("%s", sources_summary(reports))
@@ -148,4 +145,4 @@ def ingest_batch(
     quoted, else Prefect walks every field of every report looking for futures, twice."""
     with Batch(settings, states, now) as sources:
         reports = sources.ingest(batch)
-    return quote(reports) if quoted else reports  # type: ignore[return-value]
+    return uninspected(reports) if quoted else reports
