@@ -196,8 +196,9 @@ def _content(doc: Document) -> dict[str, object]:
     """Every field of the record that is also a column of the documents table: a field
     added to both flows through without a change here."""
     row = {name: getattr(doc, name) for name in CONTENT_FIELDS}
-    # Two fields are stored in another shape than the record keeps them in.
+    # Three fields are stored in another shape than the record keeps them in.
     row["minhash"] = doc.minhash or None
+    row["minhash_version"] = doc.minhash_version if doc.minhash else None
     row["sections"] = ",".join(map(str, doc.sections))
     return row
 

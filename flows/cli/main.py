@@ -24,13 +24,23 @@ from flows.cli.common import (
 
 
 @app.command()
-def migrate(config: Config = None) -> None:
+def migrate(
+    rebuild_signatures: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild-signatures",
+            help="Recompute stored near-duplicate signatures of an older format",
+        ),
+    ] = False,
+    config: Config = None,
+) -> None:
     """Create or upgrade the database schema. Example: digest migrate"""
-    from db.migrate import upgrade
-
-    settings = settings_or_exit(config)
-    upgrade(settings.database_url)
+    settings = migrated_settings(config)
     console.print("database is at the latest revision")
+    if rebuild_signatures:
+        from flows.pipeline.signatures import rebuild_signatures as rebuild
+
+        console.print(f"{rebuild(settings.database_url)} signatures rebuilt")
 
 
 @app.command()

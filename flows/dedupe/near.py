@@ -23,6 +23,10 @@ BANDS = 20
 # Estimated Jaccard at which two texts are one: a copy with a changed intro and sign-off,
 # or a light rewrite, stays above; two outlets' own articles on one event are far below.
 NEAR = 0.45
+# The format of stored signatures and band keys: raised whenever SHINGLE, BINS, ROWS, BANDS,
+# the hashing or the byte layout change, so that `digest migrate --rebuild-signatures`
+# recomputes those stored in an older one (a text signed in two formats matches nothing).
+SIGNATURE_VERSION = 1
 EMPTY = np.uint32(0xFFFFFFFF)
 _SHINGLE_MULT = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
 B = TypeVar("B")
@@ -111,7 +115,10 @@ def signed(documents: Sequence[Document]) -> list[Document]:
     """The documents with their signatures (`minhash`), all computed in one pass: numpy's
     cost is per call, so one pass over a batch costs far less than one pass per text."""
     blobs = signature_bytes([d.text for d in documents])
-    return [replace(d, minhash=m) for d, m in zip(documents, blobs, strict=True)]
+    return [
+        replace(d, minhash=m, minhash_version=SIGNATURE_VERSION)
+        for d, m in zip(documents, blobs, strict=True)
+    ]
 
 
 def from_bytes(blob: bytes) -> np.ndarray:
