@@ -73,10 +73,9 @@ def _densify(signature: np.ndarray) -> np.ndarray:
     return filled
 
 
-def signatures(texts: Sequence[str], processes: int = 1) -> np.ndarray:
-    """Signatures of many texts, in batches, on `processes` worker processes when > 1."""
-    chunks = [texts[i : i + BATCH] for i in range(0, len(texts), BATCH)]
-    parts = map_batches(_signature_batch, chunks, processes)
+def signatures(texts: Sequence[str]) -> np.ndarray:
+    """Signatures of many texts, in batches of BATCH."""
+    parts = [_signature_batch(texts[i : i + BATCH]) for i in range(0, len(texts), BATCH)]
     return np.vstack(parts) if parts else np.zeros((0, BINS), dtype=np.uint32)
 
 
@@ -86,7 +85,8 @@ def _signature_batch(texts: Sequence[str]) -> np.ndarray:
 
 def map_batches(fn: Callable[[B], R], batches: Sequence[B], processes: int) -> list[R]:
     """`fn` over each batch: on `processes` worker processes when there are several of
-    both, else here."""
+    both, else here. (Only flows.stories.features calls it, and only its benchmarks ask
+    for processes: the pool goes when their `processes` parameter does.)"""
     if processes > 1 and len(batches) > 1:
         with worker_pool(processes) as pool:
             return pool.map(fn, batches)
@@ -168,29 +168,6 @@ def candidate_pairs(keys: np.ndarray, max_bucket: int = 50) -> np.ndarray:
     # One int64 per pair: a 1-D unique is far cheaper than unique rows.
     codes = np.unique(found[:, 0].astype(np.int64) * n + found[:, 1])
     return np.column_stack((codes // n, codes % n))
-
-
-def near_duplicate_groups(sigs: np.ndarray, order: np.ndarray) -> np.ndarray:
-    """For each text, the index of the text it copies (itself when it is an original):
-    groups are linked by estimated Jaccard >= NEAR; `order` ranks who came first."""
-    # scipy here only: every process that normalises imports this module, few of them group.
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    n = sigs.shape[0]
-    pairs = candidate_pairs(band_keys(sigs))
-    if pairs.size:
-        pairs = pairs[similarity(sigs[pairs[:, 0]], sigs[pairs[:, 1]]) >= NEAR]
-    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
-    _, label = connected_components(graph, directed=False)
-    if not n:
-        return np.zeros(0, dtype=np.int64)
-    by_order = np.argsort(order, kind="stable")
-    rank = np.empty(n, dtype=np.int64)
-    rank[by_order] = np.arange(n)
-    earliest = np.full(label.max() + 1, n, dtype=np.int64)
-    np.minimum.at(earliest, label, rank)
-    return by_order[earliest[label]]
 
 
 def best_original(
