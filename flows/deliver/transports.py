@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import logging
-import os
 import re
 import smtplib
 import ssl
-import tempfile
 import time
 from collections.abc import Callable
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from pathlib import Path
 from typing import Protocol
+
+from flows.atomic_write import write_file
 
 log = logging.getLogger(__name__)
 RETRIES = 3
@@ -30,16 +30,6 @@ class TemporaryDeliveryError(DeliveryError):
 
 class PermanentDeliveryError(DeliveryError):
     """5xx: the server refused; trying again will not help."""
-
-
-def write_file(path: Path, data: bytes) -> Path:
-    """Write through a temporary file and a rename: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.replace(temp, path)
-    return path
 
 
 def write_outbox(message: EmailMessage, outbox: Path, name: str) -> Path:

@@ -14,9 +14,9 @@ from db import raw_texts
 from db import sources as source_store
 from db.engine import session_scope
 from db.neardup import set_duplicate_of
-from flows.dedupe.exact import raw_hash
 from flows.dedupe.near import signed
 from flows.normalise.documents import normalise_items
+from flows.normalise.fingerprints import raw_hash
 from flows.pipeline.linking import find_originals, index_bands
 from flows.records import (
     Document,

@@ -12,7 +12,7 @@ from urllib.parse import urljoin
 
 import feedparser
 
-from flows.normalise.documents import html_to_lines
+from flows.html_text import html_to_lines
 from flows.records import Fetched, FetchResult, RawItem, SourceError
 from flows.sanitise import clean_html
 

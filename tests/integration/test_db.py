@@ -14,7 +14,7 @@ from db import raw_texts
 from db import sources as source_store
 from db.engine import engine_for, session_scope
 from db.migrate import current_revision, downgrade, head_revision, upgrade
-from flows.dedupe.exact import content_hash
+from flows.normalise.fingerprints import content_hash
 from flows.records import Document, RenderedDigest, Story
 
 NOW = datetime(2025, 10, 27, 8, 0, tzinfo=UTC)
