@@ -1,9 +1,10 @@
 """The layer contract, read from the import statements (AST), and the size limits.
 
 Steps (flows/sources ... flows/deliver) are pure: no Prefect, no SQLAlchemy, no settings
-types, nothing of db/ or of the layers above them. db/ knows of flows/ only the shared
-records. pipeline/ opens sessions but knows nothing of Prefect; only orchestration/ and cli/
-import Prefect.
+types, nothing of db/ or of the layers above them, and nothing of a step that comes later
+in the data's path (the shared modules at the top of flows/: of no step at all). db/ knows
+of flows/ only the shared records. pipeline/ opens sessions but knows nothing of Prefect;
+only orchestration/ and cli/ import Prefect.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ MAX_FUNCTION_LINES = 60
 # What each layer must not import (a module, or anything under it).
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "step": ("prefect", "sqlalchemy", "alembic", "flows.settings", *ABOVE_STEPS),
-    "shared": ("prefect", "sqlalchemy", "alembic", *ABOVE_STEPS),
+    "shared": ("prefect", "sqlalchemy", "alembic", *ABOVE_STEPS, *(f"flows.{s}" for s in STEPS)),
     "db": ("prefect", "flows"),
     "pipeline": ("prefect", "flows.orchestration", "flows.cli"),
     "orchestration": ("flows.cli",),
@@ -63,6 +64,14 @@ def under(module: str, prefixes: tuple[str, ...]) -> bool:
     return any(module == p or module.startswith(p + ".") for p in prefixes)
 
 
+def later_steps(path: Path, root: Path) -> tuple[str, ...]:
+    """The packages of the steps after the one `path` belongs to (none outside a step)."""
+    parts = path.relative_to(root).parts
+    if len(parts) < 3 or parts[0] != "flows" or parts[1] not in STEPS:
+        return ()
+    return tuple(f"flows.{s}" for s in STEPS[STEPS.index(parts[1]) + 1 :])
+
+
 def python_files(root: Path) -> Iterator[Path]:
     for top in ("flows", "db"):
         yield from sorted((root / top).rglob("*.py"))
@@ -79,7 +88,7 @@ def layer_violations(root: Path) -> list[str]:
         for line, module in imported(ast.parse(path.read_text(encoding="utf-8"))):
             crosses = under(module, FORBIDDEN[layer]) and not under(module, ALLOWED.get(layer, ()))
             internal = under(module, PREFECT_INTERNALS) and name != INTERNALS_MODULE
-            if crosses or internal:
+            if crosses or internal or under(module, later_steps(path, root)):
                 found.append(f"{name}:{line}: {layer} imports {module}")
     return sorted(set(found))
 
@@ -142,6 +151,12 @@ def write(root: Path, name: str, source: str) -> None:
         ),
         ("db/x.py", "from flows import weeks\n", "db imports flows.weeks"),
         ("flows/pipeline/x.py", "from prefect import task\n", "pipeline imports prefect.task"),
+        (
+            "flows/stories/late.py",
+            "from flows.render.digest import digest_to_json\n",
+            "step imports flows.render.digest.digest_to_json",
+        ),
+        ("flows/text.py", "from flows.dedupe import near\n", "shared imports flows.dedupe.near"),
         (
             "flows/orchestration/x.py",
             "from prefect.utilities.annotations import quote\n",
