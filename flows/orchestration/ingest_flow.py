@@ -46,10 +46,9 @@ def run_ingest(
     if any(s.kind == "feed" for s in settings.sources):
         start_cpu_pool(settings)  # its processes come up while Prefect starts the run
     # What is alive before the first run (Prefect, SQLAlchemy, the settings) lives as long
-    # as the process: out of the collector's sight, each full collection in a run walks
-    # only what the run made (a quarter of this process's CPU in a first run of 500
-    # feeds). Once only: a later freeze would also keep the garbage of the runs before.
-    # (A flag, as gc.get_freeze_count() walks every frozen object: 20 ms a call.)
+    # as the process: frozen out of the collector's sight, each full collection in a run
+    # walks only what the run made. Once only: a later freeze would also keep the garbage
+    # of the runs before (a flag, as gc.get_freeze_count() walks every frozen object).
     global _frozen
     if not _frozen:
         gc.freeze()

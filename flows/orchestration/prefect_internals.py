@@ -42,8 +42,8 @@ def unwrapped(value: Any) -> Any:
 def without_heartbeats() -> Iterator[None]:
     """Prefect's settings with flow-run heartbeats off, for the runs started inside.
 
-    The copy of the settings is kept (a copy costs about 30 ms), and made again only
-    when the settings in force change."""
+    The copy of the settings is kept (a copy validates every setting: slow enough to show
+    in a short run), and made again only when the settings in force change."""
     context = get_settings_context()
     global _quiet
     if _quiet is None or _quiet[0] is not context.settings:
