@@ -24,7 +24,7 @@ from db import models
 
 
 @dataclass(frozen=True)
-class Indexed:
+class StoredSignature:
     """A stored document's signature and the document it copies, if any."""
 
     id: int
@@ -32,14 +32,14 @@ class Indexed:
     duplicate_of: int | None
 
 
-def signatures(session: Session, document_ids: Iterable[int]) -> list[Indexed]:
+def signatures(session: Session, document_ids: Iterable[int]) -> list[StoredSignature]:
     """The stored signatures of these documents (those that have one)."""
     rows = session.execute(
         select(models.Document.id, models.Document.minhash, models.Document.duplicate_of).where(
             models.Document.id.in_(set(document_ids)), models.Document.minhash.is_not(None)
         )
     )
-    return [Indexed(i, bytes(m), d) for i, m, d in rows]
+    return [StoredSignature(i, bytes(m), d) for i, m, d in rows]
 
 
 def outdated_signatures(session: Session, version: int, limit: int) -> list[tuple[int, str]]:
