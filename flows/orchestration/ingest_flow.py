@@ -19,7 +19,7 @@ from flows.orchestration.prefect_internals import on_thread_runner, uninspected,
 from flows.orchestration.run_settings import given_settings, run_settings
 from flows.orchestration.runner import PARALLEL, heartbeats_only_for_deployments, task_runner
 from flows.pipeline.cpu_pool import start_cpu_pool
-from flows.pipeline.ingest_chunk import Batch
+from flows.pipeline.ingest_chunk import SourceBatch
 from flows.records import SourceReport, SourceStatus
 from flows.render.reports import sources_markdown, sources_summary
 from flows.settings import Settings, SourceSettings
@@ -142,6 +142,6 @@ def ingest_batch(
 
     `quoted` (on the thread runner, as its arguments are): the reports are returned
     quoted, else Prefect walks every field of every report looking for futures, twice."""
-    with Batch(settings, states, now) as sources:
+    with SourceBatch(settings, states, now) as sources:
         reports = sources.ingest(batch)
     return uninspected(reports) if quoted else reports

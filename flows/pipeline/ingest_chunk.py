@@ -27,7 +27,7 @@ CHUNK = 16
 AHEAD = 1
 
 
-class Batch(ExitStack):
+class SourceBatch(ExitStack):
     """What the sources of one batch share: fetchers (one per pair of timeouts, its
     connections kept alive), and the health of sources that answered "not modified",
     written together at the end: losing it to a crash costs one more conditional GET."""
