@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
@@ -25,62 +24,6 @@ SIGHTING_FIELDS = tuple(
     for name in _RECORD_FIELDS
     if name in models.Sighting.__table__.columns and name not in {"id", "document_id"}
 )
-
-
-def known_raw_hashes(session: Session, source: str) -> dict[str, str]:
-    """identity -> hash of the bytes last fetched, for every item seen from `source`."""
-    rows = session.execute(
-        select(models.Sighting.identity, models.Sighting.raw_hash)
-        .join(models.Source)
-        .where(models.Source.name == source)
-    )
-    return {name: value for name, value in rows}
-
-
-def known_raw_hashes_of(session: Session, sources: Iterable[str]) -> dict[str, dict[str, str]]:
-    """known_raw_hashes of several sources in one query: source -> identity -> hash."""
-    known: dict[str, dict[str, str]] = {name: {} for name in sources}
-    rows = session.execute(
-        select(models.Source.name, models.Sighting.identity, models.Sighting.raw_hash)
-        .join(models.Source)
-        .where(models.Source.name.in_(set(known)))
-    )
-    for source, identity, value in rows:
-        known[source][identity] = value
-    return known
-
-
-def learning_texts(
-    session: Session, publishers: Iterable[str], per_publisher: int = 50
-) -> dict[str, list[str]]:
-    """The latest pre-boilerplate texts of each publisher, to learn its boilerplate from
-    (one query for all of them: a query each cost a fifteenth of a feed's ingest)."""
-    wanted = set(publishers)
-    if not wanted:
-        return {}
-    rank = (
-        func.row_number()
-        .over(
-            partition_by=models.Document.publisher,
-            order_by=(models.Sighting.last_seen_at.desc(), models.Sighting.id.desc()),
-        )
-        .label("rank")
-    )
-    latest = (
-        select(models.Document.publisher, models.Sighting.raw_text, rank)
-        .join(models.Document)
-        .where(models.Document.publisher.in_(wanted))
-        .subquery()
-    )
-    rows = session.execute(
-        select(latest.c.publisher, latest.c.raw_text)
-        .where(latest.c.rank <= per_publisher)
-        .order_by(latest.c.publisher, latest.c.rank)
-    )
-    texts: dict[str, list[str]] = defaultdict(list)
-    for publisher, raw_text in rows:
-        texts[publisher].append(raw_text)
-    return {publisher: texts[publisher] for publisher in wanted}
 
 
 def save_documents(
@@ -253,8 +196,9 @@ def _content(doc: Document) -> dict[str, object]:
     """Every field of the record that is also a column of the documents table: a field
     added to both flows through without a change here."""
     row = {name: getattr(doc, name) for name in CONTENT_FIELDS}
-    # Two fields are stored in another shape than the record keeps them in.
+    # Three fields are stored in another shape than the record keeps them in.
     row["minhash"] = doc.minhash or None
+    row["minhash_version"] = doc.minhash_version if doc.minhash else None
     row["sections"] = ",".join(map(str, doc.sections))
     return row
 

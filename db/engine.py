@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import fcntl
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from threading import Lock, RLock
+from threading import Lock
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from db.file_lock import file_lock
 
 _engines: dict[str, Engine] = {}
 _readers: dict[str, tuple[Engine, Engine]] = {}
 READ_ONLY = "digest_read_only"
 _lock = Lock()
-_write_turns: dict[str, _WriteTurn] = {}
 
 
 def engine_for(url: str) -> Engine:
@@ -108,32 +107,8 @@ def _writer_turn(url: str, engine: Engine, read_only: bool) -> Iterator[None]:
     if read_only or engine.dialect.name != "sqlite" or not database or database == ":memory:":
         yield
         return
-    with _lock:
-        turn = _write_turns.setdefault(url, _WriteTurn(database + ".writer-lock"))
-    with turn.held():
+    with file_lock(database + ".writer-lock").held():
         yield
-
-
-class _WriteTurn:
-    """A lock on a file beside the database, held by one thread of one process at a time;
-    the thread holding it may take it again (a write inside a write)."""
-
-    def __init__(self, path: str) -> None:
-        self.path, self.thread_lock, self.depth, self.fd = path, RLock(), 0, -1
-
-    @contextmanager
-    def held(self) -> Iterator[None]:
-        with self.thread_lock:
-            if self.depth == 0:
-                self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-                fcntl.flock(self.fd, fcntl.LOCK_EX)
-            self.depth += 1
-            try:
-                yield
-            finally:
-                self.depth -= 1
-                if self.depth == 0:
-                    os.close(self.fd)  # and with it the lock
 
 
 def as_utc(value: datetime | None) -> datetime | None:

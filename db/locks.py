@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from db.engine import engine_for
+from db.file_lock import file_lock
 
 
 @contextmanager
@@ -31,10 +31,5 @@ def week_lock(url: str, week: str) -> Iterator[None]:
         return
     database = engine.url.database
     folder = Path(database).parent if database and database != ":memory:" else Path(".")
-    lock_path = folder / f".digest-{week}.lock"
-    with lock_path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes, even on a crash
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with file_lock(str(folder / f".digest-{week}.lock")).held():
+        yield

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -67,6 +68,7 @@ class Document(Base):
     date_evidence: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     minhash: Mapped[bytes | None] = mapped_column(LargeBinary)  # flows.dedupe.near signature
+    minhash_version: Mapped[int | None] = mapped_column(SmallInteger)  # the format of minhash
     duplicate_of: Mapped[int | None] = mapped_column(
         ForeignKey("documents.id", ondelete="SET NULL")
     )  # the document this near-duplicate copies

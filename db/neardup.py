@@ -24,7 +24,7 @@ from db import models
 
 
 @dataclass(frozen=True)
-class Indexed:
+class StoredSignature:
     """A stored document's signature and the document it copies, if any."""
 
     id: int
@@ -32,14 +32,39 @@ class Indexed:
     duplicate_of: int | None
 
 
-def signatures(session: Session, document_ids: Iterable[int]) -> list[Indexed]:
+def signatures(session: Session, document_ids: Iterable[int]) -> list[StoredSignature]:
     """The stored signatures of these documents (those that have one)."""
     rows = session.execute(
         select(models.Document.id, models.Document.minhash, models.Document.duplicate_of).where(
             models.Document.id.in_(set(document_ids)), models.Document.minhash.is_not(None)
         )
     )
-    return [Indexed(i, bytes(m), d) for i, m, d in rows]
+    return [StoredSignature(i, bytes(m), d) for i, m, d in rows]
+
+
+def outdated_signatures(session: Session, version: int, limit: int) -> list[tuple[int, str]]:
+    """(id, text) of up to `limit` documents, by id, whose signature is missing or of a
+    format other than `version`."""
+    document = models.Document
+    rows = session.execute(
+        select(document.id, document.text)
+        .where(document.minhash_version.is_(None) | (document.minhash_version != version))
+        .order_by(document.id)
+        .limit(limit)
+    )
+    return [(i, text) for i, text in rows]
+
+
+def set_signatures(session: Session, signatures: Mapping[int, bytes], version: int) -> None:
+    """Store each document's new signature, of format `version`, in one bulk update by id."""
+    if signatures:
+        session.execute(
+            update(models.Document),
+            [
+                {"id": i, "minhash": blob, "minhash_version": version}
+                for i, blob in signatures.items()
+            ],
+        )
 
 
 def replace_bands(

@@ -92,98 +92,115 @@ def load_settings(
 ) -> Settings:
     """Read the config file and the environment once into a frozen Settings."""
     env = os.environ if environ is None else environ
+    config_path, data = _read_config(path, env)
+    base = config_path.resolve().parent if config_path.exists() else Path.cwd()
+    digest, delivery, smtp, prefect = (
+        _table(data, name) for name in ("digest", "delivery", "smtp", "prefect")
+    )
+    value = _Values(env)
+    database_url = value.text(digest, "digest", "database_url", "sqlite:///data/digest.db")
+    sender = value.text(delivery, "delivery", "from", "Newsletter Digest <digest@localhost>")
+    return Settings(
+        config_path=config_path if config_path.exists() else None,
+        database_url=_resolve_sqlite(database_url, base),
+        timezone=_timezone(value.text(digest, "digest", "timezone", "UTC")),
+        title=value.text(digest, "digest", "title", "Weekly digest"),
+        http_proxy=value.text(digest, "digest", "http_proxy", ""),
+        sources=_sources(data.get("sources", []), base, env),
+        transport=value.choice(delivery, "delivery", "transport", "outbox", TRANSPORTS),
+        outbox=_path(value.text(delivery, "delivery", "outbox", "outbox"), base),
+        sender=sender,
+        reply_to=value.text(delivery, "delivery", "reply_to", sender),
+        recipients=_recipients(value.get(delivery, "delivery", "recipients", [])),
+        base_url=value.text(delivery, "delivery", "base_url", "").rstrip("/"),
+        task_runner=_runner(
+            value.choice(prefect, "prefect", "task_runner", "threads", TASK_RUNNERS)
+        ),
+        dask_address=value.text(prefect, "prefect", "dask_address", ""),
+        dask_workers=int(value.number(prefect, "prefect", "dask_workers", 2)),
+        smtp=_smtp(value, smtp, env),
+    )
+
+
+def _read_config(path: Path | str | None, env: Mapping[str, str]) -> tuple[Path, dict[str, Any]]:
+    """The config file's path and tables; none when the default file is missing."""
     config_path = Path(path or env.get("DIGEST_CONFIG") or "digest.toml")
-    data: dict[str, Any] = {}
     if config_path.exists():
         try:
-            data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+            return config_path, tomllib.loads(config_path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
             raise SettingsError(f"{config_path}: not valid TOML: {err}") from err
-    elif path or env.get("DIGEST_CONFIG"):
+    if path or env.get("DIGEST_CONFIG"):
         raise SettingsError(f"{config_path}: config file not found (set DIGEST_CONFIG)")
-    base = config_path.resolve().parent if config_path.exists() else Path.cwd()
+    return config_path, {}
 
-    digest = _table(data, "digest")
-    delivery = _table(data, "delivery")
-    smtp = _table(data, "smtp")
-    prefect = _table(data, "prefect")
 
-    def get(table: Mapping[str, Any], section: str, key: str, default: Any) -> Any:
+@dataclass(frozen=True)
+class _Values:
+    """A key of a config table, the environment first (DIGEST_<KEY> for [digest],
+    DIGEST_<SECTION>_<KEY> for the others), checked; an error names the key."""
+
+    env: Mapping[str, str]
+
+    def get(self, table: Mapping[str, Any], section: str, key: str, default: Any) -> Any:
         var = variable(section, key)
-        if var in env:
-            return env[var]
+        if var in self.env:
+            return self.env[var]
         return table.get(key, default)
 
-    def text(table: Mapping[str, Any], section: str, key: str, default: str) -> str:
-        value = get(table, section, key, default)
+    def text(self, table: Mapping[str, Any], section: str, key: str, default: str) -> str:
+        value = self.get(table, section, key, default)
         if not isinstance(value, str):
             raise SettingsError(f"{section}.{key}: expected text, got {value!r}")
         return value
 
-    def number(table: Mapping[str, Any], section: str, key: str, default: float) -> float:
-        value = get(table, section, key, default)
+    def number(self, table: Mapping[str, Any], section: str, key: str, default: float) -> float:
+        value = self.get(table, section, key, default)
         try:
             return float(value)
         except (TypeError, ValueError):
             raise SettingsError(f"{section}.{key}: expected a number, got {value!r}") from None
 
-    def choice(table: Mapping[str, Any], section: str, key: str, default: str, allowed) -> str:
-        value = text(table, section, key, default)
+    def choice(
+        self, table: Mapping[str, Any], section: str, key: str, default: str, allowed: tuple
+    ) -> str:
+        value = self.text(table, section, key, default)
         if value not in allowed:
             raise SettingsError(f"{section}.{key}: {value!r} is not one of {', '.join(allowed)}")
         return value
 
-    timezone = text(digest, "digest", "timezone", "UTC")
+
+def _timezone(timezone: str) -> str:
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise SettingsError(
             f"digest.timezone: {timezone!r} is not an IANA time zone (e.g. Europe/Paris)"
         ) from None
+    return timezone
 
-    database_url = text(digest, "digest", "database_url", "sqlite:///data/digest.db")
-    database_url = _resolve_sqlite(database_url, base)
 
-    recipients_value = get(delivery, "delivery", "recipients", [])
-    if isinstance(recipients_value, str):
-        recipients_value = [r for r in recipients_value.replace(";", ",").split(",")]
-    if not isinstance(recipients_value, list) or not all(
-        isinstance(r, str) for r in recipients_value
-    ):
-        raise SettingsError(
-            f"delivery.recipients: expected a list of addresses, got {recipients_value!r}"
-        )
-    recipients = tuple(r.strip() for r in recipients_value if r.strip())
+def _recipients(value: Any) -> tuple[str, ...]:
+    """A list of addresses, or one text of them separated by commas or semicolons."""
+    if isinstance(value, str):
+        value = [r for r in value.replace(";", ",").split(",")]
+    if not isinstance(value, list) or not all(isinstance(r, str) for r in value):
+        raise SettingsError(f"delivery.recipients: expected a list of addresses, got {value!r}")
+    recipients = tuple(r.strip() for r in value if r.strip())
     for address in recipients:
         if "@" not in address:
             raise SettingsError(f"delivery.recipients: {address!r} is not an email address")
+    return recipients
 
-    sender = text(delivery, "delivery", "from", "Newsletter Digest <digest@localhost>")
-    password = _secret(env, "DIGEST_SMTP_PASSWORD")
-    return Settings(
-        config_path=config_path if config_path.exists() else None,
-        database_url=database_url,
-        timezone=timezone,
-        title=text(digest, "digest", "title", "Weekly digest"),
-        http_proxy=text(digest, "digest", "http_proxy", ""),
-        sources=_sources(data.get("sources", []), base, env),
-        transport=choice(delivery, "delivery", "transport", "outbox", TRANSPORTS),
-        outbox=_path(text(delivery, "delivery", "outbox", "outbox"), base),
-        sender=sender,
-        reply_to=text(delivery, "delivery", "reply_to", sender),
-        recipients=recipients,
-        base_url=text(delivery, "delivery", "base_url", "").rstrip("/"),
-        task_runner=_runner(choice(prefect, "prefect", "task_runner", "threads", TASK_RUNNERS)),
-        dask_address=text(prefect, "prefect", "dask_address", ""),
-        dask_workers=int(number(prefect, "prefect", "dask_workers", 2)),
-        smtp=SmtpSettings(
-            host=text(smtp, "smtp", "host", "localhost"),
-            port=int(number(smtp, "smtp", "port", 587)),
-            security=choice(smtp, "smtp", "security", "starttls", SMTP_SECURITY),
-            username=text(smtp, "smtp", "username", ""),
-            password=password,
-            timeout=number(smtp, "smtp", "timeout", 30.0),
-        ),
+
+def _smtp(value: _Values, smtp: Mapping[str, Any], env: Mapping[str, str]) -> SmtpSettings:
+    return SmtpSettings(
+        host=value.text(smtp, "smtp", "host", "localhost"),
+        port=int(value.number(smtp, "smtp", "port", 587)),
+        security=value.choice(smtp, "smtp", "security", "starttls", SMTP_SECURITY),
+        username=value.text(smtp, "smtp", "username", ""),
+        password=_secret(env, "DIGEST_SMTP_PASSWORD"),
+        timeout=value.number(smtp, "smtp", "timeout", 30.0),
     )
 
 

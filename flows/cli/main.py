@@ -24,13 +24,23 @@ from flows.cli.common import (
 
 
 @app.command()
-def migrate(config: Config = None) -> None:
+def migrate(
+    rebuild_signatures: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild-signatures",
+            help="Recompute stored near-duplicate signatures of an older format",
+        ),
+    ] = False,
+    config: Config = None,
+) -> None:
     """Create or upgrade the database schema. Example: digest migrate"""
-    from db.migrate import upgrade
-
-    settings = settings_or_exit(config)
-    upgrade(settings.database_url)
+    settings = migrated_settings(config)
     console.print("database is at the latest revision")
+    if rebuild_signatures:
+        from flows.pipeline.signatures import rebuild_signatures as rebuild
+
+        console.print(f"{rebuild(settings.database_url)} signatures rebuilt")
 
 
 @app.command()
@@ -63,20 +73,23 @@ def run(
     config: Config = None,
 ) -> None:
     """Ingest, then build and deliver a week's digest. Example: digest run --week 2025-W43"""
-    settings_or_exit(config)
+    settings = settings_or_exit(config)
     prefect_defaults()
+    from flows.orchestration.run_settings import given_settings
     from flows.orchestration.weekly_flow import backfill_flow, weekly_flow
 
     cfg = str(config) if config else None
-    if all_weeks:
-        sources, weeks = backfill_flow(
-            ingest=not no_ingest, resend=resend, dry_run=dry_run, config=cfg
-        )
-    else:
-        sources, one = weekly_flow(
-            week=week_option(week), ingest=not no_ingest, resend=resend, dry_run=dry_run, config=cfg
-        )
-        weeks = [one]
+    with given_settings(cfg, settings):  # read once: the flows take them, not read again
+        if all_weeks:
+            sources, weeks = backfill_flow(
+                ingest=not no_ingest, resend=resend, dry_run=dry_run, config=cfg
+            )
+        else:
+            sources, one = weekly_flow(
+                week=week_option(week), ingest=not no_ingest, resend=resend, dry_run=dry_run,
+                config=cfg,
+            )  # fmt: skip
+            weeks = [one]
     if sources:
         console.print(_sources_table(sources))
     console.print(_weeks_table(weeks))
@@ -96,17 +109,20 @@ def backfill(
 
     Example: digest backfill 2025-W40 2025-W50
     """
-    settings_or_exit(config)
+    settings = settings_or_exit(config)
     prefect_defaults()
+    from flows.orchestration.run_settings import given_settings
     from flows.orchestration.weekly_flow import backfill_flow
 
-    _, weeks = backfill_flow(
-        from_week=week_option(from_week),
-        to_week=week_option(to_week),
-        resend=resend,
-        dry_run=dry_run,
-        config=str(config) if config else None,
-    )
+    cfg = str(config) if config else None
+    with given_settings(cfg, settings):
+        _, weeks = backfill_flow(
+            from_week=week_option(from_week),
+            to_week=week_option(to_week),
+            resend=resend,
+            dry_run=dry_run,
+            config=cfg,
+        )
     console.print(_weeks_table(weeks))
     if any(w.status == "failed" for w in weeks):
         raise typer.Exit(1)

@@ -10,7 +10,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from flows.records import StoredDocument
+from flows.records import Document, StoredDocument
 from flows.tokens import Words, mix, split_words
 
 SHINGLE = 3  # words per shingle
@@ -18,11 +18,16 @@ BINS = 128  # signature length: one minimum per bin of the hash space
 ROWS = 2  # bins per LSH band
 # 20 bands over the first 40 bins: a pair at Jaccard 0.45 meets in one with p = 0.99 (0.97
 # at 0.4), while each text stores and looks up 20 keys; the candidates are then checked
-# on all 128 bins. 42 bands of 3 met no more copies and cost half the ingest of a feed.
+# on all 128 bins. Bands of 3 bins, twice as many of them, met no more copies of the
+# labelled set and doubled the keys each text stores and looks up.
 BANDS = 20
 # Estimated Jaccard at which two texts are one: a copy with a changed intro and sign-off,
 # or a light rewrite, stays above; two outlets' own articles on one event are far below.
 NEAR = 0.45
+# The format of stored signatures and band keys: raised whenever SHINGLE, BINS, ROWS, BANDS,
+# the hashing or the byte layout change, so that `digest migrate --rebuild-signatures`
+# recomputes those stored in an older one (a text signed in two formats matches nothing).
+SIGNATURE_VERSION = 1
 EMPTY = np.uint32(0xFFFFFFFF)
 _SHINGLE_MULT = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
 B = TypeVar("B")
@@ -69,10 +74,9 @@ def _densify(signature: np.ndarray) -> np.ndarray:
     return filled
 
 
-def signatures(texts: Sequence[str], processes: int = 1) -> np.ndarray:
-    """Signatures of many texts, in batches, on `processes` worker processes when > 1."""
-    chunks = [texts[i : i + BATCH] for i in range(0, len(texts), BATCH)]
-    parts = map_batches(_signature_batch, chunks, processes)
+def signatures(texts: Sequence[str]) -> np.ndarray:
+    """Signatures of many texts, in batches of BATCH."""
+    parts = [_signature_batch(texts[i : i + BATCH]) for i in range(0, len(texts), BATCH)]
     return np.vstack(parts) if parts else np.zeros((0, BINS), dtype=np.uint32)
 
 
@@ -82,7 +86,8 @@ def _signature_batch(texts: Sequence[str]) -> np.ndarray:
 
 def map_batches(fn: Callable[[B], R], batches: Sequence[B], processes: int) -> list[R]:
     """`fn` over each batch: on `processes` worker processes when there are several of
-    both, else here."""
+    both, else here. (Only flows.stories.features calls it, and only its benchmarks ask
+    for processes: the pool goes when their `processes` parameter does.)"""
     if processes > 1 and len(batches) > 1:
         with worker_pool(processes) as pool:
             return pool.map(fn, batches)
@@ -105,6 +110,16 @@ def signature_bytes(texts: Sequence[str]) -> list[bytes]:
     """The stored form of each text's signature, computed in one pass."""
     stored = signatures(texts).astype("<u4")
     return [row.tobytes() for row in stored]
+
+
+def signed(documents: Sequence[Document]) -> list[Document]:
+    """The documents with their signatures (`minhash`), all computed in one pass: numpy's
+    cost is per call, so one pass over a batch costs far less than one pass per text."""
+    blobs = signature_bytes([d.text for d in documents])
+    return [
+        replace(d, minhash=m, minhash_version=SIGNATURE_VERSION)
+        for d, m in zip(documents, blobs, strict=True)
+    ]
 
 
 def from_bytes(blob: bytes) -> np.ndarray:
@@ -154,29 +169,6 @@ def candidate_pairs(keys: np.ndarray, max_bucket: int = 50) -> np.ndarray:
     # One int64 per pair: a 1-D unique is far cheaper than unique rows.
     codes = np.unique(found[:, 0].astype(np.int64) * n + found[:, 1])
     return np.column_stack((codes // n, codes % n))
-
-
-def near_duplicate_groups(sigs: np.ndarray, order: np.ndarray) -> np.ndarray:
-    """For each text, the index of the text it copies (itself when it is an original):
-    groups are linked by estimated Jaccard >= NEAR; `order` ranks who came first."""
-    # scipy here only: every process that normalises imports this module, few of them group.
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    n = sigs.shape[0]
-    pairs = candidate_pairs(band_keys(sigs))
-    if pairs.size:
-        pairs = pairs[similarity(sigs[pairs[:, 0]], sigs[pairs[:, 1]]) >= NEAR]
-    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
-    _, label = connected_components(graph, directed=False)
-    if not n:
-        return np.zeros(0, dtype=np.int64)
-    by_order = np.argsort(order, kind="stable")
-    rank = np.empty(n, dtype=np.int64)
-    rank[by_order] = np.arange(n)
-    earliest = np.full(label.max() + 1, n, dtype=np.int64)
-    np.minimum.at(earliest, label, rank)
-    return by_order[earliest[label]]
 
 
 def best_original(

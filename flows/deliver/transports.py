@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import logging
-import os
 import re
 import smtplib
 import ssl
-import tempfile
 import time
 from collections.abc import Callable
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from pathlib import Path
+from typing import Protocol
 
-from flows.settings import SmtpSettings
+from flows.atomic_write import write_file
 
 log = logging.getLogger(__name__)
 RETRIES = 3
@@ -33,16 +32,6 @@ class PermanentDeliveryError(DeliveryError):
     """5xx: the server refused; trying again will not help."""
 
 
-def write_file(path: Path, data: bytes) -> Path:
-    """Write through a temporary file and a rename: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.replace(temp, path)
-    return path
-
-
 def write_outbox(message: EmailMessage, outbox: Path, name: str) -> Path:
     """The message as an .eml file; a half-written file never appears under its name."""
     safe = re.sub(r"[^\w@.+-]", "_", name)
@@ -53,10 +42,56 @@ def write_preview(html: str, outbox: Path, week: str) -> Path:
     return write_file(outbox / f"{week}.html", html.encode("utf-8"))
 
 
+class OutboxWriter:
+    """The outbox as a transport: each message an .eml file named after `prefix` and its
+    recipient. A context manager like SmtpSender, with no connection to open."""
+
+    writes_files = True
+
+    def __init__(self, outbox: Path, prefix: str) -> None:
+        self.outbox, self.prefix = outbox, prefix
+
+    def __enter__(self) -> OutboxWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def send(
+        self,
+        message: EmailMessage,
+        recipient: str,
+        before_data: Callable[[], None] | None = None,
+    ) -> str:
+        """Write the message; returns the file written."""
+        if before_data is not None:
+            before_data()
+        return str(write_outbox(message, self.outbox, f"{self.prefix}_{recipient}"))
+
+
+class SmtpServer(Protocol):
+    """Where and how to send (the settings' [smtp] table has these fields)."""
+
+    @property
+    def host(self) -> str: ...
+    @property
+    def port(self) -> int: ...
+    @property
+    def security(self) -> str: ...  # "tls", "starttls" or "none"
+    @property
+    def username(self) -> str: ...
+    @property
+    def password(self) -> str: ...
+    @property
+    def timeout(self) -> float: ...
+
+
 class SmtpSender:
     """One SMTP connection reused for every recipient of a run."""
 
-    def __init__(self, settings: SmtpSettings, ssl_context: ssl.SSLContext | None = None) -> None:
+    writes_files = False
+
+    def __init__(self, settings: SmtpServer, ssl_context: ssl.SSLContext | None = None) -> None:
         self.settings = settings
         self.context = ssl_context or ssl.create_default_context()
         self.client: smtplib.SMTP | None = None
@@ -98,13 +133,14 @@ class SmtpSender:
         message: EmailMessage,
         recipient: str,
         before_data: Callable[[], None] | None = None,
-    ) -> None:
-        """MAIL, RCPT, then `before_data()`, then DATA; temporary failures retried."""
+    ) -> str:
+        """MAIL, RCPT, then `before_data()`, then DATA; temporary failures retried. Returns
+        the server's host."""
         delay = BACKOFF
         for attempt in range(1, RETRIES + 1):
             try:
                 self._send_once(message, recipient, before_data)
-                return
+                return self.settings.host
             except TemporaryDeliveryError as err:
                 if attempt == RETRIES:
                     raise
@@ -112,6 +148,7 @@ class SmtpSender:
                 time.sleep(delay)
                 delay *= 2
                 self._reconnect()
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _reconnect(self) -> None:
         self.__exit__()

@@ -3,30 +3,18 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from selectolax.lexbor import LexborHTMLParser
-
-from flows.dedupe.exact import content_hash, raw_hash
-from flows.dedupe.near import signature_bytes
+from flows.html_text import BULLET, clean_lines, html_to_lines
 from flows.normalise import boilerplate, headlines, sections
 from flows.normalise.dates import infer_date
+from flows.normalise.fingerprints import content_hash, raw_hash
 from flows.records import Document, Failure, RawItem
-from flows.sanitise import DROPPED_WITH_CONTENT
 from flows.text import has_words, split_sentences, words
 
-BLOCK_TAGS = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote",
-              "section", "article", "header", "footer", "ul", "ol", "table", "pre", "figure",
-              "figcaption", "dd", "dt", "hr", "main", "aside", "nav", "address", "td",
-              "th")  # fmt: skip
-BLOCK_SELECTOR = ",".join(BLOCK_TAGS)
-BULLET_STARTS = tuple("•·▪◦‣∙*+-")
-BULLET = re.compile(r"^\s*(?:[•·▪◦‣∙*+]|-(?=\s))\s*")
-INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 BOMS = (
     (b"\xef\xbb\xbf", "utf-8"),
     (b"\xff\xfe\x00\x00", "utf-32-le"),
@@ -35,7 +23,6 @@ BOMS = (
     (b"\xfe\xff", "utf-16-be"),
 )
 CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
-DROPPED_TAGS = sorted(DROPPED_WITH_CONTENT)
 META_CHARSET = re.compile(rb"<meta[^>]+charset=[\"']?([\w-]+)", re.IGNORECASE)
 
 
@@ -75,10 +62,7 @@ def normalise_items(
             documents.append(to_document(p, model, zone))
         except NormaliseError as err:
             failures.append(Failure(p.item.source, p.item.identity, str(err)))
-    # Signed together: numpy's cost is per call, so one pass over a batch costs about a
-    # tenth of one pass per text.
-    signed = signature_bytes([d.text for d in documents])
-    return [replace(d, minhash=m) for d, m in zip(documents, signed, strict=True)], failures
+    return documents, failures
 
 
 def prepare(item: RawItem) -> Prepared:
@@ -156,44 +140,6 @@ def decode(body: bytes, declared: str | None = None) -> str:
 def _meta_charset(body: bytes) -> str | None:
     match = META_CHARSET.search(body[:2048])
     return match.group(1).decode("ascii") if match else None
-
-
-def html_to_lines(html: str) -> list[str]:
-    """Visible text of an HTML document, one paragraph a line; nothing executable kept."""
-    # lexbor (C) rather than BeautifulSoup: the same lines in about a third of the time.
-    # Only text is read, so no attribute can survive: dropping the elements whose text is
-    # code or chrome is all the cleaning needed (a third of the time of nh3's full pass).
-    tree = LexborHTMLParser(html)
-    tree.strip_tags(DROPPED_TAGS)
-    body = tree.body
-    if body is None:
-        return []
-    for br in body.css("br"):
-        br.replace_with("\n")
-    for block in body.css(BLOCK_SELECTOR):
-        if block.tag == "li":
-            first = block.child
-            if first is None:
-                block.insert_child("\n• ")
-            else:
-                first.insert_before("\n• ")
-        block.insert_child("\n")
-    return clean_lines(body.text(deep=True))
-
-
-def clean_lines(text: str) -> list[str]:
-    """Unicode and whitespace clean-up: one paragraph a line, bullets made uniform."""
-    text = unicodedata.normalize("NFKC", text).translate(INVISIBLE)
-    lines = []
-    for raw in text.splitlines():
-        if not raw.isprintable():  # most lines are: skip the walk over each character
-            raw = "".join(ch for ch in raw if ch.isprintable() or ch == "\t")
-        line = " ".join(raw.split())
-        if line.startswith(BULLET_STARTS) and BULLET.match(line):
-            line = "• " + BULLET.sub("", line)
-        if line and line != "•":
-            lines.append(line)
-    return lines
 
 
 def title_and_body(lines: Sequence[str], given: str | None = None) -> tuple[str, list[str]]:

@@ -8,6 +8,8 @@ from typing import Any
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect_dask import DaskTaskRunner
 
+from flows.orchestration.prefect_internals import ephemeral_api_url
+
 
 class SharedApiDaskTaskRunner(DaskTaskRunner):
     """Without PREFECT_API_URL a run talks to Prefect's ephemeral server in this process,
@@ -23,8 +25,4 @@ class SharedApiDaskTaskRunner(DaskTaskRunner):
 def _shared_api() -> AbstractContextManager[Any]:
     if PREFECT_API_URL.value():
         return nullcontext()
-    from prefect.server.api.server import SubprocessASGIServer
-
-    server = SubprocessASGIServer()  # the one this process's run already talks to
-    server.start()
-    return temporary_settings({PREFECT_API_URL: server.api_url})
+    return temporary_settings({PREFECT_API_URL: ephemeral_api_url()})

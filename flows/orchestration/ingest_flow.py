@@ -4,34 +4,28 @@ from __future__ import annotations
 
 import gc
 import logging
-from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
-from prefect.utilities.annotations import quote
 
 from db import sources as source_store
 from db.engine import session_scope
-from db.migrate import upgrade
+from flows.orchestration.prefect_internals import on_thread_runner, uninspected, unwrapped
+from flows.orchestration.run_settings import given_settings, run_settings
 from flows.orchestration.runner import PARALLEL, heartbeats_only_for_deployments, task_runner
 from flows.pipeline.cpu_pool import start_cpu_pool
-from flows.pipeline.ingest_chunk import Batch
+from flows.pipeline.ingest_chunk import SourceBatch
 from flows.records import SourceReport, SourceStatus
 from flows.render.reports import sources_markdown, sources_summary
-from flows.settings import Settings, SourceSettings, load_settings
+from flows.settings import Settings, SourceSettings
 
 T = TypeVar("T")
 _frozen = False  # the collector's freeze is done in this process
-# The settings run_ingest was given, with the config path they were read from.
-_read_settings: ContextVar[tuple[str | None, Settings] | None] = ContextVar(
-    "read_settings", default=None
-)
 
 
 def _ingest_run_name() -> str:
@@ -41,13 +35,8 @@ def _ingest_run_name() -> str:
 @flow(name="ingest", flow_run_name=_ingest_run_name, task_runner=ThreadPoolTaskRunner(PARALLEL))
 def ingest_flow(source: str | None = None, config: str | None = None) -> list[SourceReport]:
     """Fetch every configured source (or the one named), store what is new, report each."""
-    return ingest_sources(_settings_for(config), source)
-
-
-def _settings_for(config: str | None) -> Settings:
-    """The settings run_ingest already read from `config`, else read now."""
-    given = _read_settings.get()
-    return given[1] if given and given[0] == config else load_settings(config)
+    with run_settings(config) as settings:
+        return ingest_sources(settings, source)
 
 
 def run_ingest(
@@ -57,27 +46,25 @@ def run_ingest(
     if any(s.kind == "feed" for s in settings.sources):
         start_cpu_pool(settings)  # its processes come up while Prefect starts the run
     # What is alive before the first run (Prefect, SQLAlchemy, the settings) lives as long
-    # as the process: out of the collector's sight, each full collection in a run walks
-    # only what the run made (a quarter of this process's CPU in a first run of 500
-    # feeds). Once only: a later freeze would also keep the garbage of the runs before.
-    # (A flag, as gc.get_freeze_count() walks every frozen object: 20 ms a call.)
+    # as the process: frozen out of the collector's sight, each full collection in a run
+    # walks only what the run made. Once only: a later freeze would also keep the garbage
+    # of the runs before (a flag, as gc.get_freeze_count() walks every frozen object).
     global _frozen
     if not _frozen:
         gc.freeze()
         _frozen = True
-    read = _read_settings.set((config, settings))  # not read again by the flow
-    try:
-        with heartbeats_only_for_deployments():
-            flow = ingest_flow.with_options(task_runner=task_runner(settings))
-            return flow(source=source, config=config)
-    finally:
-        _read_settings.reset(read)
+    with given_settings(config, settings), heartbeats_only_for_deployments():
+        flow = ingest_flow.with_options(task_runner=task_runner(settings))
+        return flow(source=source, config=config)
 
 
 def ingest_sources(settings: Settings, only: str | None = None) -> list[SourceReport]:
     """The body of the ingest flow, callable from other flows with settings already read."""
     logger = get_run_logger()
-    prepare_database(settings)
+    with session_scope(settings.database_url) as session:
+        source_store.sync_sources(
+            session, [(s.name, s.kind, str(s.path or s.url or "")) for s in settings.sources]
+        )
     chosen = [s for s in settings.sources if only is None or s.name == only]
     if only is not None and not chosen:
         known = ", ".join(s.name for s in settings.sources) or "none"
@@ -85,13 +72,11 @@ def ingest_sources(settings: Settings, only: str | None = None) -> list[SourceRe
     if any(s.kind == "feed" for s in chosen):
         start_cpu_pool(settings)
     now = datetime.now(UTC)
-    # quote: Prefect would otherwise walk the settings and the batch, every source of
-    # them, for futures to wait on, once per task (an eighth of the run's CPU at 500
-    # feeds), and so the reports each task returns. Dask gets them plain: its workers
-    # receive a quote as a bare tuple.
-    context = FlowRunContext.get()
-    threads = context is not None and isinstance(context.task_runner, ThreadPoolTaskRunner)
-    wrap = quote if threads else _plain
+    # Prefect would otherwise walk the settings and the batch, every source of them, for
+    # futures to wait on, once per task, and so the reports each task returns. Dask gets
+    # them plain: its workers receive the wrapper as a bare tuple.
+    threads = on_thread_runner()
+    wrap = uninspected if threads else _plain
     with session_scope(settings.database_url, read_only=True) as session:
         states = source_store.source_statuses(session, [s.name for s in chosen])
     futures = [
@@ -105,7 +90,7 @@ def ingest_sources(settings: Settings, only: str | None = None) -> list[SourceRe
         for batch in batches(chosen)
     ]
     results = [f.result() for f in futures]
-    reports = [r for result in results for r in (result.unquote() if threads else result)]
+    reports = [r for result in results for r in unwrapped(result)]
     # One line for the run and one per source that needs a look: a line per source sent
     # to Prefect's API cost more than a run where every feed answers 304.
     logger.info("%s", sources_summary(reports))
@@ -124,14 +109,6 @@ def ingest_sources(settings: Settings, only: str | None = None) -> list[SourceRe
 
 def _plain(value: T) -> T:
     return value
-
-
-def prepare_database(settings: Settings) -> None:
-    upgrade(settings.database_url)
-    with session_scope(settings.database_url) as session:
-        source_store.sync_sources(
-            session, [(s.name, s.kind, str(s.path or s.url or "")) for s in settings.sources]
-        )
 
 
 def batches(sources: list[SourceSettings], parallel: int = PARALLEL) -> list[list[SourceSettings]]:
@@ -165,6 +142,6 @@ def ingest_batch(
 
     `quoted` (on the thread runner, as its arguments are): the reports are returned
     quoted, else Prefect walks every field of every report looking for futures, twice."""
-    with Batch(settings, states, now) as sources:
+    with SourceBatch(settings, states, now) as sources:
         reports = sources.ingest(batch)
-    return quote(reports) if quoted else reports  # type: ignore[return-value]
+    return uninspected(reports) if quoted else reports

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from prefect.context import SettingsContext, get_settings_context
 from prefect.runtime import deployment
-from prefect.settings import Settings as PrefectSettings
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
+from flows.orchestration.prefect_internals import without_heartbeats
 from flows.settings import Settings
 
 # Sources fetched at once by the thread pool: enough to hide network waits, few enough to be
@@ -17,8 +16,6 @@ from flows.settings import Settings
 # doubled what a conditional GET cost in CPU, and 500 of them on loopback took longer
 # than at 4 (tests/bench/bench_feeds.py --threads).
 PARALLEL = 4
-
-_quiet: tuple[PrefectSettings, PrefectSettings] | None = None  # (settings, without heartbeats)
 
 
 @contextmanager
@@ -32,12 +29,7 @@ def heartbeats_only_for_deployments() -> Iterator[None]:
     if deployment.get_id() is not None:
         yield
         return
-    context = get_settings_context()
-    global _quiet
-    if _quiet is None or _quiet[0] is not context.settings:  # a copy costs about 30 ms
-        quiet = context.settings.copy_with_update(updates={"flows.heartbeat_frequency": None})
-        _quiet = (context.settings, quiet)
-    with SettingsContext(profile=context.profile, settings=_quiet[1]):
+    with without_heartbeats():
         yield
 
 

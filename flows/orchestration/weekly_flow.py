@@ -9,9 +9,10 @@ from db import digests as digest_store
 from db import documents as doc_store
 from db.engine import session_scope
 from flows.orchestration.digest_flow import default_week, digest_flow
-from flows.orchestration.ingest_flow import prepare_database, run_ingest
+from flows.orchestration.ingest_flow import run_ingest
+from flows.orchestration.run_settings import run_settings
 from flows.records import SourceReport, WeekReport
-from flows.settings import load_settings
+from flows.settings import Settings
 from flows.weeks import week_range, weeks_with
 
 
@@ -24,11 +25,10 @@ def weekly_flow(
     config: str | None = None,
 ) -> tuple[list[SourceReport], WeekReport]:
     """What the Monday schedule runs: ingest every source, then deliver last week's digest."""
-    settings = load_settings(config)
-    prepare_database(settings)
-    reports = run_ingest(settings, config) if ingest else []
-    chosen = week or default_week(settings)
-    return reports, digest_flow(week=chosen, resend=resend, dry_run=dry_run, config=config)
+    with run_settings(config) as settings:
+        reports = run_ingest(settings, config) if ingest else []
+        chosen = week or default_week(settings)
+        return reports, digest_flow(week=chosen, resend=resend, dry_run=dry_run, config=config)
 
 
 def _backfill_run_name() -> str:
@@ -49,21 +49,25 @@ def backfill_flow(
 ) -> tuple[list[SourceReport], list[WeekReport]]:
     """Each week of the range that has documents (all such weeks by default), as its own run."""
     logger = get_run_logger()
-    settings = load_settings(config)
-    prepare_database(settings)
-    reports = run_ingest(settings, config) if ingest else []
+    with run_settings(config) as settings:
+        reports = run_ingest(settings, config) if ingest else []
+        results = []
+        for week in weeks_to_build(settings, from_week, to_week):
+            state = digest_flow(week=week, resend=resend, dry_run=dry_run, config=config,
+                                return_state=True)  # fmt: skip
+            if state.is_completed():
+                results.append(state.result())
+            else:
+                logger.error("%s failed: %s", week, state.message)
+                results.append(WeekReport(week, "failed", error=state.message or "failed"))
+    return reports, results
+
+
+def weeks_to_build(settings: Settings, from_week: str | None, to_week: str | None) -> list[str]:
+    """The weeks of the range (all by default) that have documents or a stored digest."""
     with session_scope(settings.database_url) as session:
         have = weeks_with(doc_store.publication_dates(session), settings.zone)
         # A week built of late arrivals alone has no document of its own, and may need a retry.
         have = sorted(set(have) | set(digest_store.stored_weeks(session)))
     wanted = set(week_range(from_week or have[0], to_week or have[-1])) if have else set()
-    results = []
-    for week in [w for w in have if w in wanted]:
-        state = digest_flow(week=week, resend=resend, dry_run=dry_run, config=config,
-                            return_state=True)  # fmt: skip
-        if state.is_completed():
-            results.append(state.result())
-        else:
-            logger.error("%s failed: %s", week, state.message)
-            results.append(WeekReport(week, "failed", error=state.message or "failed"))
-    return reports, results
+    return [w for w in have if w in wanted]

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from flows.settings import Settings
 
 # Imported once by the forkserver, not by each worker: this module (each worker's start)
-# and the job's. A worker that had to import Prefect took half a second to take a job.
+# and the job's: a worker that had to import Prefect was slow to take its first job.
 CPU_MODULES = ["flows.pipeline.cpu_pool", "flows.pipeline.store_chunk"]
 
 T = TypeVar("T")

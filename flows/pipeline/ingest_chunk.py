@@ -17,7 +17,7 @@ from flows.pipeline.store_chunk import Chunk, failed_run, run_of, store_chunk
 from flows.records import Fetched, FetchResult, SourceError, SourceReport, SourceStatus
 from flows.settings import Settings, SourceSettings
 from flows.sources.feeds import feed_items
-from flows.sources.fetch import Fetcher
+from flows.sources.fetch import MAX_BYTES, Fetcher
 from flows.sources.read import fetch_feed, read_source
 
 # Sources stored in one transaction: the statements of a save cost about as much for
@@ -27,7 +27,7 @@ CHUNK = 16
 AHEAD = 1
 
 
-class Batch(ExitStack):
+class SourceBatch(ExitStack):
     """What the sources of one batch share: fetchers (one per pair of timeouts, its
     connections kept alive), and the health of sources that answered "not modified",
     written together at the end: losing it to a crash costs one more conditional GET."""
@@ -92,8 +92,17 @@ class Batch(ExitStack):
         """A feed is fetched here (threads hide network waits) and parsed by the job that
         stores it; other sources are read here."""
         if source.kind != "feed":
-            return read_source(source, self.settings.zone, self.now)
-        result = fetch_feed(source, state, self.fetcher_for(source))
+            return read_source(
+                source.name,
+                source.kind,
+                source.path,
+                source.options,
+                password=source.password,
+                zone=self.settings.zone,
+                now=self.now,
+            )
+        max_bytes = int(source.options.get("max_bytes", MAX_BYTES))
+        result = fetch_feed(source.url or "", state, self.fetcher_for(source), max_bytes)
         if result.status == "ok":
             return result
         return feed_items(source.name, result, self.now)  # nothing to parse

@@ -69,7 +69,7 @@ def index_bands(
         signatures[row] = from_bytes(changed[doc_id])
     keys = band_keys(signatures)
     # Key 0 marks a text without words: it has no bands, and matches nothing. The rows go
-    # in in key order, each insert next to the last in the key's B-tree (a third faster).
+    # in in key order, each insert next to the last in the key's B-tree.
     flat, owners = keys.ravel(), np.repeat(np.array(ids, dtype=np.int64), keys.shape[1])
     order = np.argsort(flat, kind="stable")
     order = order[flat[order] != 0]

@@ -7,12 +7,12 @@ import json
 from db import late as late_store
 from db import threads as thread_store
 from db.engine import session_scope
+from flows.pipeline.week_documents import week_documents
 from flows.records import Digest
-from flows.render.digest import digest_to_json, render_digest
+from flows.render.digest import digest_to_json, late_to_json, render_digest
 from flows.settings import Settings
 from flows.stories.build import build_stories
 from flows.stories.continuing import link_stories, look_back, relink
-from flows.stories.late import late_to_json
 from flows.weeks import week_bounds
 
 
@@ -26,7 +26,7 @@ def load_week(settings: Settings, week: str) -> Digest:
     """
     starts, ends = week_bounds(week, settings.zone)
     with session_scope(settings.database_url) as session:
-        chosen = late_store.week_documents(session, week, settings.zone)
+        chosen = week_documents(session, week, settings.zone)
         if week in late_store.sent_weeks(session):
             links, earlier = thread_store.links_of(session, week), None
         else:

@@ -4,16 +4,19 @@ the pool: its work, the writes included, then runs beside the fetching, not behi
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from db import documents as doc_store
+from db import raw_texts
 from db import sources as source_store
 from db.engine import session_scope
 from db.neardup import set_duplicate_of
-from flows.dedupe.exact import raw_hash
+from flows.dedupe.near import signed
 from flows.normalise.documents import normalise_items
+from flows.normalise.fingerprints import raw_hash
 from flows.pipeline.linking import find_originals, index_bands
 from flows.records import (
     Document,
@@ -85,19 +88,27 @@ def _normalise(
     """Items whose bytes did not change since the last fetch are not normalised again; the
     rest are, against what each publisher's earlier texts teach of its boilerplate."""
     with session_scope(chunk.database_url, read_only=True) as session:
-        known = doc_store.known_raw_hashes_of(session, read)
+        known = raw_texts.known_raw_hashes_of(session, read)
         fresh = {
             name: [i for i in f.items if known[name].get(i.identity) != raw_hash(i.body)]
             for name, f in read.items()
         }
         publishers = {i.publisher for items in fresh.values() for i in items if i.publisher}
-        learned = doc_store.learning_texts(session, publishers)
+        learned = raw_texts.learning_texts(session, publishers)
     normalised = {}
     for name, items in fresh.items():
         if items:
             mine = {p: learned[p] for p in {i.publisher for i in items} if p in learned}
-            normalised[name] = normalise_items(items, mine, chunk.zone)
+            normalised[name] = normalise_and_sign(items, mine, chunk.zone)
     return fresh, normalised
+
+
+def normalise_and_sign(
+    items: Sequence[RawItem], learned: Mapping[str, Sequence[str]], zone: ZoneInfo
+) -> tuple[list[Document], list[Failure]]:
+    """Normalise the items into documents, each signed for the near-duplicate look-ups."""
+    documents, failures = normalise_items(items, learned, zone)
+    return signed(documents), failures
 
 
 def failed_run(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from flows.deliver.transports import write_file
+from flows.atomic_write import write_file
 from flows.records import Digest
 from flows.render.digest import HTML, render_digest
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import css_inline
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -17,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from flows.normalise.headlines import is_usable_title
 from flows.records import Continuation, Digest, RenderedDigest, Sighting, Story
 from flows.sanitise import safe_url
+from flows.weeks import week_of
 
 # templates/ ships inside the package (pyproject.toml maps it to flows.templates), so an
 # installed wheel finds it as an editable checkout does.
@@ -236,3 +238,14 @@ def digest_to_json(digest: Digest) -> dict[str, Any]:
             for story in digest.stories
         ],
     }  # fmt: skip
+
+
+def late_to_json(digest: Digest, zone: ZoneInfo) -> list[dict[str, Any]]:
+    """The late stories in the shape of the digest's JSON, each document with its own week."""
+    stories = digest_to_json(replace(digest, stories=digest.late))["stories"]
+    for story in stories:
+        story["late"] = True
+        for document in story["documents"]:
+            published = datetime.fromisoformat(document["published_at"])
+            document["published_week"] = week_of(published, zone)
+    return stories

@@ -12,7 +12,7 @@ from urllib.parse import urljoin
 
 import feedparser
 
-from flows.normalise.documents import html_to_lines
+from flows.html_text import html_to_lines
 from flows.records import Fetched, FetchResult, RawItem, SourceError
 from flows.sanitise import clean_html
 
@@ -77,7 +77,7 @@ def _xml_feed(
     if content_type:
         headers["content-type"] = content_type + (f"; charset={charset}" if charset else "")
     # Our own allow-list (nh3) cleans every entry's HTML below and normalise reads only its
-    # text: feedparser's sanitiser and link rewriting would be a third of its time, spent twice.
+    # text: feedparser's sanitiser and link rewriting, much of its time, would clean twice.
     parsed = feedparser.parse(
         body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
     )

@@ -8,13 +8,11 @@ late, and goes into the first later digest that is built before one of them is s
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from flows.records import Digest, StoredDocument
-from flows.render.digest import digest_to_json
 from flows.weeks import week_of
 
 
@@ -61,14 +59,3 @@ def totals(digest: Digest) -> tuple[int, int]:
     """Stories and documents of the digest, late arrivals included."""
     late = sum(len(story.documents) for story in digest.late)
     return len(digest.stories) + len(digest.late), digest.document_count + late
-
-
-def late_to_json(digest: Digest, zone: ZoneInfo) -> list[dict[str, Any]]:
-    """The late stories in the shape of the digest's JSON, each document with its own week."""
-    stories = digest_to_json(replace(digest, stories=digest.late))["stories"]
-    for story in stories:
-        story["late"] = True
-        for document in story["documents"]:
-            published = datetime.fromisoformat(document["published_at"])
-            document["published_week"] = week_of(published, zone)
-    return stories

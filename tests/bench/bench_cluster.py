@@ -34,6 +34,7 @@ from scipy import sparse
 from flows.dedupe import near as N
 from flows.stories import cluster as C
 from flows.stories import features as F
+from tests.bench.near_groups import near_duplicate_groups
 
 SIZES = (25_000, 50_000, 100_000, 200_000)
 PER_DAY = 400  # documents a day: a bigger store is a longer history, not a busier day
@@ -118,7 +119,7 @@ def full_run(batches: list[FileSlice], days: np.ndarray) -> tuple[np.ndarray, np
     sigs, terms, names = F.analyse_batches(batches, PROCESSES)
     timings["words"] = time.perf_counter() - start
     start = time.perf_counter()
-    originals = N.near_duplicate_groups(sigs, days)
+    originals = near_duplicate_groups(sigs, days)
     timings["near-duplicates"] = time.perf_counter() - start
     start = time.perf_counter()
     n = len(days)

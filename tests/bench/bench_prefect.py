@@ -25,21 +25,34 @@ def plain(config: Path) -> None:
     """Every step of `digest run --all-weeks`, as plain calls: no flow, no task."""
     from db import digests as digest_store
     from db import documents as doc_store
+    from db import sources as source_store
     from db.engine import session_scope
+    from db.migrate import upgrade
     from flows.deliver.message import build_message, stable_message_id
     from flows.deliver.transports import write_outbox
-    from flows.normalise.documents import normalise_items
-    from flows.orchestration.ingest_flow import prepare_database
     from flows.pipeline.preview import load_week
+    from flows.pipeline.store_chunk import normalise_and_sign as normalise_items
     from flows.render.digest import render_digest
     from flows.settings import load_settings
     from flows.sources.read import read_source
 
     settings = load_settings(config)
-    prepare_database(settings)
+    upgrade(settings.database_url)
+    with session_scope(settings.database_url) as session:
+        source_store.sync_sources(
+            session, [(s.name, s.kind, str(s.path or "")) for s in settings.sources]
+        )
     now = datetime.now(UTC)
     for source in settings.sources:
-        fetched = read_source(source, settings.zone, now)
+        fetched = read_source(
+            source.name,
+            source.kind,
+            source.path,
+            source.options,
+            password=source.password,
+            zone=settings.zone,
+            now=now,
+        )
         documents, _ = normalise_items(fetched.items, {}, settings.zone)
         with session_scope(settings.database_url) as session:
             doc_store.save_documents(session, documents, now)

@@ -10,10 +10,11 @@ from sqlalchemy import inspect
 
 from db import digests as digest_store
 from db import documents as doc_store
+from db import raw_texts
 from db import sources as source_store
 from db.engine import engine_for, session_scope
 from db.migrate import current_revision, downgrade, head_revision, upgrade
-from flows.dedupe.exact import content_hash
+from flows.normalise.fingerprints import content_hash
 from flows.records import Document, RenderedDigest, Story
 
 NOW = datetime(2025, 10, 27, 8, 0, tzinfo=UTC)
@@ -84,7 +85,7 @@ def test_saving_again_stores_nothing_twice(store: str) -> None:
     assert save(store, *docs) == ["unchanged", "unchanged"]
     with session_scope(store) as session:
         assert doc_store.count_documents(session) == 2
-        assert doc_store.known_raw_hashes(session, "files") == {
+        assert raw_texts.known_raw_hashes(session, "files") == {
             "a.txt": docs[0].raw_hash,
             "b.txt": docs[1].raw_hash,
         }

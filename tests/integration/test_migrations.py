@@ -20,7 +20,7 @@ def test_autogenerate_finds_nothing_to_add(database_url: str) -> None:
 def test_every_revision_goes_down_and_up_again(database_url: str) -> None:
     upgrade(database_url)
     head = head_revision()
-    for target in ("0007", "0004", "0001", "base"):
+    for target in ("0008", "0007", "0004", "0001", "base"):
         downgrade(database_url, target)
         assert current_revision(database_url) == (None if target == "base" else target)
     upgrade(database_url)

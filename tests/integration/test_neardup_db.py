@@ -13,8 +13,8 @@ from db import neardup as near_store
 from db import sources as source_store
 from db.engine import session_scope
 from db.migrate import upgrade
-from flows.dedupe.exact import content_hash
 from flows.dedupe.near import band_keys, collapse, from_bytes, signature_of
+from flows.normalise.fingerprints import content_hash
 from flows.pipeline.linking import link_near_duplicates
 from flows.records import Document
 from flows.stories.build import build_stories

@@ -14,8 +14,8 @@ from db import sources as source_store
 from db.engine import session_scope
 from db.migrate import upgrade
 from flows.dedupe.near import collapse
-from flows.normalise.documents import normalise_items
 from flows.pipeline.linking import link_near_duplicates
+from flows.pipeline.store_chunk import normalise_and_sign as normalise_items
 from flows.records import Digest, RawItem, StoredDocument, Story
 from flows.render.digest import render_digest
 from flows.stories.build import build_stories

@@ -42,7 +42,10 @@ def setting_keys() -> set[str]:
     """Every `section.key` that load_settings reads, found in its source."""
     keys = set()
     for node in ast.walk(ast.parse(SETTINGS_SOURCE.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) in READERS:
+        if not isinstance(node, ast.Call):
+            continue
+        reader = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+        if reader in READERS:
             values = [a.value for a in node.args[1:3] if isinstance(a, ast.Constant)]
             if len(values) == 2:
                 keys.add(".".join(values))

@@ -7,14 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from flows.normalise.documents import (
-    NormaliseError,
-    clean_lines,
-    decode,
-    derive_title,
-    html_to_lines,
-    normalise_items,
-)
+from flows.html_text import clean_lines, html_to_lines
+from flows.normalise.documents import NormaliseError, decode, derive_title, normalise_items
 from flows.records import RawItem
 
 NOW = datetime(2025, 11, 3, 9, tzinfo=UTC)

@@ -14,6 +14,12 @@ depends_on = None
 
 
 def upgrade() -> None:
+    _digests_documents_sources()
+    _stories_deliveries()
+    _sightings_story_documents()
+
+
+def _digests_documents_sources() -> None:
     op.create_table(
         "digests",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -66,6 +72,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sources")),
         sa.UniqueConstraint("name", name=op.f("uq_sources_name")),
     )
+
+
+def _stories_deliveries() -> None:
     op.create_table(
         "stories",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -101,6 +110,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_deliveries")),
         sa.UniqueConstraint("digest_id", "recipient", name=op.f("uq_deliveries_digest_id")),
     )
+
+
+def _sightings_story_documents() -> None:
     op.create_table(
         "sightings",
         sa.Column("id", sa.Integer(), nullable=False),

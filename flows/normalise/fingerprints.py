@@ -1,4 +1,5 @@
-"""Deduplication: exact duplicates share a content hash of their normalised text."""
+"""A document's exact fingerprints: the hash of its normalised text (exact duplicates share
+it, and the store keeps one row per hash) and the hash of the bytes it was read from."""
 
 from __future__ import annotations
 

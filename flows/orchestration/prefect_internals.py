@@ -1,0 +1,64 @@
+"""Every use of Prefect beyond its documented flow and task API, in one place: each is here
+for speed or to work around a known problem, and tests/integration/test_prefect_internals.py
+fails when a Prefect release changes one (pyproject.toml pins the tested minor version)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from prefect.context import FlowRunContext, SettingsContext, get_settings_context
+from prefect.settings import Settings as PrefectSettings
+from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
+
+T = TypeVar("T")
+HEARTBEAT_SETTING = "flows.heartbeat_frequency"
+
+_quiet: tuple[PrefectSettings, PrefectSettings] | None = None  # (settings, without heartbeats)
+
+
+def on_thread_runner() -> bool:
+    """Whether the flow run under way submits its tasks to threads of this process."""
+    context = FlowRunContext.get()
+    return context is not None and isinstance(context.task_runner, ThreadPoolTaskRunner)
+
+
+def uninspected(value: T) -> T:
+    """`value` wrapped so that Prefect does not walk it for futures to wait on (a task's
+    argument or result): for a large collection that walk costs more than the task. Prefect
+    unwraps an argument before the task runs; a returned value is unwrapped by `unwrapped`.
+    On threads only: a Dask worker receives the wrapper as a bare tuple."""
+    return quote(value)  # type: ignore[return-value]
+
+
+def unwrapped(value: Any) -> Any:
+    """What `uninspected` wrapped, as a task returned it."""
+    return value.unquote() if isinstance(value, quote) else value
+
+
+@contextmanager
+def without_heartbeats() -> Iterator[None]:
+    """Prefect's settings with flow-run heartbeats off, for the runs started inside.
+
+    The copy of the settings is kept (a copy validates every setting: slow enough to show
+    in a short run), and made again only when the settings in force change."""
+    context = get_settings_context()
+    global _quiet
+    if _quiet is None or _quiet[0] is not context.settings:
+        quiet = context.settings.copy_with_update(updates={HEARTBEAT_SETTING: None})
+        _quiet = (context.settings, quiet)
+    with SettingsContext(profile=context.profile, settings=_quiet[1]):
+        yield
+
+
+def ephemeral_api_url() -> str:
+    """The address of the temporary local API server this process's runs talk to when no
+    PREFECT_API_URL is set, started if it is not yet: Prefect keeps one per process
+    (SubprocessASGIServer is a singleton by port, None for the default one)."""
+    from prefect.server.api.server import SubprocessASGIServer  # the server's import is heavy
+
+    server = SubprocessASGIServer()
+    server.start()
+    return server.api_url

@@ -1,0 +1,80 @@
+"""One test per Prefect internal that flows/orchestration/prefect_internals.py uses: each
+fails when a Prefect release changes what the product relies on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from prefect import flow, task
+from prefect.settings import (
+    PREFECT_API_URL,
+    PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+    get_current_settings,
+    temporary_settings,
+)
+from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.engine import collect_task_run_inputs_sync
+
+from flows.orchestration import prefect_internals as internals
+
+
+class Watched(list):  # type: ignore[type-arg]
+    """A list that counts how often its items are walked."""
+
+    walks = 0
+
+    def __iter__(self) -> Iterator[object]:
+        Watched.walks += 1
+        return super().__iter__()
+
+
+def test_prefect_does_not_walk_a_wrapped_value_and_it_comes_back_whole() -> None:
+    batch = Watched(range(1000))
+    Watched.walks = 0
+    collect_task_run_inputs_sync({"batch": batch})  # what a task's submission walks
+    assert Watched.walks > 0  # what the wrapper saves
+    Watched.walks = 0
+    collect_task_run_inputs_sync({"batch": internals.uninspected(batch)})
+    assert Watched.walks == 0
+    assert internals.unwrapped(internals.uninspected(batch)) is batch
+    assert internals.unwrapped(batch) is batch
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_task_gets_its_argument_unwrapped_and_its_wrapped_result_back() -> None:
+    @task
+    def count(items: list[int]) -> object:
+        return internals.uninspected((type(items).__name__, len(items)))
+
+    @flow(task_runner=ThreadPoolTaskRunner(2))
+    def run() -> tuple[bool, object]:
+        future = count.submit(internals.uninspected(Watched(range(5))))
+        return internals.on_thread_runner(), internals.unwrapped(future.result())
+
+    on_threads, result = run()
+    assert on_threads is True
+    assert result == ("Watched", 5)
+    assert internals.on_thread_runner() is False  # outside any flow run
+
+
+def test_without_heartbeats_turns_them_off_inside_only_and_keeps_its_copy() -> None:
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: 30}):
+        assert get_current_settings().flows.heartbeat_frequency == 30
+        with internals.without_heartbeats():
+            quiet = get_current_settings()
+            assert quiet.flows.heartbeat_frequency is None
+        assert get_current_settings().flows.heartbeat_frequency == 30
+        with internals.without_heartbeats():
+            assert get_current_settings() is quiet  # not copied again
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_ephemeral_server_is_the_one_this_process_already_runs() -> None:
+    # The harness registers its server as Prefect's default one, the server a run without
+    # PREFECT_API_URL talks to: the helper must find it rather than start another.
+    url = internals.ephemeral_api_url()
+    assert url == PREFECT_API_URL.value()
+    assert internals.ephemeral_api_url() == url
+    assert httpx.get(f"{url}/health", timeout=10).status_code == 200
