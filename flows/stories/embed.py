@@ -44,9 +44,10 @@ def model() -> Any:
 
 def embed(texts: Sequence[str]) -> np.ndarray:
     """Unit-length float32 vectors, one row per text (a zero row for an empty text)."""
-    if not texts:
-        return np.zeros((0, DIMENSIONS), dtype=np.float32)
-    leads = [t[:LEAD_CHARACTERS] or " " for t in texts]
-    vectors = model().embed(leads, batch_size=BATCH).astype(np.float32, copy=False)
+    vectors = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+    said = [n for n, t in enumerate(texts) if t.strip()]
+    if said:
+        leads = [texts[n][:LEAD_CHARACTERS] for n in said]
+        vectors[said] = model().embed(leads, batch_size=BATCH)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
