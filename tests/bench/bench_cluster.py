@@ -34,6 +34,7 @@ from scipy import sparse
 from flows.dedupe import near as N
 from flows.stories import cluster as C
 from flows.stories import features as F
+from flows.stories.embed import embed
 
 SIZES = (25_000, 50_000, 100_000, 200_000)
 PER_DAY = 400  # documents a day: a bigger store is a longer history, not a busier day
@@ -111,12 +112,19 @@ def corpus(n: int, seed: int = SEED) -> tuple[list[str], np.ndarray, np.ndarray,
     return texts, days, event, copy_of
 
 
+def embed_slice(batch: FileSlice) -> np.ndarray:
+    return embed(batch())
+
+
 def full_run(batches: list[FileSlice], days: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
     """Near-duplicates then stories of every text, from nothing."""
     timings = {}
     start = time.perf_counter()
     sigs, terms, names = F.analyse_batches(batches, PROCESSES)
     timings["words"] = time.perf_counter() - start
+    start = time.perf_counter()
+    vectors = np.vstack(N.map_batches(embed_slice, batches, PROCESSES))
+    timings["embedding"] = time.perf_counter() - start
     start = time.perf_counter()
     originals = N.near_duplicate_groups(sigs, days)
     timings["near-duplicates"] = time.perf_counter() - start
@@ -128,11 +136,12 @@ def full_run(batches: list[FileSlice], days: np.ndarray) -> tuple[np.ndarray, np
         m.eliminate_zeros()
     df = F.DocFrequencies.of(terms, names)
     features = F.weigh(terms, names, df)
-    i, j, s = C.edges(features, days)
+    i, j, s = C.edges(vectors, days, features=features)
     labels = C.average_link(n, i, j, s)
     timings["stories"] = time.perf_counter() - start
     story = labels[originals]  # a copy is in its original's story
-    state = {"sigs": sigs, "df": df, "features": features, "labels": labels, "days": days}
+    state = {"sigs": sigs, "df": df, "features": features, "labels": labels, "days": days,
+             "vectors": vectors}  # fmt: skip
     return originals, story, {**timings, **state}
 
 
@@ -140,6 +149,7 @@ def add_new(state: dict, new: list[FileSlice], days: np.ndarray) -> float:
     """The same steps for the new texts only, against what the store holds."""
     start = time.perf_counter()
     sigs, terms, names = F.analyse_batches(new, 1)
+    vectors = np.vstack([embed_slice(b) for b in new])
     stored_keys = state["band_keys"]  # the store's index: sorted (key, document) pairs
     keys = N.band_keys(sigs)
     where = np.minimum(np.searchsorted(stored_keys[:, 0], keys.ravel()), len(stored_keys) - 1)
@@ -166,7 +176,8 @@ def add_new(state: dict, new: list[FileSlice], days: np.ndarray) -> float:
     )
     rows = np.concatenate((recent_old, np.arange(first_new, first_new + len(days))))
     new_rows = np.arange(len(recent_old), len(rows))
-    i, j, s = C.edges(sub, all_days[rows], only=new_rows)
+    both = np.vstack((state["vectors"][recent_old], vectors))
+    i, j, s = C.edges(both, all_days[rows], only=new_rows, features=sub)
     # Stored stories stand as single nodes of their size; new texts join them or each other.
     labels = state["labels"]
     sizes = np.bincount(labels)
@@ -204,7 +215,8 @@ def one_size(n: int, generated: tuple, queue: multiprocessing.Queue) -> None:  #
     true_copy = (copy_of != np.arange(n)).sum()
     found_copy = (originals != np.arange(n)).sum()
     counts = (int(true_copy), int(found_copy), len(np.unique(story)), len(np.unique(event)))
-    steps = (timings["words"], timings["near-duplicates"], timings["stories"])
+    steps = (timings["words"], timings["embedding"], timings["near-duplicates"],
+             timings["stories"])  # fmt: skip
     size = sum(b.end - b.start for b in batches) / 2**20
     queue.put((n, total, *steps, peak_mb(), size, *counts))
 
@@ -236,22 +248,28 @@ def run_child(target, *args) -> tuple:  # type: ignore[no-untyped-def]
 
 def main() -> None:
     sizes = [int(a) for a in sys.argv[1:]] or list(SIZES)
-    table = Table("documents", "seconds", "words s", "near-dup s", "stories s", "x previous",
+    table = Table("documents", "seconds", "words s", "embedding s", "near-dup s", "stories s",
+                  "x previous",
                   "peak MB", "texts MB", "copies made/found", "stories/events")  # fmt: skip
     previous = None
+    embedded: list[str] = []
     folder = tempfile.mkdtemp()
     for n in sizes:
         generated = run_child(make_corpus, n, f"{folder}/corpus-{n}.txt")
-        (n, total, wd, nd, st, peak, base, made, found, stories, events) = run_child(
+        (n, total, wd, em, nd, st, peak, base, made, found, stories, events) = run_child(
             one_size, n, generated
         )
         ratio = f"{total / previous:.2f}" if previous else "-"
         previous = total
         print(f"{n}: {total:.1f} s, {peak:.0f} MB", flush=True)  # progress, the table follows
-        table.add_row(f"{n:,}", f"{total:.1f}", f"{wd:.1f}", f"{nd:.1f}", f"{st:.1f}", ratio,
+        embedded.append(f"{n:,} texts embedded in {em:.1f} s ({em / n * 1000:.2f} s per 1,000)")
+        table.add_row(f"{n:,}", f"{total:.1f}", f"{wd:.1f}", f"{em:.1f}", f"{nd:.1f}", f"{st:.1f}",
+                      ratio,
                       f"{peak:,.0f}", f"{base:,.0f}", f"{made:,}/{found:,}",
                       f"{stories:,}/{events:,}")  # fmt: skip
     Console(width=160).print(table)
+    for line in embedded:  # the embedding's share of the seconds, on its own line
+        Console(width=160).print(f"embedding: {line} on {PROCESSES} processes")
     if sys.argv[1:]:  # sizes asked for by hand: the table only
         shutil.rmtree(folder)
         return
