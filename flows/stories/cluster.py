@@ -30,8 +30,11 @@ FULL_DAYS = 3.0  # within this, time apart costs nothing; beyond it similarity f
 
 def time_factor(days_apart: np.ndarray) -> np.ndarray:
     """1 within FULL_DAYS, then fading linearly to 0 at WINDOW_DAYS."""
-    fade = (WINDOW_DAYS - np.abs(days_apart)) / (WINDOW_DAYS - FULL_DAYS)
-    return np.clip(fade, 0.0, 1.0)
+    days_apart = np.asarray(days_apart)
+    fade = np.abs(days_apart, dtype=np.result_type(days_apart.dtype, np.float32))
+    fade -= WINDOW_DAYS
+    fade /= FULL_DAYS - WINDOW_DAYS
+    return np.clip(fade, 0.0, 1.0, out=fade)
 
 
 def edges(
@@ -98,8 +101,10 @@ def _nearest(
     if f is not None and TERMS_WEIGHT:
         text = (f.terms[rows] @ f.terms[cols].T).tocsr()
         name = (f.names[rows] @ f.names[cols].T).tocsr()
-        sim += TERMS_WEIGHT * (text + text.multiply(name) * NAME_BOOST).toarray()
-    sim *= time_factor(days[rows][:, None] - days[cols][None, :])
+        shared = (text + text.multiply(name) * NAME_BOOST).tocoo()
+        sim[shared.row, shared.col] += TERMS_WEIGHT * shared.data.astype(np.float32)
+    apart = days[rows].astype(np.float32)[:, None] - days[cols].astype(np.float32)[None, :]
+    sim *= time_factor(apart)
     k = min(NEIGHBOURS + 1, cols.size)
     top = np.argpartition(-sim, k - 1, axis=1)[:, :k]
     s = np.take_along_axis(sim, top, axis=1).ravel()

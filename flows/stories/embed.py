@@ -19,6 +19,9 @@ BATCH = 256
 
 _lock = threading.Lock()
 _model: tuple[Any, np.ndarray] | None = None
+KNOWN_WORDS = 100_000  # words whose vectors are kept (2 bytes x 256 each: 51 MB at most)
+_known: dict[str, int] = {}
+_known_vectors = np.zeros((0, DIMENSIONS), dtype=np.float16)
 
 
 def model() -> tuple[Any, np.ndarray]:
@@ -47,21 +50,48 @@ def model() -> tuple[Any, np.ndarray]:
 
 def embed(texts: Sequence[str]) -> np.ndarray:
     """Unit-length float32 vectors, one row per text (a zero row for an empty text): the
-    mean of the text's token vectors, as the model was trained, taken as a sparse product
-    of token counts and the table (a padded batch of token vectors costs four times more)."""
-    tokenizer, table = model()
+    mean of the text's token vectors, as the model was trained. Tokens never cross a space
+    in this model, so each distinct word (line breaks and all) is tokenized once and its
+    vector summed once: the same vectors as tokenizing every text whole, at half the cost
+    or less (news repeats its words)."""
     vectors = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
     for start in range(0, len(texts), BATCH):
-        leads = [t[:LEAD_CHARACTERS] for t in texts[start : start + BATCH]]
-        ids = [e.ids for e in tokenizer.encode_batch(leads, add_special_tokens=False)]
-        lengths = np.array([len(i) for i in ids])
-        if not lengths.sum():
-            continue
-        rows = np.repeat(np.arange(len(ids)), lengths)
-        flat = np.clip(np.concatenate([i for i in ids if i]), 0, table.shape[0] - 1)
-        counts = sparse.csr_matrix(
-            (np.ones(flat.size, dtype=np.float32), (rows, flat)), shape=(len(ids), table.shape[0])
-        )
-        vectors[start : start + len(ids)] = counts @ table
+        batch = texts[start : start + BATCH]
+        index: dict[str, int] = {}
+        columns = [
+            np.array([index.setdefault(w, len(index)) for w in t[:LEAD_CHARACTERS].split(" ") if w],
+                     dtype=np.int64)
+            for t in batch
+        ]  # fmt: skip
+        if index:
+            lengths = [c.size for c in columns]
+            counts = _counts(np.repeat(np.arange(len(batch)), lengths), np.concatenate(columns),
+                             (len(batch), len(index)))  # fmt: skip
+            vectors[start : start + len(batch)] = counts @ _word_vectors(list(index))
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
+
+
+def _word_vectors(words: list[str]) -> np.ndarray:
+    """The sum of each word's token vectors (the tokenizer marks it as a word's start),
+    kept for the next batches: news repeats its words, so most are tokenized once."""
+    global _known, _known_vectors
+    new = [w for w in dict.fromkeys(words) if w not in _known]
+    if len(_known) + len(new) > KNOWN_WORDS:
+        _known, _known_vectors = {}, np.zeros((0, DIMENSIONS), dtype=np.float16)
+        new = list(dict.fromkeys(words))
+    if new:
+        tokenizer, table = model()
+        ids = [e.ids for e in tokenizer.encode_batch(new, add_special_tokens=False)]
+        flat = np.clip(np.fromiter((i for w in ids for i in w), dtype=np.int64), 0, len(table) - 1)
+        rows = np.repeat(np.arange(len(new)), [len(i) for i in ids])
+        summed = _counts(rows, flat, (len(new), len(table))) @ table
+        first = len(_known)
+        _known.update(zip(new, range(first, first + len(new)), strict=True))
+        _known_vectors = np.concatenate((_known_vectors, summed.astype(np.float16)))
+    return _known_vectors[[_known[w] for w in words]].astype(np.float32)
+
+
+def _counts(rows: np.ndarray, columns: np.ndarray, shape: tuple[int, int]) -> sparse.csr_matrix:
+    ones = np.ones(rows.size, dtype=np.float32)
+    return sparse.csr_matrix((ones, (rows, columns)), shape=shape)

@@ -119,12 +119,13 @@ def embed_slice(batch: FileSlice) -> np.ndarray:
 def full_run(batches: list[FileSlice], days: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
     """Near-duplicates then stories of every text, from nothing."""
     timings = {}
-    start = time.perf_counter()
-    sigs, terms, names = F.analyse_batches(batches, PROCESSES)
-    timings["words"] = time.perf_counter() - start
+    # Embedding first: a worker forked later would count the parent's words as its own.
     start = time.perf_counter()
     vectors = np.vstack(N.map_batches(embed_slice, batches, PROCESSES))
     timings["embedding"] = time.perf_counter() - start
+    start = time.perf_counter()
+    sigs, terms, names = F.analyse_batches(batches, PROCESSES)
+    timings["words"] = time.perf_counter() - start
     start = time.perf_counter()
     originals = N.near_duplicate_groups(sigs, days)
     timings["near-duplicates"] = time.perf_counter() - start
