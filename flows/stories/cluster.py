@@ -13,7 +13,7 @@ from flows.stories.embed import embed
 from flows.stories.features import DocFrequencies, Features, count_features, weigh
 
 NEIGHBOURS = 10  # each text keeps its strongest pairs: a graph that grows linearly
-ROWS_AT_ONCE = 1000  # rows of a block compared at once: a dense product stays near 25 MB
+ROWS_AT_ONCE = 500  # texts compared at once: their dense products stay near 10 MB
 # The similarity: the cosine of sentence embeddings (how outlets tell one event in their own
 # words) plus the shared TF-IDF terms, raised by up to half by shared names (what short
 # texts of one event share). Terms count twice: on the labelled set, embeddings alone
@@ -97,7 +97,8 @@ def _nearest(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each row's NEIGHBOURS + 1 most similar columns (itself among them) at or above the
     floor: the products are dense, so only the strongest leave the block."""
-    sim = vectors[rows] @ vectors[cols].T
+    # Vectors may be kept as float16 (half the memory); products are taken in float32.
+    sim = vectors[rows].astype(np.float32) @ vectors[cols].astype(np.float32).T
     if f is not None and TERMS_WEIGHT:
         text = (f.terms[rows] @ f.terms[cols].T).tocsr()
         name = (f.names[rows] @ f.names[cols].T).tocsr()

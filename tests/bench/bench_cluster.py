@@ -112,20 +112,28 @@ def corpus(n: int, seed: int = SEED) -> tuple[list[str], np.ndarray, np.ndarray,
     return texts, days, event, copy_of
 
 
-def embed_slice(batch: FileSlice) -> np.ndarray:
-    return embed(batch())
+def words_and_vectors(batch: FileSlice) -> tuple:  # type: ignore[type-arg]
+    """One batch's signatures, terms and names, and its embeddings (float16: half the
+    memory), with the seconds the embedding took."""
+    texts = batch()
+    start = time.perf_counter()
+    vectors = embed(texts).astype(np.float16)
+    seconds = time.perf_counter() - start
+    return (*F.analyse_batch(texts), vectors, seconds)
 
 
 def full_run(batches: list[FileSlice], days: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
     """Near-duplicates then stories of every text, from nothing."""
     timings = {}
-    # Embedding first: a worker forked later would count the parent's words as its own.
     start = time.perf_counter()
-    vectors = np.vstack(N.map_batches(embed_slice, batches, PROCESSES))
-    timings["embedding"] = time.perf_counter() - start
-    start = time.perf_counter()
-    sigs, terms, names = F.analyse_batches(batches, PROCESSES)
-    timings["words"] = time.perf_counter() - start
+    # One pass: workers forked for a second would count the parent's arrays as their own.
+    parts = N.map_batches(words_and_vectors, batches, PROCESSES)
+    sigs = np.vstack([p[0] for p in parts])
+    vectors = np.vstack([p[3] for p in parts])
+    timings["embedding"] = sum(p[4] for p in parts) / min(PROCESSES, len(parts))
+    terms, names = F._stack(parts, 1), F._stack(parts, 2)
+    del parts
+    timings["words"] = time.perf_counter() - start - timings["embedding"]
     start = time.perf_counter()
     originals = N.near_duplicate_groups(sigs, days)
     timings["near-duplicates"] = time.perf_counter() - start
@@ -137,6 +145,7 @@ def full_run(batches: list[FileSlice], days: np.ndarray) -> tuple[np.ndarray, np
         m.eliminate_zeros()
     df = F.DocFrequencies.of(terms, names)
     features = F.weigh(terms, names, df)
+    del terms, names  # weighed: the counts are not needed again
     i, j, s = C.edges(vectors, days, features=features)
     labels = C.average_link(n, i, j, s)
     timings["stories"] = time.perf_counter() - start
@@ -150,7 +159,7 @@ def add_new(state: dict, new: list[FileSlice], days: np.ndarray) -> float:
     """The same steps for the new texts only, against what the store holds."""
     start = time.perf_counter()
     sigs, terms, names = F.analyse_batches(new, 1)
-    vectors = np.vstack([embed_slice(b) for b in new])
+    vectors = np.vstack([embed(b()).astype(np.float16) for b in new])
     stored_keys = state["band_keys"]  # the store's index: sorted (key, document) pairs
     keys = N.band_keys(sigs)
     where = np.minimum(np.searchsorted(stored_keys[:, 0], keys.ravel()), len(stored_keys) - 1)
