@@ -35,6 +35,16 @@ def test_events_are_found_within_a_week(figures: realnews.Figures) -> None:
     assert figures.pairwise.recall >= 0.92, figures.misses
 
 
+def test_articles_each_story_once_within_a_week_and_across_weeks(
+    figures: realnews.Figures,
+) -> None:
+    """The floors on the articles alone: what grouping and continuations decide."""
+    assert figures.articles_within.precision >= 0.97, figures.misses
+    assert figures.articles_within.f1 >= 0.97, figures.misses
+    assert figures.articles_across.precision >= 0.97, figures.misses
+    assert figures.articles_across.f1 >= 0.95, figures.misses
+
+
 @NEWSLETTERS_UNCUT
 def test_each_story_once_within_a_week(figures: realnews.Figures) -> None:
     assert figures.within.precision >= 0.97, figures.misses

@@ -68,6 +68,8 @@ class Figures:
     close_copies: Scores  # pairs folded as near-duplicates vs the close copy_of pairs
     reworded_together: float  # share of the other copy_of pairs in one story
     items_in_event: float  # share of newsletter items (of a set event) in their event's story
+    articles_within: Scores  # B-cubed of the articles alone: grouping apart from newsletters
+    articles_across: Scores
     misses: list[str] = field(default_factory=list)  # what went wrong, for people
 
 
@@ -243,6 +245,7 @@ def figures(
     within_truth = {u: f"{placed[u][0]}|{label}" for u, label in truth.items()}
     thread = {u: root.get(k, k) for u, (_, k) in placed.items()}
     pairs = pairwise_scores(_groups(within_guess), _groups(within_truth))
+    articles = {u for u in truth if "#" not in u}
     reworded = [pair for pair, overlap in overlaps().items() if overlap < CLOSE_COPY]
     together = [thread[a] == thread[b] for a, b in reworded]
     return Figures(
@@ -251,9 +254,15 @@ def figures(
         close_copies=_close_copies(docs, stored),
         reworded_together=sum(together) / len(together) if together else 1.0,
         items_in_event=_items_in_event(docs, truth, thread),
+        articles_within=bcubed(*(_only(m, articles) for m in (within_guess, within_truth))),
+        articles_across=bcubed(*(_only(m, articles) for m in (thread, truth))),
         misses=_misses(within_guess, within_truth)
         + [f"apart: {a} {b}" for (a, b), t in zip(reworded, together, strict=True) if not t],
     )  # fmt: skip
+
+
+def _only(labels: dict[str, str], units: set[str]) -> dict[str, str]:
+    return {u: label for u, label in labels.items() if u in units}
 
 
 def _groups(labels: dict[str, str]) -> list[list[str]]:
