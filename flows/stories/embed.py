@@ -78,7 +78,7 @@ def _word_vectors(words: list[str]) -> np.ndarray:
     global _known, _known_vectors
     new = [w for w in dict.fromkeys(words) if w not in _known]
     if len(_known) + len(new) > KNOWN_WORDS:
-        _known, _known_vectors = {}, np.zeros((0, DIMENSIONS), dtype=np.float16)
+        _known = {}
         new = list(dict.fromkeys(words))
     if new:
         tokenizer, table = model()
@@ -86,9 +86,14 @@ def _word_vectors(words: list[str]) -> np.ndarray:
         flat = np.clip(np.fromiter((i for w in ids for i in w), dtype=np.int64), 0, len(table) - 1)
         rows = np.repeat(np.arange(len(new)), [len(i) for i in ids])
         summed = _counts(rows, flat, (len(new), len(table))) @ table
-        first = len(_known)
-        _known.update(zip(new, range(first, first + len(new)), strict=True))
-        _known_vectors = np.concatenate((_known_vectors, summed.astype(np.float16)))
+        first, end = len(_known), len(_known) + len(new)
+        if end > len(_known_vectors):  # grown by doubling: no copy of the whole per batch
+            size = max(min(2 * end, KNOWN_WORDS), end, 4096)
+            grown = np.zeros((size, DIMENSIONS), np.float16)
+            grown[:first] = _known_vectors[:first]
+            _known_vectors = grown
+        _known_vectors[first:end] = summed
+        _known.update(zip(new, range(first, end), strict=True))
     return _known_vectors[[_known[w] for w in words]].astype(np.float32)
 
 
