@@ -19,7 +19,7 @@ BATCH = 256
 
 _lock = threading.Lock()
 _model: tuple[Any, np.ndarray] | None = None
-KNOWN_WORDS = 100_000  # words whose vectors are kept (2 bytes x 256 each: 51 MB at most)
+KNOWN_WORDS = 50_000  # words whose vectors are kept (2 bytes x 256 each: 26 MB at most)
 _known: dict[str, int] = {}
 _known_vectors = np.zeros((0, DIMENSIONS), dtype=np.float16)
 
