@@ -38,32 +38,24 @@ def time_factor(days_apart: np.ndarray) -> np.ndarray:
 
 
 def edges(
-    vectors: np.ndarray,
-    days: np.ndarray,
-    only: np.ndarray | None = None,
-    features: Features | None = None,
+    vectors: np.ndarray, days: np.ndarray, features: Features | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs (i, j, similarity) with similarity >= EMBED_FLOOR, i < j, within the window:
     the cosine of the texts' `vectors` (unit rows) plus their shared terms (`features`),
     damped by time apart; each text keeps its NEIGHBOURS strongest.
 
-    Texts are taken in order of time, ROWS_AT_ONCE at a time, each meeting those of the
-    WINDOW_DAYS before it: the work grows with the number of texts, not its square. With
-    `only`, those rows alone meet the texts on either side of them (new texts meeting
-    stored ones).
+    Texts are taken in order of time, ROWS_AT_ONCE at a time, each meeting itself and the
+    texts of the WINDOW_DAYS before it: the work grows with the number of texts, not its
+    square.
     """
     order = np.argsort(days, kind="stable")
     when = days[order]
-    rows = order if only is None else np.asarray(only)[np.argsort(days[only], kind="stable")]
     found_i, found_j, found_s = [], [], []
-    for start in range(0, rows.size, ROWS_AT_ONCE):
-        chunk = rows[start : start + ROWS_AT_ONCE]
+    for start in range(0, order.size, ROWS_AT_ONCE):
+        chunk = order[start : start + ROWS_AT_ONCE]
         first = np.searchsorted(when, days[chunk[0]] - WINDOW_DAYS)
-        if only is None:
-            last = start + chunk.size  # the chunk itself and before: each pair once
-        else:
-            last = np.searchsorted(when, days[chunk[-1]] + WINDOW_DAYS, side="right")
-        i, j, s = _nearest(vectors, days, chunk, order[first:last], features)
+        cols = order[first : start + chunk.size]
+        i, j, s = _nearest(vectors, days, chunk, cols, features)
         found_i.append(i), found_j.append(j), found_s.append(s)
     if not found_i:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
@@ -120,14 +112,12 @@ def average_link(
     j: np.ndarray,
     s: np.ndarray,
     threshold: float | None = None,
-    sizes: Sequence[int] | None = None,
 ) -> np.ndarray:
     """Merge the two groups with the highest average pairwise similarity (missing pairs
     count as 0) while it is >= threshold; a label per item. Averages, not single links,
-    so that a chain of loosely related texts does not become one story. An item may stand
-    for a group already made (`sizes`, with `s` summed over its members)."""
+    so that a chain of loosely related texts does not become one story."""
     threshold = SAME_STORY if threshold is None else threshold
-    size = dict(enumerate(sizes)) if sizes is not None else dict.fromkeys(range(n), 1)
+    size = dict.fromkeys(range(n), 1)
     links: dict[int, dict[int, float]] = {}
     for a, b, w in zip(i.tolist(), j.tolist(), s.tolist(), strict=True):
         links.setdefault(a, {})[b] = links.get(a, {}).get(b, 0.0) + w
@@ -184,5 +174,5 @@ def cluster(
     if TERMS_WEIGHT:
         terms, names = count_features(texts, processes)
         features = weigh(terms, names, DocFrequencies.of(terms, names))
-    i, j, s = edges(vectors, when, features=features)
+    i, j, s = edges(vectors, when, features)
     return average_link(len(texts), i, j, s)

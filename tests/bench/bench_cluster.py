@@ -3,11 +3,12 @@
 Each size runs in a child process of its own (peak memory is that child's plus its
 largest worker's); the documents (300-1,000 words: events with shared names, rewrites and
 copies) are generated and written to a file before the clock starts, and read back in
-batches by the workers, as a run would read them from the store. Then, side by side in
-one child: clustering 101,000
-documents from scratch against adding the last 1,000 to a store of 100,000 (their
-signatures looked up in the stored band index, their features weighed with the stored
-document frequencies, their edges only to stored documents of the same days).
+batches by the workers, as a run would read them from the store; each is embedded
+(flows.stories.embed) in the same pass, its time shown on a line of its own. Then, side by
+side in one child: clustering 101,000 documents from scratch against adding the last 1,000
+to a store of 100,000 as a run does (their signatures looked up in the stored band index,
+then the stories of their days rebuilt by flows.stories.cluster.cluster from those days'
+texts, as build_stories does a week's).
 
 Run: make bench (or .venv/bin/python tests/bench/bench_cluster.py; given sizes, say
 `... bench_cluster.py 25000 50000`, it runs those and skips the incremental measure)
@@ -29,7 +30,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import numpy as np
 from rich.console import Console
 from rich.table import Table
-from scipy import sparse
 
 from flows.dedupe import near as N
 from flows.stories import cluster as C
@@ -146,20 +146,22 @@ def full_run(batches: list[FileSlice], days: np.ndarray) -> tuple[np.ndarray, np
     df = F.DocFrequencies.of(terms, names)
     features = F.weigh(terms, names, df)
     del terms, names  # weighed: the counts are not needed again
-    i, j, s = C.edges(vectors, days, features=features)
+    i, j, s = C.edges(vectors, days, features)
     labels = C.average_link(n, i, j, s)
     timings["stories"] = time.perf_counter() - start
     story = labels[originals]  # a copy is in its original's story
-    state = {"sigs": sigs, "df": df, "features": features, "labels": labels, "days": days,
-             "vectors": vectors}  # fmt: skip
+    state = {"sigs": sigs, "originals": originals, "days": days}
     return originals, story, {**timings, **state}
 
 
-def add_new(state: dict, new: list[FileSlice], days: np.ndarray) -> float:
-    """The same steps for the new texts only, against what the store holds."""
+def add_new(state: dict, batches: list[FileSlice], stored: int, days: np.ndarray) -> float:
+    """What a run does with new texts, through the production steps: their signatures
+    looked up in the store's band index, then the stories of their days rebuilt from the
+    texts of those days (as build_stories does a week's, copies folded first)."""
     start = time.perf_counter()
-    sigs, terms, names = F.analyse_batches(new, 1)
-    vectors = np.vstack([embed(b()).astype(np.float16) for b in new])
+    n = len(state["days"])
+    new = [t for b in batches[stored:] for t in b()]
+    sigs = N.signatures(new)
     stored_keys = state["band_keys"]  # the store's index: sorted (key, document) pairs
     keys = N.band_keys(sigs)
     where = np.minimum(np.searchsorted(stored_keys[:, 0], keys.ravel()), len(stored_keys) - 1)
@@ -167,41 +169,13 @@ def add_new(state: dict, new: list[FileSlice], days: np.ndarray) -> float:
     owner = np.repeat(np.arange(len(sigs)), keys.shape[1])[hit]
     candidate = stored_keys[where[hit], 1]
     near = N.similarity(sigs[owner], state["sigs"][candidate]) >= N.NEAR
-    copies = set(owner[near].tolist())
-    for m in (terms, names):
-        m.data[np.repeat(np.isin(np.arange(len(sigs)), list(copies)), np.diff(m.indptr))] = 0.0
-        m.eliminate_zeros()
-    df = state["df"]
-    df.add(terms, names)
-    old = state["features"]
-    added = F.weigh(terms, names, df)
-    all_days = np.concatenate((state["days"], days))
-    first_new = old.terms.shape[0]
-    # Only the stored texts of the new texts' days take part.
-    recent = np.flatnonzero(all_days >= days.min() - C.WINDOW_DAYS)
-    recent_old = recent[recent < first_new]
-    sub = F.Features(
-        sparse.vstack([old.terms[recent_old], added.terms]).tocsr(),
-        sparse.vstack([old.names[recent_old], added.names]).tocsr(),
-    )
-    rows = np.concatenate((recent_old, np.arange(first_new, first_new + len(days))))
-    new_rows = np.arange(len(recent_old), len(rows))
-    both = np.vstack((state["vectors"][recent_old], vectors))
-    i, j, s = C.edges(both, all_days[rows], only=new_rows, features=sub)
-    # Stored stories stand as single nodes of their size; new texts join them or each other.
-    labels = state["labels"]
-    sizes = np.bincount(labels)
-    node_of: dict[tuple[str, int], int] = {}
-    node_sizes: list[int] = []
-    node = []
-    for r in rows.tolist():
-        label = ("new", r) if r >= first_new else ("old", int(labels[r]))
-        if label not in node_of:
-            node_of[label] = len(node_sizes)
-            node_sizes.append(1 if label[0] == "new" else int(sizes[label[1]]))
-        node.append(node_of[label])
-    nodes = np.array(node)
-    C.average_link(len(node_sizes), nodes[i], nodes[j], s, sizes=node_sizes)
+    copy = np.concatenate((state["originals"] != np.arange(n), np.zeros(len(new), bool)))
+    copy[n + np.unique(owner[near])] = True
+    # The texts of the new texts' days (and the window before them), copies left out.
+    recent = np.flatnonzero((days >= days[n:].min() - C.WINDOW_DAYS) & ~copy)
+    first = recent.min() // F.BATCH
+    texts = [t for b in batches[first:] for t in b()]
+    C.cluster([texts[r - first * F.BATCH] for r in recent], days[recent])
     return time.perf_counter() - start
 
 
@@ -242,7 +216,7 @@ def incremental(n: int, added: int, generated: tuple, queue: multiprocessing.Que
     owner = np.repeat(np.arange(n), keys.shape[1])
     index = np.column_stack((keys.ravel(), owner))
     state["band_keys"] = index[np.argsort(index[:, 0], kind="stable")]
-    seconds = add_new(state, batches[stored:], days[n:])
+    seconds = add_new(state, batches, stored, days)
     queue.put((scratch, seconds))
 
 
