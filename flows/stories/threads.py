@@ -28,17 +28,17 @@ def continuations(stories: Sequence[Story], past: Sequence[PastStory]) -> dict[s
     """Story key of this week -> the earlier-week story it continues (the same event
     going on), for the stories that continue one; the rest are absent.
 
-    The similarity is grouping's: the average cosine of the two stories' texts, at least
-    SAME_STORY, when this story's oldest text is within FULL_DAYS of the earlier story's
-    newest. A later development (a parade after the game, an aftershock two weeks on)
-    starts too late to count, however alike it is told."""
+    The similarity is grouping's embedding part: the average cosine of the two stories'
+    texts, at least SAME_STORY, when this story's oldest text is within FULL_DAYS of the
+    earlier story's newest. A later development (a parade after the game, an aftershock
+    two weeks on) starts too late to count, however alike it is told."""
     if not stories or not past:
         return {}
     mine = [[f"{d.title}\n\n{d.text}" for d in s.documents] for s in stories]
     theirs = [list(p.texts) for p in past]
     vectors = embed([t for texts in mine + theirs for t in texts])
     ends = np.cumsum([0] + [len(texts) for texts in mine + theirs])
-    means = np.array([vectors[a:b].mean(axis=0) for a, b in pairwise(ends)])
+    means = np.array([vectors[a:b].sum(axis=0) / max(b - a, 1) for a, b in pairwise(ends)])
     # The mean of unit vectors: their dot product is the average pairwise cosine.
     similar = means[: len(stories)] @ means[len(stories) :].T
     starts = np.array([min(d.published_at for d in s.documents).timestamp() for s in stories])

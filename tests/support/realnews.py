@@ -84,22 +84,14 @@ def load(folder: Path = REALNEWS) -> list[RealDocument]:
 
 
 def _document(folder: Path, row: dict[str, str]) -> RealDocument:
+    day, items = row["published_date"], row["items"]
     return RealDocument(
-            file=row["file"],
-            outlet=row["outlet"],
-            url=row["url"],
-            kind=row["kind"],
-            label=row["story_label"],
-            published=None
-            if row["published_date"] == "?"
-            else date.fromisoformat(row["published_date"]),
-            copy_of=None if row["copy_of"] == "-" else row["copy_of"],
-            items=tuple(tuple(i.split("@", 1)) for i in row["items"].split(";"))
-            if row["items"] != "-"
-            else (),
-            notes=row["notes"],
-            text=(folder / row["file"]).read_text(encoding="utf-8"),
-        )  # fmt: skip
+        file=row["file"], outlet=row["outlet"], url=row["url"], kind=row["kind"],
+        label=row["story_label"], published=None if day == "?" else date.fromisoformat(day),
+        copy_of=None if row["copy_of"] == "-" else row["copy_of"],
+        items=() if items == "-" else tuple(tuple(i.split("@", 1)) for i in items.split(";")),
+        notes=row["notes"], text=(folder / row["file"]).read_text(encoding="utf-8"),
+    )  # fmt: skip
 
 
 def overlaps(folder: Path = REALNEWS) -> dict[tuple[str, str], float]:
@@ -244,7 +236,7 @@ def figures(
     within_guess = {u: f"{w}|{k}" for u, (w, k) in placed.items()}
     within_truth = {u: f"{placed[u][0]}|{label}" for u, label in truth.items()}
     thread = {u: root.get(k, k) for u, (_, k) in placed.items()}
-    pairs = pairwise_scores(_groups(within_guess), _groups(within_truth))
+    pairs = pairwise_scores(_groups(within_guess).values(), _groups(within_truth).values())
     articles = {u for u in truth if "#" not in u}
     reworded = [pair for pair, overlap in overlaps().items() if overlap < CLOSE_COPY]
     together = [thread[a] == thread[b] for a, b in reworded]
@@ -265,11 +257,11 @@ def _only(labels: dict[str, str], units: set[str]) -> dict[str, str]:
     return {u: label for u, label in labels.items() if u in units}
 
 
-def _groups(labels: dict[str, str]) -> list[list[str]]:
+def _groups(labels: dict[str, str]) -> dict[str, list[str]]:
     groups: dict[str, list[str]] = defaultdict(list)
     for unit, label in labels.items():
         groups[label].append(unit)
-    return list(groups.values())
+    return groups
 
 
 def _close_copies(docs: Sequence[RealDocument], stored: Sequence[StoredDocument]) -> Scores:
@@ -283,7 +275,7 @@ def _close_copies(docs: Sequence[RealDocument], stored: Sequence[StoredDocument]
             file = parent[file]
         return file
 
-    copies = _pair_set(_groups({d.file: top(d.file) for d in docs}))
+    copies = _pair_set(_groups({d.file: top(d.file) for d in docs}).values())
     close = {frozenset(p) for p, overlap in overlaps().items() if overlap >= CLOSE_COPY}
     return Scores(
         precision=len(folded & copies) / len(folded) if folded else 1.0,
@@ -318,17 +310,10 @@ def _misses(guess: dict[str, str], truth: dict[str, str]) -> list[str]:
     """Stories that mix labels, and labels split over stories, within a week."""
     out = []
     for name, a, b in (("mixes", guess, truth), ("split", truth, guess)):
-        for label, units in _grouped(a).items():
+        for label, units in _groups(a).items():
             others = sorted({b[u] for u in units})
             if len(others) > 1:
                 out.append(f"{name} {label}: " + "; ".join(
                     f"{o.split('|')[-1][:24]}={sorted(u for u in units if b[u] == o)}"
                     for o in others))  # fmt: skip
     return out
-
-
-def _grouped(labels: dict[str, str]) -> dict[str, list[str]]:
-    groups: dict[str, list[str]] = defaultdict(list)
-    for unit, label in labels.items():
-        groups[label].append(unit)
-    return groups
