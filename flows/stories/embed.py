@@ -3,6 +3,7 @@ l2_supercat, shipped inside its wheel) loaded once per process, never from the n
 
 from __future__ import annotations
 
+import importlib.util
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,11 +32,14 @@ def model() -> tuple[Any, np.ndarray]:
     global _model
     with _lock:
         if _model is None:
-            import wordllama
             from safetensors import safe_open
             from tokenizers import Tokenizer
 
-            root = Path(wordllama.__file__).parent
+            # The wheel's folder, found without importing the package (and its downloader).
+            spec = importlib.util.find_spec("wordllama")
+            if spec is None or not spec.submodule_search_locations:
+                raise ModuleNotFoundError("wordllama is not installed")
+            root = Path(next(iter(spec.submodule_search_locations)))
             weights = root / "weights" / f"l2_supercat_{DIMENSIONS}.safetensors"
             with safe_open(str(weights), framework="np", device="cpu") as f:
                 table = f.get_tensor("embedding.weight").astype(np.float32)
