@@ -19,6 +19,7 @@ LEAD_CHARACTERS = 1500
 BATCH = 256
 
 _lock = threading.Lock()
+_words_lock = threading.Lock()
 _model: tuple[Any, np.ndarray] | None = None
 KNOWN_WORDS = 50_000  # words whose vectors are kept (2 bytes x 256 each: 26 MB at most)
 _known: dict[str, int] = {}
@@ -71,7 +72,9 @@ def embed(texts: Sequence[str]) -> np.ndarray:
             lengths = [c.size for c in columns]
             counts = _counts(np.repeat(np.arange(len(batch)), lengths), np.concatenate(columns),
                              (len(batch), len(index)))  # fmt: skip
-            vectors[start : start + len(batch)] = counts @ _word_vectors(list(index))
+            with _words_lock:  # the kept words are shared by the threads of a process
+                words = _word_vectors(list(index))
+            vectors[start : start + len(batch)] = counts @ words
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
 
