@@ -158,7 +158,7 @@ def _shared(
 
 @dataclass
 class DocFrequencies:
-    """How many texts carry each hashed feature: kept, so new texts are weighed alike."""
+    """How many texts carry each hashed feature."""
 
     count: int
     terms: np.ndarray
@@ -171,11 +171,6 @@ class DocFrequencies:
             np.bincount(terms.indices, minlength=DIMENSIONS).astype(np.int32),
             np.bincount(names.indices, minlength=DIMENSIONS).astype(np.int32),
         )
-
-    def add(self, terms: sparse.csr_matrix, names: sparse.csr_matrix) -> None:
-        self.count += terms.shape[0]
-        self.terms += np.bincount(terms.indices, minlength=DIMENSIONS).astype(np.int32)
-        self.names += np.bincount(names.indices, minlength=DIMENSIONS).astype(np.int32)
 
     def idf(self, df: np.ndarray) -> np.ndarray:
         return np.log((1.0 + self.count) / (1.0 + df)).astype(np.float32)

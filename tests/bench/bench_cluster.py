@@ -3,11 +3,12 @@
 Each size runs in a child process of its own (peak memory is that child's plus its
 largest worker's); the documents (300-1,000 words: events with shared names, rewrites and
 copies) are generated and written to a file before the clock starts, and read back in
-batches by the workers, as a run would read them from the store. Then, side by side in
-one child: clustering 101,000
-documents from scratch against adding the last 1,000 to a store of 100,000 (their
-signatures looked up in the stored band index, their features weighed with the stored
-document frequencies, their edges only to stored documents of the same days).
+batches by the workers, as a run would read them from the store; each is embedded
+(flows.stories.embed) in the same pass, its time shown on a line of its own. Then, side by
+side in one child: clustering 101,000 documents from scratch against adding the last 1,000
+to a store of 100,000 as a run does (their signatures looked up in the stored band index,
+then the stories of their days rebuilt by flows.stories.cluster.cluster from those days'
+texts, as build_stories does a week's).
 
 Run: make bench (or .venv/bin/python tests/bench/bench_cluster.py; given sizes, say
 `... bench_cluster.py 25000 50000`, it runs those and skips the incremental measure)
@@ -29,11 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import numpy as np
 from rich.console import Console
 from rich.table import Table
-from scipy import sparse
 
 from flows.dedupe import near as N
 from flows.stories import cluster as C
 from flows.stories import features as F
+from flows.stories.embed import embed
 from tests.bench.near_groups import near_duplicate_groups
 
 SIZES = (25_000, 50_000, 100_000, 200_000)
@@ -112,12 +113,28 @@ def corpus(n: int, seed: int = SEED) -> tuple[list[str], np.ndarray, np.ndarray,
     return texts, days, event, copy_of
 
 
+def words_and_vectors(batch: FileSlice) -> tuple:  # type: ignore[type-arg]
+    """One batch's signatures, terms and names, and its embeddings (float16: half the
+    memory), with the seconds the embedding took."""
+    texts = batch()
+    start = time.perf_counter()
+    vectors = embed(texts).astype(np.float16)
+    seconds = time.perf_counter() - start
+    return (*F.analyse_batch(texts), vectors, seconds)
+
+
 def full_run(batches: list[FileSlice], days: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
     """Near-duplicates then stories of every text, from nothing."""
     timings = {}
     start = time.perf_counter()
-    sigs, terms, names = F.analyse_batches(batches, PROCESSES)
-    timings["words"] = time.perf_counter() - start
+    # One pass: workers forked for a second would count the parent's arrays as their own.
+    parts = N.map_batches(words_and_vectors, batches, PROCESSES)
+    sigs = np.vstack([p[0] for p in parts])
+    vectors = np.vstack([p[3] for p in parts])
+    timings["embedding"] = sum(p[4] for p in parts) / min(PROCESSES, len(parts))
+    terms, names = F._stack(parts, 1), F._stack(parts, 2)
+    del parts
+    timings["words"] = time.perf_counter() - start - timings["embedding"]
     start = time.perf_counter()
     originals = near_duplicate_groups(sigs, days)
     timings["near-duplicates"] = time.perf_counter() - start
@@ -129,18 +146,23 @@ def full_run(batches: list[FileSlice], days: np.ndarray) -> tuple[np.ndarray, np
         m.eliminate_zeros()
     df = F.DocFrequencies.of(terms, names)
     features = F.weigh(terms, names, df)
-    i, j, s = C.edges(features, days)
+    del terms, names  # weighed: the counts are not needed again
+    i, j, s = C.edges(vectors, days, features)
     labels = C.average_link(n, i, j, s)
     timings["stories"] = time.perf_counter() - start
     story = labels[originals]  # a copy is in its original's story
-    state = {"sigs": sigs, "df": df, "features": features, "labels": labels, "days": days}
+    state = {"sigs": sigs, "originals": originals, "days": days}
     return originals, story, {**timings, **state}
 
 
-def add_new(state: dict, new: list[FileSlice], days: np.ndarray) -> float:
-    """The same steps for the new texts only, against what the store holds."""
+def add_new(state: dict, batches: list[FileSlice], stored: int, days: np.ndarray) -> float:
+    """What a run does with new texts, through the production steps: their signatures
+    looked up in the store's band index, then the stories of their days rebuilt from the
+    texts of those days (as build_stories does a week's, copies folded first)."""
     start = time.perf_counter()
-    sigs, terms, names = F.analyse_batches(new, 1)
+    n = len(state["days"])
+    new = [t for b in batches[stored:] for t in b()]
+    sigs = N.signatures(new)
     stored_keys = state["band_keys"]  # the store's index: sorted (key, document) pairs
     keys = N.band_keys(sigs)
     where = np.minimum(np.searchsorted(stored_keys[:, 0], keys.ravel()), len(stored_keys) - 1)
@@ -148,40 +170,13 @@ def add_new(state: dict, new: list[FileSlice], days: np.ndarray) -> float:
     owner = np.repeat(np.arange(len(sigs)), keys.shape[1])[hit]
     candidate = stored_keys[where[hit], 1]
     near = N.similarity(sigs[owner], state["sigs"][candidate]) >= N.NEAR
-    copies = set(owner[near].tolist())
-    for m in (terms, names):
-        m.data[np.repeat(np.isin(np.arange(len(sigs)), list(copies)), np.diff(m.indptr))] = 0.0
-        m.eliminate_zeros()
-    df = state["df"]
-    df.add(terms, names)
-    old = state["features"]
-    added = F.weigh(terms, names, df)
-    all_days = np.concatenate((state["days"], days))
-    first_new = old.terms.shape[0]
-    # Only the stored texts of the new texts' days take part.
-    recent = np.flatnonzero(all_days >= days.min() - C.WINDOW_DAYS)
-    recent_old = recent[recent < first_new]
-    sub = F.Features(
-        sparse.vstack([old.terms[recent_old], added.terms]).tocsr(),
-        sparse.vstack([old.names[recent_old], added.names]).tocsr(),
-    )
-    rows = np.concatenate((recent_old, np.arange(first_new, first_new + len(days))))
-    new_rows = np.arange(len(recent_old), len(rows))
-    i, j, s = C.edges(sub, all_days[rows], only=new_rows)
-    # Stored stories stand as single nodes of their size; new texts join them or each other.
-    labels = state["labels"]
-    sizes = np.bincount(labels)
-    node_of: dict[tuple[str, int], int] = {}
-    node_sizes: list[int] = []
-    node = []
-    for r in rows.tolist():
-        label = ("new", r) if r >= first_new else ("old", int(labels[r]))
-        if label not in node_of:
-            node_of[label] = len(node_sizes)
-            node_sizes.append(1 if label[0] == "new" else int(sizes[label[1]]))
-        node.append(node_of[label])
-    nodes = np.array(node)
-    C.average_link(len(node_sizes), nodes[i], nodes[j], s, sizes=node_sizes)
+    copy = np.concatenate((state["originals"] != np.arange(n), np.zeros(len(new), bool)))
+    copy[n + np.unique(owner[near])] = True
+    # The texts of the new texts' days (and the window before them), copies left out.
+    recent = np.flatnonzero((days >= days[n:].min() - C.WINDOW_DAYS) & ~copy)
+    first = recent.min() // F.BATCH
+    texts = [t for b in batches[first:] for t in b()]
+    C.cluster([texts[r - first * F.BATCH] for r in recent], days[recent])
     return time.perf_counter() - start
 
 
@@ -205,7 +200,8 @@ def one_size(n: int, generated: tuple, queue: multiprocessing.Queue) -> None:  #
     true_copy = (copy_of != np.arange(n)).sum()
     found_copy = (originals != np.arange(n)).sum()
     counts = (int(true_copy), int(found_copy), len(np.unique(story)), len(np.unique(event)))
-    steps = (timings["words"], timings["near-duplicates"], timings["stories"])
+    steps = (timings["words"], timings["embedding"], timings["near-duplicates"],
+             timings["stories"])  # fmt: skip
     size = sum(b.end - b.start for b in batches) / 2**20
     queue.put((n, total, *steps, peak_mb(), size, *counts))
 
@@ -221,7 +217,7 @@ def incremental(n: int, added: int, generated: tuple, queue: multiprocessing.Que
     owner = np.repeat(np.arange(n), keys.shape[1])
     index = np.column_stack((keys.ravel(), owner))
     state["band_keys"] = index[np.argsort(index[:, 0], kind="stable")]
-    seconds = add_new(state, batches[stored:], days[n:])
+    seconds = add_new(state, batches, stored, days)
     queue.put((scratch, seconds))
 
 
@@ -237,22 +233,28 @@ def run_child(target, *args) -> tuple:  # type: ignore[no-untyped-def]
 
 def main() -> None:
     sizes = [int(a) for a in sys.argv[1:]] or list(SIZES)
-    table = Table("documents", "seconds", "words s", "near-dup s", "stories s", "x previous",
+    table = Table("documents", "seconds", "words s", "embedding s", "near-dup s", "stories s",
+                  "x previous",
                   "peak MB", "texts MB", "copies made/found", "stories/events")  # fmt: skip
     previous = None
+    embedded: list[str] = []
     folder = tempfile.mkdtemp()
     for n in sizes:
         generated = run_child(make_corpus, n, f"{folder}/corpus-{n}.txt")
-        (n, total, wd, nd, st, peak, base, made, found, stories, events) = run_child(
+        (n, total, wd, em, nd, st, peak, base, made, found, stories, events) = run_child(
             one_size, n, generated
         )
         ratio = f"{total / previous:.2f}" if previous else "-"
         previous = total
         print(f"{n}: {total:.1f} s, {peak:.0f} MB", flush=True)  # progress, the table follows
-        table.add_row(f"{n:,}", f"{total:.1f}", f"{wd:.1f}", f"{nd:.1f}", f"{st:.1f}", ratio,
+        embedded.append(f"{n:,} texts embedded in {em:.1f} s ({em / n * 1000:.2f} s per 1,000)")
+        table.add_row(f"{n:,}", f"{total:.1f}", f"{wd:.1f}", f"{em:.1f}", f"{nd:.1f}", f"{st:.1f}",
+                      ratio,
                       f"{peak:,.0f}", f"{base:,.0f}", f"{made:,}/{found:,}",
                       f"{stories:,}/{events:,}")  # fmt: skip
     Console(width=160).print(table)
+    for line in embedded:  # the embedding's share of the seconds, on its own line
+        Console(width=160).print(f"embedding: {line} on {PROCESSES} processes")
     if sys.argv[1:]:  # sizes asked for by hand: the table only
         shutil.rmtree(folder)
         return

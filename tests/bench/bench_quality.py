@@ -1,5 +1,7 @@
-"""The labelled set's figures (tests/data/eval/): near-duplicates, stories, boilerplate and
-dates, measured through the real steps on a temporary SQLite store, against their floors.
+"""Real news first (../shared/realnews, read in place: each event one story, within a week
+and followed across weeks, copies folded, newsletter items with their event), then the
+written labelled set's figures (tests/data/eval/): near-duplicates, stories, boilerplate and
+dates; both through the real steps on a temporary SQLite store, against their floors.
 
 Run: make bench (or .venv/bin/python tests/bench/bench_quality.py)
 """
@@ -16,10 +18,55 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from rich.console import Console
 from rich.table import Table
 
+from tests.support import realnews
 from tests.support.quality import measure
 
 
+def real_news(console: Console) -> None:
+    if not realnews.available():
+        console.print(f"{realnews.REALNEWS} is absent: no real-news figures")
+        return
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory() as folder:
+        f = realnews.measure(f"sqlite:///{Path(folder) / 'real.db'}")
+    seconds = time.perf_counter() - start
+    table = Table("real news", "within a week", "followed across weeks", "floor", "")
+    rows = [  # name, within a week, across weeks, their floors (None: none)
+        ("B-cubed precision", f.within.precision, f.across.precision, 0.97, 0.97),
+        ("B-cubed recall", f.within.recall, f.across.recall, None, None),
+        ("B-cubed F1", f.within.f1, f.across.f1, 0.97, 0.95),
+        ("pairwise F1", f.pairwise.f1, f.pairwise.f1, None, None),
+        (
+            "articles alone, B-cubed precision",
+            f.articles_within.precision,
+            f.articles_across.precision,
+            0.97,
+            0.97,
+        ),
+        ("articles alone, B-cubed F1", f.articles_within.f1, f.articles_across.f1, 0.97, 0.95),
+    ]
+    for name, within, across, low, low_across in rows:
+        ok = (low is None or within >= low) and (low_across is None or across >= low_across)
+        floor = "-" if low is None else f"{low:.2f} / {low_across:.2f}"
+        shown = "-" if name == "pairwise F1" else f"{across:.3f}"
+        table.add_row(name, f"{within:.3f}", shown, floor, "ok" if ok else "BELOW")
+    for name, value, floor in (
+        ("close wire copies folded, precision", f.close_copies.precision, 0.98),
+        ("close wire copies folded, recall", f.close_copies.recall, 0.98),
+        ("reworded copies in their original's story", f.reworded_together, 1.0),
+        ("newsletter items in their event's story", f.items_in_event, 1.0),
+    ):
+        table.add_row(name, f"{value:.3f}", "", f"{floor:.2f}", "ok" if value >= floor else "BELOW")
+    console.print(table)
+    console.print(
+        f"{f.documents} real pages, {f.units} story units in {f.weeks} ISO weeks; "
+        f"{seconds:.1f} s through normalise, store, near-duplicates, stories and continuations"
+    )
+
+
 def main() -> None:
+    console = Console(width=120)
+    real_news(console)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
         f = measure(f"sqlite:///{Path(folder) / 'eval.db'}")
@@ -38,7 +85,6 @@ def main() -> None:
     leaked = len(f.boilerplate_in_digests)
     table.add_row("boilerplate sentences in rendered digests", str(leaked), "0",
                   "ok" if leaked == 0 else "LEAKED")  # fmt: skip
-    console = Console(width=120)
     console.print(table)
     console.print(
         f"{f.documents} documents, {f.units} story units, {f.undated} without a date; "

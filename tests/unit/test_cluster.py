@@ -64,13 +64,6 @@ def test_average_link_does_not_chain() -> None:
     assert average_link(3, i, j, s, threshold=0.1).tolist() == [0, 0, 0]
 
 
-def test_groups_already_made_count_by_their_size() -> None:
-    # item 1 stands for a story of 4: 0.5 summed over 4 pairs is an average of 0.125.
-    i, j, s = np.array([0]), np.array([1]), np.array([0.5])
-    assert average_link(2, i, j, s, threshold=0.2, sizes=[1, 4]).tolist() == [0, 1]
-    assert average_link(2, i, j, s, threshold=0.1, sizes=[1, 4]).tolist() == [1, 1]
-
-
 @pytest.mark.parametrize(("days", "factor"), [(0, 1.0), (3, 1.0), (5, 0.5), (7, 0.0), (-9, 0.0)])
 def test_time_factor(days: float, factor: float) -> None:
     assert time_factor(np.array([days]))[0] == pytest.approx(factor)
