@@ -164,7 +164,7 @@ def not_news(paragraph: str, rest: Sequence[str]) -> bool:
     """A paragraph that opens an item but tells no news of it."""
     if is_heading(paragraph):
         # A heading names its item: one that shares no word with it titles a chart or a video.
-        return not rest or not (_stems(paragraph) & _stems(" ".join(rest[:2])))
+        return not rest or not (stems(paragraph) & stems(" ".join(rest[:2])))
     sentences = split_sentences(paragraph)
     return (
         (len(sentences) <= PROMO_MAX_SENTENCES and bool(SALUTATION.match(paragraph)))
@@ -200,7 +200,7 @@ def _bag(paragraph: str) -> Counter[str]:
     )
 
 
-def _stems(text: str) -> set[str]:
+def stems(text: str) -> set[str]:
     """Crude stems ("rates", "rate": "rate") for telling whether a heading names its text."""
     return {w[:STEM] for w in _bag(text)}
 

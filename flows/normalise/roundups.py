@@ -1,0 +1,170 @@
+"""Roundups: pages that tell several stories one after another without saying they are a
+newsletter (a daily briefing, the front pages of the day, a world summary), known by the
+shape of their text, and where each of their items begins."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from itertools import combinations, pairwise
+
+from flows.entities import names
+from flows.normalise.sections import MIN_ITEM_WORDS, is_heading, stems
+from flows.text import split_sentences, words
+
+QUESTION_MAX_WORDS = 40
+MIN_NAMES = 4  # fewer names than this say too little of a section's subject to compare
+# Two sections share at most this part of the smaller one's names and still tell two
+# subjects ("National Rally" and "National Unity Government" share a word, not a subject).
+MAX_SHARED_NAMES = 0.2
+BRIEF_MIN_WORDS = MIN_ITEM_WORDS
+BRIEF_MAX_SHARED_STEMS = 1  # "south" of Gaza and "Southeast" Asia: a word, not a subject
+BRIEF_MAX_WORDS = 90
+BRIEF_MAX_SENTENCES = 3
+BRIEF_MIN_NAMES = 2
+MIN_BRIEFS = 3  # two unrelated paragraphs in a row happen in any article; three do not
+QUOTES = "\"“”‘’'«»"
+# "The Guardian: Scramble to shore up ceasefire": an outlet, then its headline.
+OUTLET_HEADLINE = re.compile(r"^(?:[A-Z][\w.&'’-]*\s){0,4}[A-Z][\w.&'’-]*:\s+\S")
+
+
+def roundup_starts(paragraphs: Sequence[str]) -> tuple[int, ...]:
+    """Paragraph numbers where each item of a roundup begins (0 first); () for a text that
+    is not one. A roundup is several headed sections of which most tell subjects of their
+    own (no names in common), or a run of brief paragraphs each about different names."""
+    found = sections(paragraphs)
+    texts = [" ".join(paragraphs[a:b]) for a, b in found]
+    distinct = [_distinct(a, b) for a, b in pairwise(texts)]
+    headed = bool(distinct) and 2 * sum(distinct) >= len(distinct)
+    briefs = brief_runs(paragraphs)
+    if not (headed or briefs):
+        return ()
+    return tuple(sorted({0, *(a for a, _ in found), *briefs}))
+
+
+def is_lead(paragraph: str) -> bool:
+    """A line that leads a section: a heading, or a question that its answer follows."""
+    return is_heading(paragraph) or is_question(paragraph)
+
+
+def is_question(paragraph: str) -> bool:
+    """One sentence asking a question ("How do the differing figures affect aid?"), not a
+    quotation."""
+    text = paragraph.strip().lstrip("•-– ").strip()
+    count = len(words(text))
+    return (
+        text.endswith("?")
+        and 4 <= count <= QUESTION_MAX_WORDS
+        and text[:1] not in QUOTES
+        and len(split_sentences(text)) == 1
+    )
+
+
+def sections(paragraphs: Sequence[str]) -> list[tuple[int, int]]:
+    """(start, end) of each section that a lead titles: a run of lead lines followed by an
+    item's worth of text before the next lead. The section starts at the line of the run
+    that best names its text (a photo credit or a section label under a title names it less),
+    the last one on a tie."""
+    runs = _lead_runs(paragraphs)
+    ends = [first for first, _ in runs[1:]] + [len(paragraphs)]
+    found = []
+    for (first, last), end in zip(runs, ends[: len(runs)], strict=True):
+        if sum(len(words(p)) for p in paragraphs[last + 1 : end]) < MIN_ITEM_WORDS:
+            continue
+        named = stems(" ".join(paragraphs[last + 1 : last + 3]))
+        best = max(range(first, last + 1), key=lambda i: (len(stems(paragraphs[i]) & named), i))
+        found.append((best, end))
+    return found
+
+
+def _lead_runs(paragraphs: Sequence[str]) -> list[tuple[int, int]]:
+    """(first, last) of each run of consecutive lead lines."""
+    runs: list[tuple[int, int]] = []
+    for index, paragraph in enumerate(paragraphs):
+        if not is_lead(paragraph):
+            continue
+        if runs and runs[-1][1] == index - 1:
+            runs[-1] = (runs[-1][0], index)
+        else:
+            runs.append((index, index))
+    return runs
+
+
+def brief_runs(paragraphs: Sequence[str]) -> list[int]:
+    """The paragraphs of each run of at least MIN_BRIEFS briefs that name different things
+    and fill a whole section, from a lead line (or the text's start) to the next (or the
+    end): in an article such paragraphs sit among others that tell the same story."""
+    found: list[int] = []
+    run: list[int] = []
+    for index, paragraph in enumerate([*paragraphs, ""]):
+        if is_brief(paragraph) and all(_unrelated(paragraph, paragraphs[other]) for other in run):
+            run.append(index)
+            continue
+        if len(run) >= MIN_BRIEFS and _fills_section(paragraphs, run[0], index):
+            found.extend(run)
+        run = [index] if is_brief(paragraph) else []
+    return found
+
+
+def _fills_section(paragraphs: Sequence[str], start: int, end: int) -> bool:
+    return (start == 0 or is_lead(paragraphs[start - 1])) and (
+        end == len(paragraphs) or is_lead(paragraphs[end])
+    )
+
+
+def is_brief(paragraph: str) -> bool:
+    """A paragraph that could tell a story on its own: a few sentences, with names."""
+    count = len(words(paragraph))
+    return (
+        BRIEF_MIN_WORDS <= count <= BRIEF_MAX_WORDS
+        and not is_lead(paragraph)
+        and paragraph[:1] not in QUOTES
+        and len(split_sentences(paragraph)) <= BRIEF_MAX_SENTENCES
+        and len(name_words(paragraph)) >= BRIEF_MIN_NAMES
+    )
+
+
+def _unrelated(a: str, b: str) -> bool:
+    """Two briefs about different things: neither names what the other speaks of, and they
+    share at most a word."""
+    return (
+        not (name_words(a) & _lower_words(b))
+        and not (name_words(b) & _lower_words(a))
+        and len(stems(a) & stems(b)) <= BRIEF_MAX_SHARED_STEMS
+    )
+
+
+def _lower_words(text: str) -> set[str]:
+    return {w.lower().removesuffix("'s").removesuffix("’s") for w in words(text)}
+
+
+def _distinct(a: str, b: str) -> bool:
+    """Whether two sections are about different things: each names enough, and (almost) no
+    name of one is named in the other ("Le Pen" is "Marine Le Pen"; "National Rally" is not
+    "National Unity Government")."""
+    first, second = name_phrases(a), name_phrases(b)
+    least = min(len(first), len(second))
+    if least < MIN_NAMES:
+        return False
+    shared = sum(1 for name in first if any(name <= other or other <= name for other in second))
+    return shared <= MAX_SHARED_NAMES * least
+
+
+def name_phrases(text: str) -> set[frozenset[str]]:
+    """Each name a text mentions, as the set of its words in lower case."""
+    found = {frozenset(w.lower() for w in words(name) if len(w) > 2) for name in names(text)}
+    return found - {frozenset()}
+
+
+def name_words(text: str) -> set[str]:
+    """The words of the names a text mentions, lower case ("Marine Le Pen": marine, pen)."""
+    return {w.lower() for name in names(text) for w in words(name) if len(w) > 2}
+
+
+def outlet_headlines(paragraphs: Sequence[str]) -> int:
+    """How many different outlets' headlines the text lists ("The Guardian: ...")."""
+    heads = {p.split(":", 1)[0] for p in paragraphs if is_heading(p) and OUTLET_HEADLINE.match(p)}
+    return len(heads)
+
+
+__all__ = ["combinations", "outlet_headlines", "roundup_starts"]
