@@ -9,14 +9,11 @@ from collections.abc import Sequence
 from itertools import combinations, pairwise
 
 from flows.entities import names
+from flows.normalise import headlines
 from flows.normalise.sections import MIN_ITEM_WORDS, is_heading, stems
 from flows.text import split_sentences, words
 
-QUESTION_MAX_WORDS = 40
-MIN_NAMES = 4  # fewer names than this say too little of a section's subject to compare
-# Two sections share at most this part of the smaller one's names and still tell two
-# subjects ("National Rally" and "National Unity Government" share a word, not a subject).
-MAX_SHARED_NAMES = 0.2
+MIN_NAMES = 2  # fewer names than this say too little of a section's subject to compare
 BRIEF_MIN_WORDS = MIN_ITEM_WORDS
 BRIEF_MAX_SHARED_STEMS = 1  # "south" of Gaza and "Southeast" Asia: a word, not a subject
 BRIEF_MAX_WORDS = 90
@@ -31,49 +28,44 @@ OUTLET_HEADLINE = re.compile(r"^(?:[A-Z][\w.&'’-]*\s){0,4}[A-Z][\w.&'’-]*:\s
 def roundup_starts(paragraphs: Sequence[str]) -> tuple[int, ...]:
     """Paragraph numbers where each item of a roundup begins (0 first); () for a text that
     is not one. A roundup is several headed sections of which most tell subjects of their
-    own (no names in common), or a run of brief paragraphs each about different names."""
+    own (no names in common), or a section of brief paragraphs each about different names."""
     found = sections(paragraphs)
-    texts = [" ".join(paragraphs[a:b]) for a, b in found]
-    distinct = [_distinct(a, b) for a, b in pairwise(texts)]
-    headed = bool(distinct) and 2 * sum(distinct) >= len(distinct)
     briefs = brief_runs(paragraphs)
-    if not (headed or briefs):
+    if not (briefs or has_own_subjects([" ".join(paragraphs[a:b]) for a, b in found])):
         return ()
     return tuple(sorted({0, *(a for a, _ in found), *briefs}))
 
 
+def has_own_subjects(texts: Sequence[str]) -> bool:
+    """Whether more than half of the neighbouring sections tell different subjects, leaving
+    out a first section that previews the others (a summary naming two or more of them)."""
+    if len(texts) > 2 and sum(_shares_names(texts[0], t) for t in texts[1:]) >= 2:
+        texts = texts[1:]
+    distinct = [_distinct(a, b) for a, b in pairwise(texts)]
+    return 2 * sum(distinct) > len(distinct)
+
+
 def is_lead(paragraph: str) -> bool:
     """A line that leads a section: a heading, or a question that its answer follows."""
-    return is_heading(paragraph) or is_question(paragraph)
-
-
-def is_question(paragraph: str) -> bool:
-    """One sentence asking a question ("How do the differing figures affect aid?"), not a
-    quotation."""
-    text = paragraph.strip().lstrip("•-– ").strip()
-    count = len(words(text))
-    return (
-        text.endswith("?")
-        and 4 <= count <= QUESTION_MAX_WORDS
-        and text[:1] not in QUOTES
-        and len(split_sentences(text)) == 1
-    )
+    return is_heading(paragraph) or headlines.is_question(paragraph)
 
 
 def sections(paragraphs: Sequence[str]) -> list[tuple[int, int]]:
     """(start, end) of each section that a lead titles: a run of lead lines followed by an
     item's worth of text before the next lead. The section starts at the line of the run
     that best names its text (a photo credit or a section label under a title names it less),
-    the last one on a tie."""
+    the last one on a tie; a run of which no line names its text ("Art of the steal",
+    "less than 3 min read") titles no item."""
     runs = _lead_runs(paragraphs)
     ends = [first for first, _ in runs[1:]] + [len(paragraphs)]
     found = []
     for (first, last), end in zip(runs, ends[: len(runs)], strict=True):
         if sum(len(words(p)) for p in paragraphs[last + 1 : end]) < MIN_ITEM_WORDS:
             continue
-        named = stems(" ".join(paragraphs[last + 1 : last + 3]))
-        best = max(range(first, last + 1), key=lambda i: (len(stems(paragraphs[i]) & named), i))
-        found.append((best, end))
+        named = stems(" ".join(paragraphs[last + 1 : end]))
+        score, best = max((len(stems(paragraphs[i]) & named), i) for i in range(first, last + 1))
+        if score:
+            found.append((best, end))
     return found
 
 
@@ -139,15 +131,21 @@ def _lower_words(text: str) -> set[str]:
 
 
 def _distinct(a: str, b: str) -> bool:
-    """Whether two sections are about different things: each names enough, and (almost) no
-    name of one is named in the other ("Le Pen" is "Marine Le Pen"; "National Rally" is not
+    """Whether two sections are about different things: each names enough, and no name of
+    one is named in the other ("Le Pen" is "Marine Le Pen"; "National Rally" is not
     "National Unity Government")."""
     first, second = name_phrases(a), name_phrases(b)
-    least = min(len(first), len(second))
-    if least < MIN_NAMES:
+    if min(len(first), len(second)) < MIN_NAMES:
         return False
-    shared = sum(1 for name in first if any(name <= other or other <= name for other in second))
-    return shared <= MAX_SHARED_NAMES * least
+    return _shared(first, second) == 0
+
+
+def _shares_names(a: str, b: str) -> bool:
+    return _shared(name_phrases(a), name_phrases(b)) > 0
+
+
+def _shared(first: set[frozenset[str]], second: set[frozenset[str]]) -> int:
+    return sum(1 for name in first if any(name <= other or other <= name for other in second))
 
 
 def name_phrases(text: str) -> set[frozenset[str]]:

@@ -131,7 +131,8 @@ def items(text: str, starts: Sequence[int]) -> list[str]:
     without telling news (a pull-quote, a chart's or photo's caption, a promotion, a heading
     that names something else) is dropped, and so is an item left with no news."""
     pieces = split(text, starts)
-    if len(_headed(text.split("\n\n"))) >= 2:
+    led = sum(map(headlines.is_question, text.split("\n\n")))
+    if len(_headed(text.split("\n\n"))) >= 2 or led >= 2:
         while len(pieces) > 1 and (
             _is_introduction(pieces[0]) or len(words(pieces[0])) < MIN_ITEM_WORDS
         ):
@@ -177,6 +178,7 @@ def not_news(paragraph: str, rest: Sequence[str]) -> bool:
 
 def is_fragment(text: str) -> bool:
     """Too short to tell a story, or the tail of a sentence ("and more in the Gulf.")."""
+    text = text.lstrip("• ")
     return len(words(text)) < STORY_MIN_WORDS or not (text[:1].isupper() or text[:1].isdigit()
                                                       or text[:1] in "\"“‘'«")  # fmt: skip
 

@@ -54,10 +54,14 @@ def item_title(piece: str) -> tuple[str, str]:
 
 
 def lead_headline(text: str) -> str:
-    """The main clause of the first sentence that tells news: no heading or label, quotation,
-    caption or promotion."""
+    """The main clause of the first sentence that tells news: no heading or label, question,
+    quotation, caption or promotion."""
     for paragraph in text.split("\n\n"):
-        if sections.is_heading(paragraph) or sections.not_news(paragraph, ()):
+        if (
+            sections.is_heading(paragraph)
+            or headlines.is_question(paragraph)
+            or sections.not_news(paragraph, ())
+        ):
             continue
         body = headlines.DATELINE.sub("", paragraph.lstrip("• "), count=1)
         for sentence in split_sentences(body):

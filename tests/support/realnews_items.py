@@ -123,7 +123,7 @@ def unit_starts(doc: Document, number: int = 1) -> list[tuple[str, ...]]:
     for index, unit in enumerate(units):
         titles = [unit.title, doc.title] if index == 0 else [unit.title]
         text = key(unit.text)
-        starts.append((text, *(f"{key(t)} {text}" for t in titles)))
+        starts.append((*(f"{key(t)} {text}" for t in titles), text))
     return starts
 
 
@@ -150,7 +150,10 @@ def _score(page: Page, starts: list[tuple[str, ...]]) -> Newsletter:
     """An item is found when a unit starts with its first words (or a unit titled by a
     heading continues with them); a unit that starts no labelled item is an extra cut."""
     wanted = [key(item) for item in page.items]
-    matched = [next((w for w in wanted if any(c.startswith(w) for c in s)), None) for s in starts]
+    matched: list[str | None] = []
+    for candidates in starts:
+        free = [w for w in wanted if w not in matched]
+        matched.append(next((w for c in candidates for w in free if c.startswith(w)), None))
     missed = tuple(item for item, w in zip(page.items, wanted, strict=True) if w not in matched)
     extra = sum(1 for m in matched if m is None)
     return Newsletter(
@@ -159,7 +162,7 @@ def _score(page: Page, starts: list[tuple[str, ...]]) -> Newsletter:
         found=len(wanted) - len(missed),
         extra=extra,
         missed=missed,
-        starts=tuple(" ".join(s[0].split()[:8]) for s in starts),
+        starts=tuple(" ".join(s[-1].split()[:8]) for s in starts),
     )
 
 
