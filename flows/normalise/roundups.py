@@ -4,9 +4,8 @@ shape of their text, and where each of their items begins."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from itertools import combinations, pairwise
+from itertools import pairwise
 
 from flows.entities import names
 from flows.normalise import headlines
@@ -21,8 +20,6 @@ BRIEF_MAX_SENTENCES = 3
 BRIEF_MIN_NAMES = 2
 MIN_BRIEFS = 3  # two unrelated paragraphs in a row happen in any article; three do not
 QUOTES = "\"“”‘’'«»"
-# "The Guardian: Scramble to shore up ceasefire": an outlet, then its headline.
-OUTLET_HEADLINE = re.compile(r"^(?:[A-Z][\w.&'’-]*\s){0,4}[A-Z][\w.&'’-]*:\s+\S")
 
 
 def roundup_starts(paragraphs: Sequence[str]) -> tuple[int, ...]:
@@ -84,8 +81,9 @@ def _lead_runs(paragraphs: Sequence[str]) -> list[tuple[int, int]]:
 
 def brief_runs(paragraphs: Sequence[str]) -> list[int]:
     """The paragraphs of each run of at least MIN_BRIEFS briefs that name different things
-    and fill a whole section, from a lead line (or the text's start) to the next (or the
-    end): in an article such paragraphs sit among others that tell the same story."""
+    and fill a whole section, from a lead line ("World", "In brief") to the next or to the
+    end: in an article such paragraphs sit among others that tell its story, or under no
+    heading at all (a short report told from several places)."""
     found: list[int] = []
     run: list[int] = []
     for index, paragraph in enumerate([*paragraphs, ""]):
@@ -99,8 +97,10 @@ def brief_runs(paragraphs: Sequence[str]) -> list[int]:
 
 
 def _fills_section(paragraphs: Sequence[str], start: int, end: int) -> bool:
-    return (start == 0 or is_lead(paragraphs[start - 1])) and (
-        end == len(paragraphs) or is_lead(paragraphs[end])
+    return (
+        start > 0
+        and is_lead(paragraphs[start - 1])
+        and (end == len(paragraphs) or is_lead(paragraphs[end]))
     )
 
 
@@ -157,12 +157,3 @@ def name_phrases(text: str) -> set[frozenset[str]]:
 def name_words(text: str) -> set[str]:
     """The words of the names a text mentions, lower case ("Marine Le Pen": marine, pen)."""
     return {w.lower() for name in names(text) for w in words(name) if len(w) > 2}
-
-
-def outlet_headlines(paragraphs: Sequence[str]) -> int:
-    """How many different outlets' headlines the text lists ("The Guardian: ...")."""
-    heads = {p.split(":", 1)[0] for p in paragraphs if is_heading(p) and OUTLET_HEADLINE.match(p)}
-    return len(heads)
-
-
-__all__ = ["combinations", "outlet_headlines", "roundup_starts"]
