@@ -11,6 +11,7 @@ HEADLINE_MIN_WORDS = 5
 HEADLINE_MAX_WORDS = 16
 CAPTION_MAX_WORDS = 45
 ATTRIBUTION_MAX_WORDS = 6
+QUESTION_MIN_WORDS = 3
 QUESTION_MAX_WORDS = 40
 
 WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
@@ -191,7 +192,7 @@ def is_question(paragraph: str) -> bool:
     text = paragraph.strip().lstrip("•-– ").strip()
     return (
         text.endswith("?")
-        and HEADLINE_MIN_WORDS - 1 <= len(words(text)) <= QUESTION_MAX_WORDS
+        and QUESTION_MIN_WORDS <= len(words(text)) <= QUESTION_MAX_WORDS
         and text[:1] not in OPENING_QUOTES
         and len(split_sentences(text)) == 1
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows.normalise.sections import is_newsletter, item_starts, items, split
+from flows.normalise.sections import is_fragment, is_newsletter, item_starts, items, split
 
 TALKS = (
     "China and the United States resume trade talks in Kuala Lumpur on Friday, led by Vice "
@@ -165,3 +165,16 @@ def test_a_headed_newsletter_drops_its_introduction() -> None:
         f"Rates rise in Oslo\n\n{RATES}",
         f"Glaciers shrink again\n\n{GLACIERS}",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("• " + TALKS, False),  # a bulleted item is a whole item
+        ("and more in the Gulf, where the talks go on for a second week in the capital.", True),
+        ("Talks resume in Kuala Lumpur.", True),  # too short
+        (TALKS, False),
+    ],
+)
+def test_is_fragment(text: str, fragment: bool) -> None:
+    assert is_fragment(text) is fragment
