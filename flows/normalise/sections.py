@@ -32,6 +32,9 @@ SALUTATION = re.compile(
     r"^(?:welcome(?: back)? to|good (?:morning|afternoon|evening)|hello|hi|hey|dear|greetings)\b",
     re.IGNORECASE,
 )
+# "I'm Ana, your editor.", "Here are the moments that mattered": the letter presents itself.
+PRESENTS = re.compile(r"^\W*(?:I['’]m [A-Z]\w+,|(?i:here (?:are|is))\b)")
+SUMMARY_CLAUSES = 3
 WE = re.compile(r"\b(?:we|us|our)\b", re.IGNORECASE)
 YOU = re.compile(r"\b(?:you|your)\b", re.IGNORECASE)
 WIRE_DATELINE = re.compile(
@@ -150,10 +153,13 @@ def items(text: str, starts: Sequence[int]) -> list[str]:
 
 def _is_introduction(piece: str) -> bool:
     """What comes before a newsletter's first heading, when it greets, speaks of itself or
-    speaks to its reader ("we hope you are somewhere warm")."""
+    speaks to its reader ("we hope you are somewhere warm"), presents what follows ("I'm Ana,
+    your editor. Here are ...") or sums up the items in one list ("A; B; C; D")."""
     return any(
         GREETING.match(sentence)
         or MARKER.search(sentence)
+        or PRESENTS.match(sentence)
+        or sentence.count("; ") >= SUMMARY_CLAUSES - 1
         or headlines.is_promo(sentence)
         or (WE.search(sentence) and YOU.search(sentence))
         for paragraph in piece.split("\n\n")

@@ -178,3 +178,23 @@ def test_a_headed_newsletter_drops_its_introduction() -> None:
 )
 def test_is_fragment(text: str, fragment: bool) -> None:
     assert is_fragment(text) is fragment
+
+
+@pytest.mark.parametrize(
+    "introduction",
+    [
+        "I'm Ana, the editor of this page. Here are the stories of the morning.",
+        "Here is what happened while you slept.",
+        "Talks resume in Kuala Lumpur; glaciers shrink; Norway raises rates; dockers strike.",
+    ],
+)
+def test_a_headed_letter_drops_what_presents_or_sums_up_its_items(introduction: str) -> None:
+    text = "\n\n".join(
+        ["Morning page", introduction + " " + PLENUM, "Trade talks", TALKS, "Glaciers", GLACIERS]
+    )
+    assert items(text, (0, 2, 4)) == [f"Trade talks\n\n{TALKS}", f"Glaciers\n\n{GLACIERS}"]
+
+
+def test_a_headed_letter_keeps_a_first_item_that_tells_news() -> None:
+    text = "\n\n".join(["Morning page", "I'm sure of one thing. " + PLENUM, "Glaciers", GLACIERS])
+    assert len(items(text, (0, 2))) == 2
