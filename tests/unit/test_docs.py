@@ -79,7 +79,9 @@ def test_a_removed_command_is_reported(command: str) -> None:
 
 
 def test_a_command_that_does_not_exist_is_reported() -> None:
-    bogus = mutated("| `digest serve` |", "| `digest sources prune` | drops |\n| `digest serve` |")
+    bogus = mutated(
+        "| `digest serve` |", "| `digest sources prune` | drops |\n| `digest serve` |"
+    )
     assert check.command_problems(bogus) == [
         "the README lists `digest sources prune`, which does not exist"
     ]
