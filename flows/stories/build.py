@@ -90,11 +90,13 @@ def group_documents(documents: Sequence[StoredDocument]) -> list[list[StoredDocu
 
 
 def _join_sections(members: Sequence[StoredDocument]) -> list[StoredDocument]:
-    """Two items of one newsletter in one story are one member, their texts joined."""
+    """Two items of one newsletter in one story are one member, their texts joined, each
+    later item under its own heading."""
     joined: dict[int, StoredDocument] = {}
     for doc in members:
         if doc.id in joined:
-            joined[doc.id] = replace(joined[doc.id], text=f"{joined[doc.id].text}\n\n{doc.text}")
+            text = f"{doc.title}\n\n{doc.text}" if _own_title(doc) else doc.text
+            joined[doc.id] = replace(joined[doc.id], text=f"{joined[doc.id].text}\n\n{text}")
         else:
             joined[doc.id] = doc
     return list(joined.values())

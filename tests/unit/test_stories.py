@@ -9,6 +9,7 @@ import pytest
 
 from flows.records import Sighting, StoredDocument
 from flows.stories.build import (
+    _join_sections,
     build_stories,
     extract,
     headline_of,
@@ -115,6 +116,12 @@ def test_a_newsletter_item_is_titled_by_its_heading_or_its_lead_clause() -> None
     assert (first.title, first.text) == ("Derby day", FOOTBALL)
     assert second.title == "Hekla volcano erupted near Reykjavik on Tuesday"
     assert [s.title for s in second.sightings] == [second.title]  # what "also covered" shows
+
+
+def test_items_of_one_story_join_each_under_its_own_heading() -> None:
+    letter = newsletter(1, ["Hekla erupts", VOLCANO, "Flights grounded", VOLCANO_2], (0, 2))
+    (member,) = _join_sections(story_units([letter]))
+    assert member.text == f"{VOLCANO}\n\nFlights grounded\n\n{VOLCANO_2}"
 
 
 def test_a_section_label_in_capitals_gives_way_to_the_lead_clause() -> None:
