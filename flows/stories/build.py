@@ -34,13 +34,28 @@ def story_units(documents: Sequence[StoredDocument]) -> list[StoredDocument]:
         if not doc.sections:
             units.append(doc)
             continue
-        for number, piece in enumerate(sections.items(doc.text, doc.sections)):
+        pieces = sections.items(doc.text, doc.sections)
+        for number, piece in enumerate(pieces):
             title, text = item_title(piece)
+            if number == 0 and text == piece and _page_titles_first_item(doc, pieces):
+                title = doc.title
             seen = tuple(replace(s, title=title) for s in doc.sightings)
             units.append(
                 replace(doc, title=title, text=text, sections=(), item=number, sightings=seen)
             )
     return units
+
+
+def _page_titles_first_item(doc: StoredDocument, pieces: Sequence[str]) -> bool:
+    """A page's own title heads its first item when that item opens the text without a
+    heading and the title names it best of all items (a briefing whose first line titled
+    the lead story)."""
+    if not (doc.text.startswith(pieces[0]) and _own_title(doc)):
+        return False
+    if not headlines.is_usable_title(doc.title):
+        return False
+    named = [len(sections.stems(doc.title) & sections.stems(p)) for p in pieces]
+    return named[0] > 0 and named[0] == max(named)
 
 
 def item_title(piece: str) -> tuple[str, str]:
