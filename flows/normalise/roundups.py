@@ -85,23 +85,20 @@ def brief_runs(paragraphs: Sequence[str]) -> list[int]:
     end: in an article such paragraphs sit among others that tell its story, or under no
     heading at all (a short report told from several places)."""
     found: list[int] = []
-    run: list[int] = []
-    for index, paragraph in enumerate([*paragraphs, ""]):
-        if is_brief(paragraph) and all(_unrelated(paragraph, paragraphs[other]) for other in run):
-            run.append(index)
+    for lead in range(len(paragraphs) - MIN_BRIEFS):
+        if not is_lead(paragraphs[lead]):
             continue
-        if len(run) >= MIN_BRIEFS and _fills_section(paragraphs, run[0], index):
+        run: list[int] = []
+        index = lead + 1
+        while index < len(paragraphs) and (
+            is_brief(paragraphs[index])
+            and all(_unrelated(paragraphs[index], paragraphs[other]) for other in run)
+        ):
+            run.append(index)
+            index += 1
+        if len(run) >= MIN_BRIEFS and (index == len(paragraphs) or is_lead(paragraphs[index])):
             found.extend(run)
-        run = [index] if is_brief(paragraph) else []
     return found
-
-
-def _fills_section(paragraphs: Sequence[str], start: int, end: int) -> bool:
-    return (
-        start > 0
-        and is_lead(paragraphs[start - 1])
-        and (end == len(paragraphs) or is_lead(paragraphs[end]))
-    )
 
 
 def is_brief(paragraph: str) -> bool:

@@ -12,7 +12,7 @@ from itertools import pairwise
 from flows.entities import NOT_NAMES
 from flows.normalise import headlines
 from flows.normalise.boilerplate import GREETING
-from flows.text import split_sentences, words
+from flows.text import has_words, split_sentences, words
 
 # Openings that announce a change of subject in a digest.
 TURN = re.compile(
@@ -195,8 +195,8 @@ def _words_since(paragraphs: Sequence[str], start: int, end: int) -> int:
 
 def is_heading(paragraph: str) -> bool:
     """A short line that does not end as a sentence does: a heading or a label."""
-    return len(words(paragraph)) <= HEADING_MAX_WORDS and not paragraph.rstrip().endswith(
-        (".", "!", "?", '"', "”", ":")
+    return not paragraph.rstrip().endswith((".", "!", "?", '"', "”", ":")) and not has_words(
+        paragraph, HEADING_MAX_WORDS + 1
     )
 
 
