@@ -115,15 +115,13 @@ def stored(number: int, doc: Document) -> StoredDocument:
 
 
 def unit_starts(doc: Document, number: int = 1) -> list[tuple[str, ...]]:
-    """How each story unit of the document starts, as comparison keys: its text, its title
-    (a heading taken off the text) before it, and for the first unit the document's title
-    (a first line taken as the page's title) before it."""
-    units = story_units([stored(number, doc)])
+    """How each story unit of the document starts, as comparison keys: its title (a heading
+    taken off the text, or the page's title over its first item) before its text, and its
+    text alone."""
     starts = []
-    for index, unit in enumerate(units):
-        titles = [unit.title, doc.title] if index == 0 else [unit.title]
+    for unit in story_units([stored(number, doc)]):
         text = key(unit.text)
-        starts.append((*(f"{key(t)} {text}" for t in titles), text))
+        starts.append((f"{key(unit.title)} {text}", text))
     return starts
 
 
@@ -138,7 +136,7 @@ def measure(folder: Path = REALNEWS) -> ItemFigures:
     for number, page in enumerate(pages, start=1):
         doc = by_file[page.file]
         if page.kind == "article":
-            if len(unit_starts(doc, number)) > 1:
+            if doc.sections or len(unit_starts(doc, number)) > 1:
                 cut.append(page.file)
             continue
         newsletters.append(_score(page, unit_starts(doc, number)))
