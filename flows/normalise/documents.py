@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from flows.html_text import BULLET, clean_lines, html_to_lines
-from flows.normalise import boilerplate, headlines, sections
+from flows.normalise import boilerplate, headlines, roundups, sections
 from flows.normalise.dates import infer_date
 from flows.normalise.fingerprints import content_hash, raw_hash
 from flows.records import Document, Failure, RawItem
@@ -84,6 +84,7 @@ def to_document(prepared: Prepared, model: boilerplate.Boilerplate, zone: ZoneIn
         raise NormaliseError("only boilerplate, no content")
     title, body = title_and_body(lines, item.title.strip() if item.title else None)
     text = "\n\n".join(body or lines)
+    paragraphs = text.split("\n\n")
     kept = set(lines)
     newsletter = sections.is_newsletter(
         prepared.lines, [line for line in prepared.lines if line not in kept]
@@ -109,7 +110,9 @@ def to_document(prepared: Prepared, model: boilerplate.Boilerplate, zone: ZoneIn
         url=item.url,
         raw_hash=prepared.raw_hash,
         raw_text="\n".join(prepared.lines),
-        sections=sections.item_starts(text.split("\n\n")) if newsletter else (),
+        sections=sections.item_starts(paragraphs)
+        if newsletter
+        else roundups.roundup_starts(paragraphs),
     )
 
 

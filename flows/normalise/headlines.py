@@ -11,6 +11,8 @@ HEADLINE_MIN_WORDS = 5
 HEADLINE_MAX_WORDS = 16
 CAPTION_MAX_WORDS = 45
 ATTRIBUTION_MAX_WORDS = 6
+QUESTION_MIN_WORDS = 3
+QUESTION_MAX_WORDS = 40
 
 WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
 MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
@@ -182,6 +184,18 @@ def is_quotation(text: str) -> bool:
     tail = after.strip(" .,!?;—–-")
     attributed = bool(ATTRIBUTION.search(tail)) or after.startswith(("—", "–", "-"))
     return not tail or (len(words(tail)) <= ATTRIBUTION_MAX_WORDS and attributed)
+
+
+def is_question(paragraph: str) -> bool:
+    """One sentence asking a question ("How do the differing figures affect aid?"), not a
+    quotation: it leads its answer, it is no headline."""
+    text = paragraph.strip().lstrip("•-– ").strip()
+    return (
+        text.endswith("?")
+        and QUESTION_MIN_WORDS <= len(words(text)) <= QUESTION_MAX_WORDS
+        and text[:1] not in OPENING_QUOTES
+        and len(split_sentences(text)) == 1
+    )
 
 
 def is_promo(sentence: str) -> bool:

@@ -12,7 +12,7 @@ from itertools import pairwise
 from flows.entities import NOT_NAMES
 from flows.normalise import headlines
 from flows.normalise.boilerplate import GREETING
-from flows.text import split_sentences, words
+from flows.text import has_words, split_sentences, words
 
 # Openings that announce a change of subject in a digest.
 TURN = re.compile(
@@ -32,6 +32,9 @@ SALUTATION = re.compile(
     r"^(?:welcome(?: back)? to|good (?:morning|afternoon|evening)|hello|hi|hey|dear|greetings)\b",
     re.IGNORECASE,
 )
+# "I'm Ana, your editor.", "Here are the moments that mattered": the letter presents itself.
+PRESENTS = re.compile(r"^\W*(?:I['’]m [A-Z]\w+,|(?i:here (?:are|is))\b)")
+SUMMARY_CLAUSES = 3
 WE = re.compile(r"\b(?:we|us|our)\b", re.IGNORECASE)
 YOU = re.compile(r"\b(?:you|your)\b", re.IGNORECASE)
 WIRE_DATELINE = re.compile(
@@ -131,7 +134,8 @@ def items(text: str, starts: Sequence[int]) -> list[str]:
     without telling news (a pull-quote, a chart's or photo's caption, a promotion, a heading
     that names something else) is dropped, and so is an item left with no news."""
     pieces = split(text, starts)
-    if len(_headed(text.split("\n\n"))) >= 2:
+    led = sum(map(headlines.is_question, text.split("\n\n")))
+    if len(_headed(text.split("\n\n"))) >= 2 or led >= 2:
         while len(pieces) > 1 and (
             _is_introduction(pieces[0]) or len(words(pieces[0])) < MIN_ITEM_WORDS
         ):
@@ -149,10 +153,13 @@ def items(text: str, starts: Sequence[int]) -> list[str]:
 
 def _is_introduction(piece: str) -> bool:
     """What comes before a newsletter's first heading, when it greets, speaks of itself or
-    speaks to its reader ("we hope you are somewhere warm")."""
+    speaks to its reader ("we hope you are somewhere warm"), presents what follows ("I'm Ana,
+    your editor. Here are ...") or sums up the items in one list ("A; B; C; D")."""
     return any(
         GREETING.match(sentence)
         or MARKER.search(sentence)
+        or PRESENTS.match(sentence)
+        or sentence.count("; ") >= SUMMARY_CLAUSES - 1
         or headlines.is_promo(sentence)
         or (WE.search(sentence) and YOU.search(sentence))
         for paragraph in piece.split("\n\n")
@@ -164,7 +171,7 @@ def not_news(paragraph: str, rest: Sequence[str]) -> bool:
     """A paragraph that opens an item but tells no news of it."""
     if is_heading(paragraph):
         # A heading names its item: one that shares no word with it titles a chart or a video.
-        return not rest or not (_stems(paragraph) & _stems(" ".join(rest[:2])))
+        return not rest or not (stems(paragraph) & stems(" ".join(rest[:2])))
     sentences = split_sentences(paragraph)
     return (
         (len(sentences) <= PROMO_MAX_SENTENCES and bool(SALUTATION.match(paragraph)))
@@ -177,6 +184,7 @@ def not_news(paragraph: str, rest: Sequence[str]) -> bool:
 
 def is_fragment(text: str) -> bool:
     """Too short to tell a story, or the tail of a sentence ("and more in the Gulf.")."""
+    text = text.lstrip("• ")
     return len(words(text)) < STORY_MIN_WORDS or not (text[:1].isupper() or text[:1].isdigit()
                                                       or text[:1] in "\"“‘'«")  # fmt: skip
 
@@ -187,8 +195,8 @@ def _words_since(paragraphs: Sequence[str], start: int, end: int) -> int:
 
 def is_heading(paragraph: str) -> bool:
     """A short line that does not end as a sentence does: a heading or a label."""
-    return len(words(paragraph)) <= HEADING_MAX_WORDS and not paragraph.rstrip().endswith(
-        (".", "!", "?", '"', "”", ":")
+    return not paragraph.rstrip().endswith((".", "!", "?", '"', "”", ":")) and not has_words(
+        paragraph, HEADING_MAX_WORDS + 1
     )
 
 
@@ -200,7 +208,7 @@ def _bag(paragraph: str) -> Counter[str]:
     )
 
 
-def _stems(text: str) -> set[str]:
+def stems(text: str) -> set[str]:
     """Crude stems ("rates", "rate": "rate") for telling whether a heading names its text."""
     return {w[:STEM] for w in _bag(text)}
 

@@ -34,13 +34,28 @@ def story_units(documents: Sequence[StoredDocument]) -> list[StoredDocument]:
         if not doc.sections:
             units.append(doc)
             continue
-        for number, piece in enumerate(sections.items(doc.text, doc.sections)):
+        pieces = sections.items(doc.text, doc.sections)
+        for number, piece in enumerate(pieces):
             title, text = item_title(piece)
+            if number == 0 and text == piece and _page_titles_first_item(doc, pieces):
+                title = doc.title
             seen = tuple(replace(s, title=title) for s in doc.sightings)
             units.append(
                 replace(doc, title=title, text=text, sections=(), item=number, sightings=seen)
             )
     return units
+
+
+def _page_titles_first_item(doc: StoredDocument, pieces: Sequence[str]) -> bool:
+    """A page's own title heads its first item when that item opens the text without a
+    heading and the title names it best of all items (a briefing whose first line titled
+    the lead story)."""
+    if not (doc.text.startswith(pieces[0]) and _own_title(doc)):
+        return False
+    if not headlines.is_usable_title(doc.title):
+        return False
+    named = [len(sections.stems(doc.title) & sections.stems(p)) for p in pieces]
+    return named[0] > 0 and named[0] == max(named)
 
 
 def item_title(piece: str) -> tuple[str, str]:
@@ -54,10 +69,14 @@ def item_title(piece: str) -> tuple[str, str]:
 
 
 def lead_headline(text: str) -> str:
-    """The main clause of the first sentence that tells news: no heading or label, quotation,
-    caption or promotion."""
+    """The main clause of the first sentence that tells news: no heading or label, question,
+    quotation, caption or promotion."""
     for paragraph in text.split("\n\n"):
-        if sections.is_heading(paragraph) or sections.not_news(paragraph, ()):
+        if (
+            sections.is_heading(paragraph)
+            or headlines.is_question(paragraph)
+            or sections.not_news(paragraph, ())
+        ):
             continue
         body = headlines.DATELINE.sub("", paragraph.lstrip("• "), count=1)
         for sentence in split_sentences(body):
@@ -86,11 +105,13 @@ def group_documents(documents: Sequence[StoredDocument]) -> list[list[StoredDocu
 
 
 def _join_sections(members: Sequence[StoredDocument]) -> list[StoredDocument]:
-    """Two items of one newsletter in one story are one member, their texts joined."""
+    """Two items of one newsletter in one story are one member, their texts joined, each
+    later item under its own heading."""
     joined: dict[int, StoredDocument] = {}
     for doc in members:
         if doc.id in joined:
-            joined[doc.id] = replace(joined[doc.id], text=f"{joined[doc.id].text}\n\n{doc.text}")
+            text = f"{doc.title}\n\n{doc.text}" if _own_title(doc) else doc.text
+            joined[doc.id] = replace(joined[doc.id], text=f"{joined[doc.id].text}\n\n{text}")
         else:
             joined[doc.id] = doc
     return list(joined.values())

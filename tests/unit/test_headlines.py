@@ -10,6 +10,7 @@ from flows.normalise.headlines import (
     is_caption,
     is_chrome,
     is_promo,
+    is_question,
     is_quotation,
     is_usable_title,
     lead_phrase,
@@ -148,6 +149,21 @@ def test_is_caption(text: str, caption: bool) -> None:
 )
 def test_is_promo(text: str, promo: bool) -> None:
     assert is_promo(text) is promo
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("• How will the port of Gdansk pay for its new container terminal?", True),
+        ("What happens next?", True),
+        ("Why?", False),  # too short to lead an answer
+        ("“Who will pay for the terminal?” the mayor asked.", False),  # a quotation
+        ("The mayor asked who would pay. Nobody knew?", False),  # two sentences
+        ("The port of Gdansk opened its new container terminal.", False),
+    ],
+)
+def test_is_question(text: str, question: bool) -> None:
+    assert is_question(text) is question
 
 
 @pytest.mark.parametrize(

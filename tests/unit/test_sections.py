@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows.normalise.sections import is_newsletter, item_starts, items, split
+from flows.normalise.sections import is_fragment, is_newsletter, item_starts, items, split
 
 TALKS = (
     "China and the United States resume trade talks in Kuala Lumpur on Friday, led by Vice "
@@ -165,3 +165,36 @@ def test_a_headed_newsletter_drops_its_introduction() -> None:
         f"Rates rise in Oslo\n\n{RATES}",
         f"Glaciers shrink again\n\n{GLACIERS}",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("• " + TALKS, False),  # a bulleted item is a whole item
+        ("and more in the Gulf, where the talks go on for a second week in the capital.", True),
+        ("Talks resume in Kuala Lumpur.", True),  # too short
+        (TALKS, False),
+    ],
+)
+def test_is_fragment(text: str, fragment: bool) -> None:
+    assert is_fragment(text) is fragment
+
+
+@pytest.mark.parametrize(
+    "introduction",
+    [
+        "I'm Ana, the editor of this page. Here are the stories of the morning.",
+        "Here is what happened while you slept.",
+        "Talks resume in Kuala Lumpur; glaciers shrink; Norway raises rates; dockers strike.",
+    ],
+)
+def test_a_headed_letter_drops_what_presents_or_sums_up_its_items(introduction: str) -> None:
+    text = "\n\n".join(
+        ["Morning page", introduction + " " + PLENUM, "Trade talks", TALKS, "Glaciers", GLACIERS]
+    )
+    assert items(text, (0, 2, 4)) == [f"Trade talks\n\n{TALKS}", f"Glaciers\n\n{GLACIERS}"]
+
+
+def test_a_headed_letter_keeps_a_first_item_that_tells_news() -> None:
+    text = "\n\n".join(["Morning page", "I'm sure of one thing. " + PLENUM, "Glaciers", GLACIERS])
+    assert len(items(text, (0, 2))) == 2

@@ -9,6 +9,7 @@ import pytest
 
 from flows.records import Sighting, StoredDocument
 from flows.stories.build import (
+    _join_sections,
     build_stories,
     extract,
     headline_of,
@@ -115,6 +116,21 @@ def test_a_newsletter_item_is_titled_by_its_heading_or_its_lead_clause() -> None
     assert (first.title, first.text) == ("Derby day", FOOTBALL)
     assert second.title == "Hekla volcano erupted near Reykjavik on Tuesday"
     assert [s.title for s in second.sightings] == [second.title]  # what "also covered" shows
+
+
+def test_a_page_title_over_an_unheaded_first_item_titles_it() -> None:
+    page = replace(newsletter(1, [VOLCANO, "Derby day", FOOTBALL], (0, 1)), title="Hekla erupts")
+    first, second = story_units([page])
+    assert (first.title, second.title) == ("Hekla erupts", "Derby day")
+    # a title that names another item better (a letter's subject line) does not
+    page = replace(page, title="Derby day and a volcano: Arsenal, Tottenham, the Emirates")
+    assert story_units([page])[0].title == "The Hekla volcano erupted near Reykjavik on Tuesday"
+
+
+def test_items_of_one_story_join_each_under_its_own_heading() -> None:
+    letter = newsletter(1, ["Hekla erupts", VOLCANO, "Flights grounded", VOLCANO_2], (0, 2))
+    (member,) = _join_sections(story_units([letter]))
+    assert member.text == f"{VOLCANO}\n\nFlights grounded\n\n{VOLCANO_2}"
 
 
 def test_a_section_label_in_capitals_gives_way_to_the_lead_clause() -> None:
