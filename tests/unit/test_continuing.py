@@ -45,8 +45,8 @@ Fourviere hill. The curator, Claire Iselin, said visitors could book free evenin
 The city of Lyon paid for most of the work, and the museum expects school groups from
 across the Rhone valley to return once the winter term begins in January."""
 
-W43 = datetime(2025, 10, 22, 9, tzinfo=UTC)
-W44 = datetime(2025, 10, 29, 9, tzinfo=UTC)
+W43 = datetime(2025, 10, 25, 9, tzinfo=UTC)  # a Saturday
+W44 = datetime(2025, 10, 27, 9, tzinfo=UTC)  # the Monday after: the strike goes on
 
 
 def document(number: int, text: str, published: datetime) -> StoredDocument:
