@@ -42,16 +42,6 @@ class Indexed:
     signatures: np.ndarray
 
 
-def link_near_duplicates(
-    session: Session, outcomes: Sequence[SaveOutcome], documents: Sequence[Document]
-) -> dict[int, int]:
-    """Index and link in one transaction the documents just saved (`outcomes` of saving
-    `documents`); returns {copy id: original id} for those linked."""
-    links = find_originals(session, index_bands(session, outcomes, documents))
-    store.set_duplicate_of(session, links)
-    return links
-
-
 def index_bands(
     session: Session, outcomes: Sequence[SaveOutcome], documents: Sequence[Document]
 ) -> Indexed:

@@ -15,9 +15,9 @@ from db.engine import session_scope
 from db.migrate import upgrade
 from flows.dedupe.near import band_keys, collapse, from_bytes, signature_of
 from flows.normalise.fingerprints import content_hash
-from flows.pipeline.linking import link_near_duplicates
 from flows.records import Document
 from flows.stories.build import build_stories
+from tests.support.pipeline import link_near_duplicates
 from tests.unit.test_neardup import OTHER, STORY, rewrite
 
 NOW = datetime(2025, 10, 28, 8, 0, tzinfo=UTC)

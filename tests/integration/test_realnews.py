@@ -9,11 +9,6 @@ import pytest
 from tests.conftest import IN_CI
 from tests.support import realnews
 
-# Whole newsletters still stand as one unit each: their items of several events go into one
-# story. Cutting them into items is flows/normalise/sections.py's (issue 13, point 5).
-NEWSLETTERS_UNCUT = pytest.mark.xfail(
-    strict=True, reason="newsletters of the real set are not cut into items yet"
-)
 # Wire copies trimmed to a teaser or re-chromed share few shingles: MinHash Jaccard misses
 # them, and a newsletter quoting a wire story is folded into it.
 COPIES_BY_JACCARD = pytest.mark.xfail(
@@ -45,18 +40,15 @@ def test_articles_each_story_once_within_a_week_and_across_weeks(
     assert figures.articles_across.f1 >= 0.95, figures.misses
 
 
-@NEWSLETTERS_UNCUT
 def test_each_story_once_within_a_week(figures: realnews.Figures) -> None:
     assert figures.within.precision >= 0.97, figures.misses
     assert figures.within.f1 >= 0.97, figures.misses
 
 
-@NEWSLETTERS_UNCUT
 def test_stories_followed_across_weeks(figures: realnews.Figures) -> None:
     assert figures.across.f1 >= 0.95, figures.misses
 
 
-@NEWSLETTERS_UNCUT
 def test_newsletter_items_join_their_event(figures: realnews.Figures) -> None:
     assert figures.items_in_event == 1.0
 

@@ -12,18 +12,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from db import documents as doc_store
-from db import sources as source_store
 from db.engine import session_scope
-from db.migrate import upgrade
-from flows.normalise.documents import normalise_items
 from flows.normalise.headlines import is_quotation
-from flows.pipeline.linking import link_near_duplicates
 from flows.records import Digest, RenderedDigest, Story
 from flows.render.digest import render_digest
 from flows.sources.files import read_folder
 from flows.stories.build import build_stories
 from flows.text import key
 from flows.weeks import week_bounds
+from tests.support.pipeline import store_items
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 WEEKS = ("2025-W43", "2025-W49", "2026-W06")
@@ -41,14 +38,7 @@ def weeks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Week]:
     database_url = f"sqlite:///{tmp_path_factory.mktemp('seeds') / 'digest.db'}"
     now = datetime(2026, 3, 1, tzinfo=UTC)
     items, _ = read_folder("seeds", SEEDS, ZONE, now)
-    documents, failures = normalise_items(items, {}, ZONE)
-    assert not failures
-    upgrade(database_url)
-    with session_scope(database_url) as session:
-        source_store.sync_sources(session, [("seeds", "files", str(SEEDS))])
-    with session_scope(database_url) as session:
-        saved = doc_store.save_documents(session, documents, now)
-        link_near_duplicates(session, saved, documents)
+    store_items(database_url, "seeds", items, ZONE, now)
     built = {}
     for week in WEEKS:
         starts, ends = week_bounds(week, ZONE)
@@ -78,11 +68,6 @@ def test_2025_w43_leads_with_the_kuala_lumpur_talks_and_the_newsletters_lead_ite
     assert _holding(stories, "Fourth Plenary Session") not in ([], [0])  # another story
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="grouping (issue 13, point 2): with TF-IDF over three texts, 002 stays apart once "
-    "the chart caption of 000 is no longer a text of the week",
-)
 def test_2025_w43_the_kuala_lumpur_story_holds_all_three_seeds(weeks: dict[str, Week]) -> None:
     assert _files(weeks["2025-W43"].stories[0]) == {
         "000_87c2033d37bbf742.txt",

@@ -19,10 +19,10 @@ from db import sources as source_store
 from db.engine import dispose, session_scope
 from db.migrate import downgrade, upgrade
 from flows.dedupe.near import SIGNATURE_VERSION, band_keys, from_bytes, signature_of, signed
-from flows.pipeline.linking import link_near_duplicates
 from flows.pipeline.signatures import rebuild_signatures
 from tests.conftest import ROOT, write_config
 from tests.integration.test_neardup_db import NOW, document, store  # noqa: F401 (fixture)
+from tests.support.pipeline import link_near_duplicates
 from tests.unit.test_neardup import OTHER, STORY
 
 

@@ -20,7 +20,7 @@ from flows.settings import load_settings
 from tests.conftest import write_config
 from tests.integration.test_flows import latest_artifact
 from tests.integration.test_late import stored_digest
-from tests.unit.test_threads import STRIKE_BEGINS, STRIKE_GOES_ON, UNRELATED
+from tests.unit.test_continuing import STRIKE_BEGINS, STRIKE_GOES_ON, UNRELATED
 
 BASE = "https://digest.example.org"
 BEGINS, GOES_ON, OTHER = (text.partition("\n")[0] for text in (STRIKE_BEGINS, STRIKE_GOES_ON,
@@ -53,7 +53,7 @@ def test_a_story_going_on_is_linked_to_its_sent_week_which_stays_as_sent(
 ) -> None:
     config = write_config(tmp_path, database_url, seeds_copy, base_url=BASE)
     outbox = tmp_path / "outbox"
-    add_file(seeds_copy, "005_strike.txt", STRIKE_BEGINS, "2025-10-22")
+    add_file(seeds_copy, "005_strike.txt", STRIKE_BEGINS, "2025-10-25")
     _, [w43] = backfill_flow("2025-W43", "2025-W43", ingest=True, config=str(config))
     assert (w43.status, w43.documents) == ("sent", 4)
     w43_digest, w43_stories = stored_digest(database_url, "2025-W43"), stored_links(
@@ -61,8 +61,8 @@ def test_a_story_going_on_is_linked_to_its_sent_week_which_stays_as_sent(
     strike_key = w43_stories[BEGINS][0]
     assert all(link == [None, None, None] for _, *link in w43_stories.values())
 
-    add_file(seeds_copy, "006_strike.txt", STRIKE_GOES_ON, "2025-10-29")
-    add_file(seeds_copy, "007_museum.txt", UNRELATED, "2025-10-30")
+    add_file(seeds_copy, "006_strike.txt", STRIKE_GOES_ON, "2025-10-27")
+    add_file(seeds_copy, "007_museum.txt", UNRELATED, "2025-10-28")
     sources, w44 = weekly_flow(week="2025-W44", config=str(config))
     assert sources[0].new == 2
     assert (w44.status, w44.stories, w44.documents, w44.sent) == ("sent", 2, 2, 1)

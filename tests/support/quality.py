@@ -9,13 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from zoneinfo import ZoneInfo
 
-from db import documents as doc_store
-from db import sources as source_store
-from db.engine import session_scope
-from db.migrate import upgrade
 from flows.dedupe.near import collapse
-from flows.pipeline.linking import link_near_duplicates
-from flows.pipeline.store_chunk import normalise_and_sign as normalise_items
 from flows.records import Digest, RawItem, StoredDocument, Story
 from flows.render.digest import render_digest
 from flows.stories.build import build_stories
@@ -32,6 +26,7 @@ from tests.support.evaluation import (
     true_near_duplicate_groups,
     true_story_labels,
 )
+from tests.support.pipeline import store_items
 
 SOURCE = "eval"
 ZONE = ZoneInfo("UTC")
@@ -66,19 +61,8 @@ def raw_item(doc: LabelledDocument) -> RawItem:
 
 def measure(database_url: str) -> Figures:
     corpus = load_corpus()
-    documents, failures = normalise_items([raw_item(d) for d in corpus], {}, ZONE)
-    assert not failures, failures
-    upgrade(database_url)
-    with session_scope(database_url) as session:
-        source_store.sync_sources(session, [(SOURCE, "files", None)])
     now = max(d.fetched for d in corpus).astimezone(UTC)
-    with session_scope(database_url) as session:
-        saved = doc_store.save_documents(session, documents, now)
-        link_near_duplicates(session, saved, documents)
-    with session_scope(database_url) as session:
-        stored = doc_store.documents_between(
-            session, min(d.published_at for d in documents), now.replace(year=now.year + 1)
-        )
+    stored = store_items(database_url, SOURCE, [raw_item(d) for d in corpus], ZONE, now)
     weeks = sorted({week_of(d.published_at, ZONE) for d in stored})
     digests = []
     for week in weeks:

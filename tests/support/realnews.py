@@ -13,19 +13,14 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from db import documents as doc_store
-from db import sources as source_store
-from db.engine import session_scope
-from db.migrate import upgrade
 from flows.dedupe.near import collapse
-from flows.normalise.documents import normalise_items
-from flows.pipeline.linking import link_near_duplicates
 from flows.records import RawItem, StoredDocument, Story
 from flows.stories.build import build_stories
 from flows.stories.threads import PastStory, continuations
 from flows.text import key
 from flows.weeks import week_of
 from tests.support.evaluation import Scores, bcubed, pairwise_scores
+from tests.support.pipeline import store_items
 
 ROOT = Path(__file__).resolve().parents[2]
 REALNEWS = ROOT.parent / "shared" / "realnews"
@@ -145,19 +140,9 @@ def store(database_url: str, docs: Sequence[RealDocument]) -> list[StoredDocumen
     """Every document normalised, stored and linked to its near-duplicates, as ingest does."""
     dates = grouping_dates(docs)
     docs = [d for d in docs if d.file in dates]
-    documents, failures = normalise_items([raw_item(d, dates[d.file]) for d in docs], {}, ZONE)
-    assert not failures, failures
-    upgrade(database_url)
-    with session_scope(database_url) as session:
-        source_store.sync_sources(session, [(SOURCE, "files", None)])
-    now = max(d.fetched_at for d in documents)
-    with session_scope(database_url) as session:
-        saved = doc_store.save_documents(session, documents, now)
-        link_near_duplicates(session, saved, documents)
-    with session_scope(database_url) as session:
-        return doc_store.documents_between(
-            session, datetime(1900, 1, 1, tzinfo=UTC), now + timedelta(days=1)
-        )
+    items = [raw_item(d, dates[d.file]) for d in docs]
+    now = max(i.fetched_at for i in items)
+    return store_items(database_url, SOURCE, items, ZONE, now)
 
 
 def weekly_stories(
