@@ -12,7 +12,7 @@ export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 export PREFECT_LOGGING_EXTRA_LOGGERS := flows,db
 export PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW := ignore
 
-.PHONY: install run test lint format bench golden clean
+.PHONY: install run test lint format bench golden screenshots clean
 
 install: $(STAMP)
 
@@ -46,6 +46,9 @@ bench: install
 # After an intended change to what a digest shows; review with `git diff tests/data/golden/`.
 golden: install
 	UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/integration/test_golden.py
+
+screenshots: run
+	$(BIN)/python -m tests.support.screenshots
 
 clean:
 	rm -rf data outbox site tests/artifacts .pytest_cache
