@@ -255,7 +255,7 @@ class RenderedDigest:
 
 
 @dataclass(frozen=True)
-class FetchResult:
+class HttpResult:
     """What came back, in words a person can act on; never an exception."""
 
     url: str  # where the body finally came from

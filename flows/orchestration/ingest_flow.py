@@ -112,8 +112,8 @@ def _plain(value: T) -> T:
 
 
 def batches(sources: list[SourceSettings], parallel: int = PARALLEL) -> list[list[SourceSettings]]:
-    """Sources dealt into at most `parallel` batches: a Prefect task costs about 10 ms,
-    so a task per source would cost more than a feed that answers 304."""
+    """Sources dealt into at most `parallel` batches: a Prefect task costs more than
+    a feed that answers 304, so sources share a task."""
     count = min(parallel, len(sources))
     return [sources[i::count] for i in range(count)]
 

@@ -14,7 +14,7 @@ from db import sources as source_store
 from db.engine import session_scope
 from flows.pipeline.cpu_pool import submit_cpu_bound
 from flows.pipeline.store_chunk import Chunk, failed_run, run_of, store_chunk
-from flows.records import Fetched, FetchResult, SourceError, SourceReport, SourceStatus
+from flows.records import Fetched, HttpResult, SourceError, SourceReport, SourceStatus
 from flows.settings import Settings, SourceSettings
 from flows.sources.feeds import feed_items
 from flows.sources.fetch import MAX_BYTES, Fetcher
@@ -67,10 +67,10 @@ class SourceBatch(ExitStack):
 
     def _fetch(
         self, chunk: Sequence[SourceSettings], reports: dict[str, SourceReport]
-    ) -> dict[str, FetchResult | Fetched]:
+    ) -> dict[str, HttpResult | Fetched]:
         """What the chunk's sources gave (a feed's body still to parse); the reports of
         those that gave nothing go into `reports`, recorded."""
-        fetched: dict[str, FetchResult | Fetched] = {}
+        fetched: dict[str, HttpResult | Fetched] = {}
         for source in chunk:
             state = self.states[source.name]
             skipped = _skipped(source, state, self.now)
@@ -82,13 +82,13 @@ class SourceBatch(ExitStack):
             except SourceError as err:
                 reports[source.name] = self._failed(source.name, str(err))
                 continue
-            if isinstance(got, FetchResult) or got.status == "ok":
+            if isinstance(got, HttpResult) or got.status == "ok":
                 fetched[source.name] = got
             else:
                 reports[source.name] = self._settle(source, got)
         return fetched
 
-    def _read(self, source: SourceSettings, state: SourceStatus) -> FetchResult | Fetched:
+    def _read(self, source: SourceSettings, state: SourceStatus) -> HttpResult | Fetched:
         """A feed is fetched here (threads hide network waits) and parsed by the job that
         stores it; other sources are read here."""
         if source.kind != "feed":

@@ -22,7 +22,7 @@ from flows.records import (
     Document,
     Failure,
     Fetched,
-    FetchResult,
+    HttpResult,
     RawItem,
     SourceError,
     SourceReport,
@@ -39,7 +39,7 @@ class Chunk:
     database_url: str
     zone: ZoneInfo
     now: datetime
-    fetched: dict[str, FetchResult | Fetched]
+    fetched: dict[str, HttpResult | Fetched]
     consecutive_failures: dict[str, int]
 
 
@@ -51,7 +51,7 @@ def store_chunk(chunk: Chunk) -> dict[str, SourceReport]:
     read: dict[str, Fetched] = {}
     for name, got in chunk.fetched.items():
         try:
-            read[name] = feed_items(name, got, chunk.now) if isinstance(got, FetchResult) else got
+            read[name] = feed_items(name, got, chunk.now) if isinstance(got, HttpResult) else got
         except SourceError as err:
             reports[name], run = failed_run(
                 name, str(err), chunk.consecutive_failures[name], chunk.now

@@ -13,7 +13,7 @@ from urllib.parse import urljoin
 import feedparser
 
 from flows.html_text import html_to_lines
-from flows.records import Fetched, FetchResult, RawItem, SourceError
+from flows.records import Fetched, HttpResult, RawItem, SourceError
 from flows.sanitise import clean_html
 
 log = logging.getLogger(__name__)
@@ -176,7 +176,7 @@ def _iso_date(value: str) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def feed_items(name: str, result: FetchResult, now: datetime) -> Fetched:
+def feed_items(name: str, result: HttpResult, now: datetime) -> Fetched:
     """The CPU half: what came back, parsed into raw items (a plain function of its
     arguments, so that it can run in another process)."""
     moved = {

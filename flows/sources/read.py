@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flows.records import Fetched, RawItem, SourceError, SourceStatus
-from flows.sources.fetch import MAX_BYTES, Fetcher, FetchRequest, FetchResult, fetch
+from flows.sources.fetch import MAX_BYTES, Fetcher, FetchRequest, HttpResult, fetch
 from flows.sources.files import read_folder
 from flows.sources.mailbox import read_eml_folder, read_imap, read_maildir, read_mbox
 
@@ -36,7 +36,7 @@ def read_source(
 
 def fetch_feed(
     url: str, state: SourceStatus, fetcher: Fetcher, max_bytes: int = MAX_BYTES
-) -> FetchResult:
+) -> HttpResult:
     """The network half of reading a feed: a conditional GET of its current address (where
     it last moved to, else `url`)."""
     request = FetchRequest(state.location or url, state.etag, state.last_modified, max_bytes)
