@@ -103,9 +103,9 @@ def grouping_dates(docs: Sequence[RealDocument]) -> dict[str, date]:
     """The date each document is grouped under: its own; for an undated one, the earliest
     dated document of its label (the event's date); an undated newsletter the latest date
     of its items' events. A label with no dated document (one follow-up) takes the last
-    date of its row in the README's events table. An undated distractor has no event's
-    date: it is left out (its own day is unknown, and the day of the event it resembles
-    would put it where no real page of it stands)."""
+    date of its row in the README's events table. An undated distractor takes the date of
+    the event it is close to (the first named in its notes, "DISTRACTOR for <event>"): the
+    hardest case for grouping, the same day as the event it resembles."""
     first: dict[str, date] = {}
     for doc in docs:
         if doc.published and (doc.label not in first or doc.published < first[doc.label]):
@@ -124,7 +124,15 @@ def grouping_dates(docs: Sequence[RealDocument]) -> dict[str, date]:
             dates[doc.file] = max(first[label] for label, _ in doc.items if label != "other")
         elif doc.label in first:
             dates[doc.file] = first[doc.label]
+        elif close := close_event(doc):
+            dates[doc.file] = first[close]
     return dates
+
+
+def close_event(doc: RealDocument) -> str | None:
+    """The event a distractor resembles, from its notes ("DISTRACTOR for <event>: ...")."""
+    match = re.match(r"DISTRACTOR for ([a-z0-9-]+)", doc.notes)
+    return match[1] if match else None
 
 
 def raw_item(doc: RealDocument, day: date) -> RawItem:
@@ -176,11 +184,15 @@ def past_story(story: Story, week: str) -> PastStory:
 
 
 def measure(
-    database_url: str, build: Callable[[Sequence[StoredDocument]], list[Story]] = build_stories
+    database_url: str,
+    build: Callable[[Sequence[StoredDocument]], list[Story]] = build_stories,
+    undated_distractors: bool = True,
 ) -> Figures:
+    """The figures of the whole set; without `undated_distractors`, those five left out."""
     docs = load()
     dates = grouping_dates(docs)
-    docs = [d for d in docs if d.file in dates]
+    kept = undated_distractors
+    docs = [d for d in docs if d.file in dates and (kept or d.published or not close_event(d))]
     stored = store(database_url, docs)
     by_week = weekly_stories(stored, build)
     return figures(docs, stored, by_week, followed(by_week))
