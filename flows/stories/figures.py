@@ -1,7 +1,7 @@
 """Figures a text states as two numbers at once: a range ("4.25%-4.5%", "4 to 4-1/4
 percent") or a score or vote ("40-22", "11-1"). Two texts that each state figures of one kind
 and share none report different events (two rate decisions of one bank, two finals of one
-team), however alike their words: clustering damps their similarity."""
+team), however alike their words: clustering damps their similarity (flows.stories.cluster)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,9 @@ _DASH = r"\s?[-–‑]\s?"
 _END = r"(?![-–‑/.,]?\w)"  # not a longer number, date or code ("2025-09-17", "4.25.1")
 _START = r"(?<![\w.,/-])"
 # "to" joins a range only with a unit: "from 3 to 5" alone is no figure of an event.
+_MONTH = re.compile(
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s$", re.IGNORECASE
+)
 _PAIR = re.compile(
     rf"{_START}({_NUMBER})({_PERCENT})?(?:{_DASH}|\s(?:to|and)\s)({_NUMBER})({_PERCENT})?{_END}"
     rf"|{_START}({_NUMBER}){_DASH}({_NUMBER}){_END}"
@@ -53,6 +56,8 @@ def figures(text: str) -> dict[str, set[str]]:
             pair = (value(match[1]), value(match[3]))
         else:
             kind, pair = "plain", (value(match[5]), value(match[6]))
+        if kind == "plain" and (max(pair) >= 1000 or _MONTH.search(text[: match.start()])):
+            continue  # years ("2024-25"), codes, or days of a month ("Sept. 16-17")
         low, high = sorted(pair)
         found[kind].add(f"{low:g}-{high:g}")
     return found

@@ -1,6 +1,9 @@
 """The real-news development set (../shared/realnews, third-party pages read in place, never
 copied) through the production steps, and the grouping figures it gives: raw items ->
-normalise -> store and link near-duplicates -> stories per ISO week -> continuations."""
+normalise -> store and link near-duplicates -> stories per ISO week -> continuations.
+Undated pages are grouped under their event's date; the five undated distractors under the
+date of the event each resembles (the hardest case: the same day), measured with the rest or,
+for the floors, left out (tests.support.realnews_dates)."""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from flows.text import key
 from flows.weeks import week_of
 from tests.support.evaluation import Scores, bcubed, pairwise_scores
 from tests.support.pipeline import store_items
+from tests.support.realnews_dates import close_event, grouping_dates
 
 ROOT = Path(__file__).resolve().parents[2]
 REALNEWS = ROOT.parent / "shared" / "realnews"
@@ -65,6 +69,7 @@ class Figures:
     items_in_event: float  # share of newsletter items (of a set event) in their event's story
     articles_within: Scores  # B-cubed of the articles alone: grouping apart from newsletters
     articles_across: Scores
+    distractors_apart: float  # share of the distractors in a story holding nothing else
     misses: list[str] = field(default_factory=list)  # what went wrong, for people
 
 
@@ -97,42 +102,6 @@ def overlaps(folder: Path = REALNEWS) -> dict[tuple[str, str], float]:
         if match := pattern.match(line):
             found[(match[1], match[2])] = float(match[3])
     return found
-
-
-def grouping_dates(docs: Sequence[RealDocument]) -> dict[str, date]:
-    """The date each document is grouped under: its own; for an undated one, the earliest
-    dated document of its label (the event's date); an undated newsletter the latest date
-    of its items' events. A label with no dated document (one follow-up) takes the last
-    date of its row in the README's events table. An undated distractor takes the date of
-    the event it is close to (the first named in its notes, "DISTRACTOR for <event>"): the
-    hardest case for grouping, the same day as the event it resembles."""
-    first: dict[str, date] = {}
-    for doc in docs:
-        if doc.published and (doc.label not in first or doc.published < first[doc.label]):
-            first[doc.label] = doc.published
-    table = (REALNEWS / "README.md").read_text(encoding="utf-8")
-    for label in {d.label for d in docs} - set(first):
-        row = re.search(rf"^\| `{re.escape(label)}` \|.*$", table, re.MULTILINE)
-        if row:
-            day, month, year = re.findall(r"(\d{1,2}) ([A-Z][a-z]{2}) (\d{4})", row[0])[-1]
-            first[label] = datetime.strptime(f"{day} {month} {year}", "%d %b %Y").date()
-    dates = {}
-    for doc in docs:
-        if doc.published:
-            dates[doc.file] = doc.published
-        elif doc.kind == "newsletter":
-            dates[doc.file] = max(first[label] for label, _ in doc.items if label != "other")
-        elif doc.label in first:
-            dates[doc.file] = first[doc.label]
-        elif close := close_event(doc):
-            dates[doc.file] = first[close]
-    return dates
-
-
-def close_event(doc: RealDocument) -> str | None:
-    """The event a distractor resembles, from its notes ("DISTRACTOR for <event>: ...")."""
-    match = re.match(r"DISTRACTOR for ([a-z0-9-]+)", doc.notes)
-    return match[1] if match else None
 
 
 def raw_item(doc: RealDocument, day: date) -> RawItem:
@@ -245,9 +214,16 @@ def figures(
         items_in_event=_items_in_event(docs, truth, thread),
         articles_within=bcubed(*(_only(m, articles) for m in (within_guess, within_truth))),
         articles_across=bcubed(*(_only(m, articles) for m in (thread, truth))),
+        distractors_apart=_apart([d.file for d in docs if close_event(d)], within_guess, truth),
         misses=_misses(within_guess, within_truth)
         + [f"apart: {a} {b}" for (a, b), t in zip(reworded, together, strict=True) if not t],
     )  # fmt: skip
+
+
+def _apart(distractors: list[str], guess: dict[str, str], truth: dict[str, str]) -> float:
+    story = _groups(guess)
+    alone = [all(truth[u] == truth[d] for u in story[guess[d]]) for d in distractors]
+    return sum(alone) / len(alone) if alone else 1.0
 
 
 def _only(labels: dict[str, str], units: set[str]) -> dict[str, str]:
