@@ -102,7 +102,7 @@ def _nearest(
         shared = (text + text.multiply(name) * NAME_BOOST).tocoo()
         sim[shared.row, shared.col] += TERMS_WEIGHT * shared.data.astype(np.float32)
     if f is not None and f.figures:
-        sim[conflicts(f.figures, rows, cols)] *= FIGURES_APART
+        sim[conflicts(f.figures, rows, cols)] *= FIGURES_APART  # once, if on two kinds
     apart = days[rows].astype(np.float32)[:, None] - days[cols].astype(np.float32)[None, :]
     sim *= time_factor(apart)
     k = min(NEIGHBOURS + 1, cols.size)

@@ -20,15 +20,14 @@ KINDS = ("percent", "plain")  # a range of percentages; two bare numbers (scores
 _NUMBER = r"\d+(?:,\d{3})*(?:\.\d+)?(?:[-‑]\d/\d)?"
 _PERCENT = r"(?:\s?(?:%|percent\b|per\s?cent\b))"
 _DASH = r"\s?[-–‑]\s?"
-_END = r"(?![-–‑/.,]?\w)"  # not a longer number, date or code ("2025-09-17", "4.25.1")
-_START = r"(?<![\w.,/-])"
-# "to" joins a range only with a unit: "from 3 to 5" alone is no figure of an event.
+# A digit first, so that the search skips to digits; what stands before it is checked after.
+_PAIR = re.compile(
+    rf"({_NUMBER})({_PERCENT})?({_DASH}|\s(?:to|and)\s)({_NUMBER})({_PERCENT})?"
+    r"(?![-–‑/.,]?\w)"  # not a longer number, date or code ("2025-09-17", "4.25.1")
+)
+_PART_OF_WORD = re.compile(r"[\w.,/-]")
 _MONTH = re.compile(
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s$", re.IGNORECASE
-)
-_PAIR = re.compile(
-    rf"{_START}({_NUMBER})({_PERCENT})?(?:{_DASH}|\s(?:to|and)\s)({_NUMBER})({_PERCENT})?{_END}"
-    rf"|{_START}({_NUMBER}){_DASH}({_NUMBER}){_END}"
 )
 
 
@@ -45,18 +44,22 @@ def figures(text: str) -> dict[str, set[str]]:
     """Each kind's figures stated in the text's opening, as "low-high" (a score's order
     does not matter: "40-22" and "22-40" are one result)."""
     found: dict[str, set[str]] = {kind: set() for kind in KINDS}
-    for match in _PAIR.finditer(text[:LEAD_CHARACTERS]):
-        if match[1] is not None:
-            if not (match[2] or match[4]):
-                if not re.match(_DASH, text[match.end(1) : match.start(3)]):
-                    continue  # "3 to 5" without a unit
-                kind = "plain"
-            else:
-                kind = "percent"
-            pair = (value(match[1]), value(match[3]))
+    lead = text[:LEAD_CHARACTERS]
+    for match in _PAIR.finditer(lead):
+        start = match.start()
+        if start and _PART_OF_WORD.match(lead, start - 1):
+            continue  # inside a word or a longer number ("Covid-19", "1.4-2")
+        dash = match[3].strip() not in ("to", "and")
+        if match[2] or match[5]:
+            kind = "percent"
+        elif dash:
+            kind = "plain"
         else:
-            kind, pair = "plain", (value(match[5]), value(match[6]))
-        if kind == "plain" and (max(pair) >= 1000 or _MONTH.search(text[: match.start()])):
+            continue  # "from 3 to 5": a count, without a unit no figure of an event
+        pair = (value(match[1]), value(match[4]))
+        if kind == "plain" and (
+            max(pair) >= 1000 or _MONTH.search(lead, max(start - 12, 0), start)
+        ):
             continue  # years ("2024-25"), codes, or days of a month ("Sept. 16-17")
         low, high = sorted(pair)
         found[kind].add(f"{low:g}-{high:g}")
@@ -88,15 +91,22 @@ def _matrix(rows: list[int], figures: list[str], count: int) -> sparse.csr_matri
     return m
 
 
-def conflicts(kinds: Sequence[sparse.csr_matrix], rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """(rows x cols) True where both texts state figures of one kind and share none."""
-    apart = np.zeros((rows.size, cols.size), dtype=bool)
+def conflicts(
+    kinds: Sequence[sparse.csr_matrix], rows: np.ndarray, cols: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(i, j) places in a rows x cols block where both texts state figures of one kind and
+    share none; only the texts that state figures are compared, so that a block of texts
+    without any costs next to nothing."""
+    found_i, found_j = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
     for m in kinds:
         a, b = m[rows], m[cols]
-        stated_a, stated_b = np.diff(a.indptr) > 0, np.diff(b.indptr) > 0
-        if not (stated_a.any() and stated_b.any()):
+        stated_a = np.flatnonzero(np.diff(a.indptr))
+        stated_b = np.flatnonzero(np.diff(b.indptr))
+        if not (stated_a.size and stated_b.size):
             continue
-        both = stated_a[:, None] & stated_b[None, :]
-        shared = (a @ b.T).toarray() > 0
-        apart |= both & ~shared
-    return apart
+        apart = np.ones((stated_a.size, stated_b.size), dtype=bool)
+        shared = (a[stated_a] @ b[stated_b].T).tocoo()
+        apart[shared.row, shared.col] = False
+        i, j = np.nonzero(apart)
+        found_i.append(stated_a[i]), found_j.append(stated_b[j])
+    return np.concatenate(found_i), np.concatenate(found_j)

@@ -42,7 +42,8 @@ def test_conflicts_need_figures_of_one_kind_on_both_sides_and_none_shared() -> N
         "The cut passed 10-2.",  # 5: a vote other than 3's
     ]
     rows = np.arange(len(texts))
-    apart = conflicts(figure_rows(texts), rows, rows)
+    apart = np.zeros((6, 6), dtype=bool)
+    apart[conflicts(figure_rows(texts), rows, rows)] = True
     expected = np.zeros((6, 6), dtype=bool)
     for a, b in ((0, 2), (1, 2), (3, 5)):
         expected[a, b] = expected[b, a] = True
