@@ -14,7 +14,11 @@ from flows.stories.embed import embed
 from flows.stories.features import DocFrequencies, Features, count_features, weigh
 from flows.stories.figures import conflicts, figure_rows
 
-NEIGHBOURS = 10  # each text keeps its strongest pairs: a graph that grows linearly
+# Each text keeps its strongest pairs: a graph that grows linearly. An event told by a
+# dozen outlets and newsletter items has more texts than that; a close text of another
+# event, as similar to each as they are to each other, pushes some of their pairs out of
+# 10 and splits the event: 12 keeps them.
+NEIGHBOURS = 12
 ROWS_AT_ONCE = 500  # texts compared at once: their dense products stay near 10 MB
 # The similarity: the cosine of sentence embeddings (how outlets tell one event in their own
 # words) plus the shared TF-IDF terms, raised by up to half by shared names (what short
