@@ -68,7 +68,7 @@ def real_news(console: Console) -> None:
 
 def with_distractors(console: Console) -> None:
     """The whole set, each undated distractor on the day of the event it resembles: reported,
-    not a floor (two of them join their event)."""
+    not a floor (what holds is asserted in tests/integration/test_realnews.py)."""
     with tempfile.TemporaryDirectory() as folder:
         f = realnews.measure(f"sqlite:///{Path(folder) / 'all.db'}")
     console.print(

@@ -24,10 +24,8 @@ from flows.text import key
 from flows.weeks import week_of
 from tests.support.evaluation import Scores, bcubed, pairwise_scores
 from tests.support.pipeline import store_items
-from tests.support.realnews_dates import close_event, grouping_dates
+from tests.support.realnews_dates import REALNEWS, close_event, grouping_dates
 
-ROOT = Path(__file__).resolve().parents[2]
-REALNEWS = ROOT.parent / "shared" / "realnews"
 SOURCE = "realnews"
 ZONE = ZoneInfo("UTC")
 CLOSE_COPY = 0.45  # 5-gram overlap from which the set calls a copy a close (wire) copy
