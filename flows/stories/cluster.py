@@ -6,13 +6,19 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
 from flows.stories.embed import embed
 from flows.stories.features import DocFrequencies, Features, count_features, weigh
+from flows.stories.figures import conflicts, figure_rows
 
-NEIGHBOURS = 10  # each text keeps its strongest pairs: a graph that grows linearly
+# Each text keeps its strongest pairs: a graph that grows linearly. An event told by a
+# dozen outlets and newsletter items has more texts than that; a close text of another
+# event, as similar to each as they are to each other, pushes some of their pairs out of
+# 10 and splits the event: 12 keeps them.
+NEIGHBOURS = 12
 ROWS_AT_ONCE = 500  # texts compared at once: their dense products stay near 10 MB
 # The similarity: the cosine of sentence embeddings (how outlets tell one event in their own
 # words) plus the shared TF-IDF terms, raised by up to half by shared names (what short
@@ -24,6 +30,9 @@ NAME_BOOST = 0.5
 # above it, real events told through different angles split.
 SAME_STORY = 0.5  # average similarity at which two groups are one story
 EMBED_FLOOR = 0.3  # pairs whose cosine is below this count as unrelated (zero)
+# Texts that each state a range or a score and share none tell different events (a rate
+# decision of another meeting, told in the same words): their similarity counts this much.
+FIGURES_APART = 0.5
 WINDOW_DAYS = 7.0  # texts further apart than this are never one story
 FULL_DAYS = 3.0  # within this, time apart costs nothing; beyond it similarity fades
 
@@ -96,6 +105,8 @@ def _nearest(
         name = (f.names[rows] @ f.names[cols].T).tocsr()
         shared = (text + text.multiply(name) * NAME_BOOST).tocoo()
         sim[shared.row, shared.col] += TERMS_WEIGHT * shared.data.astype(np.float32)
+    if f is not None and f.figures:
+        sim[conflicts(f.figures, rows, cols)] *= FIGURES_APART  # once, if on two kinds
     apart = days[rows].astype(np.float32)[:, None] - days[cols].astype(np.float32)[None, :]
     sim *= time_factor(apart)
     k = min(NEIGHBOURS + 1, cols.size)
@@ -174,5 +185,6 @@ def cluster(
     if TERMS_WEIGHT:
         terms, names = count_features(texts, processes)
         features = weigh(terms, names, DocFrequencies.of(terms, names))
+        features = replace(features, figures=figure_rows(texts))
     i, j, s = edges(vectors, when, features)
     return average_link(len(texts), i, j, s)

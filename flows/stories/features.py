@@ -36,10 +36,12 @@ BATCH = 500  # texts per pass: each worker's temporary arrays stay near 100 MB
 
 @dataclass(frozen=True)
 class Features:
-    """Row-normalised TF-IDF terms and IDF-weighted names, one row per text."""
+    """Row-normalised TF-IDF terms and IDF-weighted names, one row per text; the figures
+    each states, one presence matrix per kind (flows.stories.figures), when counted."""
 
     terms: sparse.csr_matrix
     names: sparse.csr_matrix
+    figures: tuple[sparse.csr_matrix, ...] = ()
 
 
 def count_features(texts: Sequence[str], processes: int = 1) -> tuple[sparse.csr_matrix, ...]:

@@ -22,7 +22,7 @@ import shutil
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -30,11 +30,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import numpy as np
 from rich.console import Console
 from rich.table import Table
+from scipy import sparse
 
 from flows.dedupe import near as N
 from flows.stories import cluster as C
 from flows.stories import features as F
 from flows.stories.embed import embed
+from flows.stories.figures import KINDS, figure_rows
 from tests.bench.near_groups import near_duplicate_groups
 
 SIZES = (25_000, 50_000, 100_000, 200_000)
@@ -115,12 +117,12 @@ def corpus(n: int, seed: int = SEED) -> tuple[list[str], np.ndarray, np.ndarray,
 
 def words_and_vectors(batch: FileSlice) -> tuple:  # type: ignore[type-arg]
     """One batch's signatures, terms and names, and its embeddings (float16: half the
-    memory), with the seconds the embedding took."""
+    memory), with the seconds the embedding took, and the figures its texts state."""
     texts = batch()
     start = time.perf_counter()
     vectors = embed(texts).astype(np.float16)
     seconds = time.perf_counter() - start
-    return (*F.analyse_batch(texts), vectors, seconds)
+    return (*F.analyse_batch(texts), vectors, seconds, figure_rows(texts))
 
 
 def full_run(batches: list[FileSlice], days: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
@@ -133,6 +135,7 @@ def full_run(batches: list[FileSlice], days: np.ndarray) -> tuple[np.ndarray, np
     vectors = np.vstack([p[3] for p in parts])
     timings["embedding"] = sum(p[4] for p in parts) / min(PROCESSES, len(parts))
     terms, names = F._stack(parts, 1), F._stack(parts, 2)
+    figures = tuple(sparse.vstack([p[5][k] for p in parts]).tocsr() for k in range(len(KINDS)))
     del parts
     timings["words"] = time.perf_counter() - start - timings["embedding"]
     start = time.perf_counter()
@@ -145,7 +148,7 @@ def full_run(batches: list[FileSlice], days: np.ndarray) -> tuple[np.ndarray, np
         m.data[np.repeat(copies, np.diff(m.indptr))] = 0.0
         m.eliminate_zeros()
     df = F.DocFrequencies.of(terms, names)
-    features = F.weigh(terms, names, df)
+    features = replace(F.weigh(terms, names, df), figures=figures)
     del terms, names  # weighed: the counts are not needed again
     i, j, s = C.edges(vectors, days, features)
     labels = C.average_link(n, i, j, s)

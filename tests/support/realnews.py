@@ -1,6 +1,9 @@
 """The real-news development set (../shared/realnews, third-party pages read in place, never
 copied) through the production steps, and the grouping figures it gives: raw items ->
-normalise -> store and link near-duplicates -> stories per ISO week -> continuations."""
+normalise -> store and link near-duplicates -> stories per ISO week -> continuations.
+Undated pages are grouped under their event's date; the five undated distractors under the
+date of the event each resembles (the hardest case: the same day), measured with the rest or,
+for the floors, left out (tests.support.realnews_dates)."""
 
 from __future__ import annotations
 
@@ -21,9 +24,8 @@ from flows.text import key
 from flows.weeks import week_of
 from tests.support.evaluation import Scores, bcubed, pairwise_scores
 from tests.support.pipeline import store_items
+from tests.support.realnews_dates import REALNEWS, close_event, grouping_dates
 
-ROOT = Path(__file__).resolve().parents[2]
-REALNEWS = ROOT.parent / "shared" / "realnews"
 SOURCE = "realnews"
 ZONE = ZoneInfo("UTC")
 CLOSE_COPY = 0.45  # 5-gram overlap from which the set calls a copy a close (wire) copy
@@ -65,6 +67,7 @@ class Figures:
     items_in_event: float  # share of newsletter items (of a set event) in their event's story
     articles_within: Scores  # B-cubed of the articles alone: grouping apart from newsletters
     articles_across: Scores
+    distractors_apart: float  # share of the distractors in a story holding nothing else
     misses: list[str] = field(default_factory=list)  # what went wrong, for people
 
 
@@ -97,34 +100,6 @@ def overlaps(folder: Path = REALNEWS) -> dict[tuple[str, str], float]:
         if match := pattern.match(line):
             found[(match[1], match[2])] = float(match[3])
     return found
-
-
-def grouping_dates(docs: Sequence[RealDocument]) -> dict[str, date]:
-    """The date each document is grouped under: its own; for an undated one, the earliest
-    dated document of its label (the event's date); an undated newsletter the latest date
-    of its items' events. A label with no dated document (one follow-up) takes the last
-    date of its row in the README's events table. An undated distractor has no event's
-    date: it is left out (its own day is unknown, and the day of the event it resembles
-    would put it where no real page of it stands)."""
-    first: dict[str, date] = {}
-    for doc in docs:
-        if doc.published and (doc.label not in first or doc.published < first[doc.label]):
-            first[doc.label] = doc.published
-    table = (REALNEWS / "README.md").read_text(encoding="utf-8")
-    for label in {d.label for d in docs} - set(first):
-        row = re.search(rf"^\| `{re.escape(label)}` \|.*$", table, re.MULTILINE)
-        if row:
-            day, month, year = re.findall(r"(\d{1,2}) ([A-Z][a-z]{2}) (\d{4})", row[0])[-1]
-            first[label] = datetime.strptime(f"{day} {month} {year}", "%d %b %Y").date()
-    dates = {}
-    for doc in docs:
-        if doc.published:
-            dates[doc.file] = doc.published
-        elif doc.kind == "newsletter":
-            dates[doc.file] = max(first[label] for label, _ in doc.items if label != "other")
-        elif doc.label in first:
-            dates[doc.file] = first[doc.label]
-    return dates
 
 
 def raw_item(doc: RealDocument, day: date) -> RawItem:
@@ -176,11 +151,15 @@ def past_story(story: Story, week: str) -> PastStory:
 
 
 def measure(
-    database_url: str, build: Callable[[Sequence[StoredDocument]], list[Story]] = build_stories
+    database_url: str,
+    build: Callable[[Sequence[StoredDocument]], list[Story]] = build_stories,
+    undated_distractors: bool = True,
 ) -> Figures:
+    """The figures of the whole set; without `undated_distractors`, those five left out."""
     docs = load()
     dates = grouping_dates(docs)
-    docs = [d for d in docs if d.file in dates]
+    kept = undated_distractors
+    docs = [d for d in docs if d.file in dates and (kept or d.published or not close_event(d))]
     stored = store(database_url, docs)
     by_week = weekly_stories(stored, build)
     return figures(docs, stored, by_week, followed(by_week))
@@ -233,9 +212,16 @@ def figures(
         items_in_event=_items_in_event(docs, truth, thread),
         articles_within=bcubed(*(_only(m, articles) for m in (within_guess, within_truth))),
         articles_across=bcubed(*(_only(m, articles) for m in (thread, truth))),
+        distractors_apart=_apart([d.file for d in docs if close_event(d)], within_guess, truth),
         misses=_misses(within_guess, within_truth)
         + [f"apart: {a} {b}" for (a, b), t in zip(reworded, together, strict=True) if not t],
     )  # fmt: skip
+
+
+def _apart(distractors: list[str], guess: dict[str, str], truth: dict[str, str]) -> float:
+    story = _groups(guess)
+    alone = [all(truth[u] == truth[d] for u in story[guess[d]]) for d in distractors]
+    return sum(alone) / len(alone) if alone else 1.0
 
 
 def _only(labels: dict[str, str], units: set[str]) -> dict[str, str]:

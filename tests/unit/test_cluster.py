@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from flows.stories import cluster as clustering
 from flows.stories.cluster import average_link, cluster, time_factor
 
 CALL = (
@@ -33,6 +34,20 @@ QUAKE = (
     "mines and sending residents to higher ground before a tsunami warning was lifted."
 )
 
+# Two rate decisions of one bank told alike on the same days: only their ranges differ.
+RATE = (
+    "The central bank of Norland cut its key interest rate by a quarter point on Wednesday "
+    "to a range of 3.5%-3.75%, citing slower hiring, and signalled two more cuts this year."
+)
+RATE_2 = (
+    "Norland's central bank lowered borrowing costs by a quarter percentage point, to "
+    "3.50 per cent to 3.75 per cent, as job growth cooled; officials see further easing."
+)
+OTHER_RATE = (
+    "Policymakers in Norland trimmed the benchmark lending rate by 25 basis points to "
+    "4.25%-4.5% at their meeting, pointing to a softer labour market and more cuts ahead."
+)
+
 
 @pytest.mark.parametrize(
     ("texts", "days", "stories"),
@@ -47,6 +62,8 @@ QUAKE = (
         # The same two leaders, the same days, another subject.
         ([CALL, CALL_2, CALL_3, AID, AID_2], [0, 0, 1, 1, 1], [[0, 1, 2], [3, 4]]),
         ([QUAKE], [0], [[0]]),
+        # Alike in words, apart in figures: a decision of another meeting.
+        ([RATE, RATE_2, OTHER_RATE], [0, 0.2, 0.1], [[0, 1], [2]]),
     ],
 )
 def test_cluster(texts: list[str], days: list[float], stories: list[list[int]]) -> None:
@@ -55,6 +72,13 @@ def test_cluster(texts: list[str], days: list[float], stories: list[list[int]]) 
     for i, label in enumerate(labels):
         groups.setdefault(label, []).append(i)
     assert sorted(groups.values()) == stories
+
+
+def test_the_words_alone_would_join_decisions_whose_figures_differ(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(clustering, "FIGURES_APART", 1.0)
+    assert len(set(cluster([RATE, RATE_2, OTHER_RATE], [0, 0.2, 0.1]).tolist())) == 1
 
 
 def test_average_link_does_not_chain() -> None:
