@@ -4,7 +4,6 @@ then each new text is matched against stored signatures and linked to the one it
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -12,14 +11,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from db import neardup as store
-from flows.dedupe.near import (
-    BINS,
-    band_keys,
-    candidate_pairs,
-    choose_original,
-    from_bytes,
-    similarity,
-)
+from flows.dedupe.copies import Match, Text, links
+from flows.dedupe.near import BINS, band_keys, candidate_pairs, containment, from_bytes, size_of
 from flows.records import Document, SaveOutcome
 
 if TYPE_CHECKING:
@@ -34,12 +27,13 @@ BUCKET = 50
 
 @dataclass(frozen=True)
 class Indexed:
-    """Texts whose band keys were just stored: ids in storing order, with their keys and
-    signatures row by row."""
+    """Texts whose band keys were just stored: ids in storing order, with their keys,
+    signatures and what the choice of an original needs of them, row by row."""
 
     ids: list[int]
     keys: np.ndarray  # (texts x BANDS) int64, 0 where a text has no band
     signatures: np.ndarray
+    texts: list[Text]
 
 
 def index_bands(
@@ -48,7 +42,7 @@ def index_bands(
     """Store the band keys of the new or changed texts among those just saved (in the
     transaction that saved them); a changed text loses its old keys and link."""
     changed = {
-        o.document_id: d.minhash
+        o.document_id: d
         for o, d in zip(outcomes, documents, strict=True)
         if o.outcome in ("new", "updated") and d.minhash
     }
@@ -56,7 +50,7 @@ def index_bands(
     ids = sorted(changed)
     signatures = np.zeros((len(ids), BINS), dtype=np.uint32)
     for row, doc_id in enumerate(ids):
-        signatures[row] = from_bytes(changed[doc_id])
+        signatures[row] = from_bytes(changed[doc_id].minhash)
     keys = band_keys(signatures)
     # Key 0 marks a text without words: it has no bands, and matches nothing. The rows go
     # in in key order, each insert next to the last in the key's B-tree.
@@ -66,15 +60,18 @@ def index_bands(
     rows = list(zip(flat[order].tolist(), owners[order].tolist(), strict=True))
     store.replace_bands(session, rows, replacing=updated)
     store.set_duplicate_of(session, dict.fromkeys(updated & changed.keys()))
-    return Indexed(ids, keys, signatures)
+    texts = [Text(i, size_of(changed[i].minhash), bool(changed[i].sections)) for i in ids]
+    return Indexed(ids, keys, signatures, texts)
 
 
 def find_originals(session: Session, indexed: Indexed) -> dict[int, int]:
-    """{copy id: original id} for the indexed texts that copy an earlier document.
+    """{copy id: original id} for the indexed texts that copy another document, and for the
+    stored texts without an original that a new, longer text holds (a teaser stored before
+    the article it was cut from).
 
     Read once their keys are stored, by anyone: two texts stored side by side find each
-    other, the later one linking to the earlier. Two look-ups (who else holds a band key,
-    then their signatures) and one comparison of every candidate pair at once.
+    other, the pair decided by the later one's look-up. Two look-ups (who else holds a band
+    key, then their signatures) and one comparison of every candidate pair at once.
     """
     ids, keys = indexed.ids, indexed.keys
     if not ids:
@@ -92,19 +89,19 @@ def find_originals(session: Session, indexed: Indexed) -> dict[int, int]:
         return {}
     new = dict(zip(ids, range(len(ids)), strict=True))
     stored = {d.id: d for d in store.signatures(session, {i for _, i in pairs} - new.keys())}
-    found = sorted((r, i) for r, i in pairs if i in new or i in stored)
+    texts = {t.id: t for t in indexed.texts}
+    texts.update((i, Text(i, size_of(d.minhash), d.newsletter, d.duplicate_of))
+                 for i, d in stored.items())  # fmt: skip
+    found = sorted((r, i) for r, i in pairs if i in texts)
+    if not found:
+        return {}
     others = np.stack([from_bytes(stored[i].minhash) if i in stored else indexed.signatures[new[i]]
                        for _, i in found])  # fmt: skip
-    scores = similarity(indexed.signatures[[r for r, _ in found]], others).tolist()
-    by_row: dict[int, list[tuple[int, float]]] = defaultdict(list)
-    for (r, i), score in zip(found, scores, strict=True):
-        by_row[r].append((i, score))
-    links: dict[int, int | None] = {}
-    for r in sorted(by_row):  # in storing order: a copy's own link is known before its copies'
-        matches = [((links.get(i) if i in new else stored[i].duplicate_of) or i, score)
-                   for i, score in by_row[r]]  # fmt: skip
-        links[ids[r]] = choose_original(matches)
-    linked = {k: v for k, v in links.items() if v is not None}
+    sizes = np.array([(texts[ids[r]].size, texts[i].size) for r, i in found]).reshape(-1, 2)
+    mine = indexed.signatures[[r for r, _ in found]]
+    scores = containment(mine, others, sizes[:, 0], sizes[:, 1]).tolist()
+    matches = [Match(ids[r], i, score) for (r, i), score in zip(found, scores, strict=True)]
+    linked = links(texts, matches)
     if linked:
         log.info("%d near-duplicates linked to the documents they copy", len(linked))
     return linked

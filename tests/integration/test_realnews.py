@@ -9,12 +9,6 @@ import pytest
 from tests.conftest import IN_CI
 from tests.support import realnews
 
-# Wire copies trimmed to a teaser or re-chromed share few shingles: MinHash Jaccard misses
-# them, and a newsletter quoting a wire story is folded into it.
-COPIES_BY_JACCARD = pytest.mark.xfail(
-    strict=True, reason="near-duplicates are found by Jaccard, not containment"
-)
-
 
 @pytest.fixture(scope="module")
 def figures(tmp_path_factory: pytest.TempPathFactory) -> realnews.Figures:
@@ -53,7 +47,6 @@ def test_newsletter_items_join_their_event(figures: realnews.Figures) -> None:
     assert figures.items_in_event == 1.0
 
 
-@COPIES_BY_JACCARD
 def test_close_wire_copies_are_folded(figures: realnews.Figures) -> None:
     assert figures.close_copies.precision >= 0.98
     assert figures.close_copies.recall >= 0.98
