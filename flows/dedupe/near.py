@@ -52,10 +52,11 @@ def sketches_of_words(words: Words) -> tuple[np.ndarray, np.ndarray]:
     """The signatures, and each text's count of distinct shingles (int64): with the two,
     how much of a short text a long one holds can be estimated (`containment`)."""
     shingles, owner = _shingles(words)
-    # One 64-bit key per (text, shingle): the text in the top bits, so one sort counts all.
-    keyed = (owner.astype(np.uint64) << np.uint64(40)) | (shingles >> np.uint64(24))
-    distinct = np.unique(keyed) >> np.uint64(40)
-    counts = np.bincount(distinct.astype(np.intp), minlength=words.count)
+    # One 64-bit key per (text, shingle): the text in the top bits, so one sort counts all
+    # (np.sort and a comparison of neighbours: np.unique cost five times as much).
+    keyed = np.sort((owner.astype(np.uint64) << np.uint64(40)) | (shingles >> np.uint64(24)))
+    first = np.concatenate((keyed[:1] == keyed[:1], keyed[1:] != keyed[:-1]))
+    counts = np.bincount((keyed[first] >> np.uint64(40)).astype(np.intp), minlength=words.count)
     return _signature(shingles, owner, words.count), counts.astype(np.int64)
 
 
