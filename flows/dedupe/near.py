@@ -16,14 +16,16 @@ from flows.tokens import Words, mix, split_words
 SHINGLE = 3  # words per shingle
 BINS = 128  # signature length: one minimum per bin of the hash space
 ROWS = 1  # bins per LSH band
-# 32 bands of one bin each: a trimmed copy (a teaser, a headline and lead) shares few bins
+# 20 bands of one bin each: a trimmed copy (a teaser, a headline and lead) shares few bins
 # with the long text it was cut from (its estimated Jaccard is about its share of the
-# long text's shingles), and a band of two bins met only in pairs of both bins; one bin
-# of 32 meets at Jaccard 0.12 with p = 0.98 (0.999 at 0.2). The candidates, more of them
-# than bands of two give, are then checked on all 128 bins.
-BANDS = 32
-# Estimated Jaccard at which two texts are one: a copy with a changed intro and sign-off,
-# or a light rewrite, stays above; two outlets' own articles on one event are far below.
+# long text's shingles), and a band of two bins met only where both bins did. One bin of
+# 20 meets at Jaccard 0.12 with p = 0.92 (0.99 at 0.2); more bands would meet more often
+# but make every text store more keys and, a common phrase being the minimum of its bin in
+# many texts, make many more candidates. The candidates are then checked on all 128 bins.
+BANDS = 20
+# Estimated Jaccard at which two texts are one (where the benchmarks group a whole corpus;
+# the store links copies by CONTAINED): a copy with a changed intro and sign-off, or a light
+# rewrite, stays above; two outlets' own articles on one event are far below.
 NEAR = 0.45
 # Estimated containment (the share of the shorter text's shingles found in the longer) at
 # which the shorter copies the longer: measured on real wire copies (../shared/realnews),
