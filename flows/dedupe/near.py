@@ -1,5 +1,5 @@
 """Near-duplicates: MinHash signatures over word shingles (one-permutation hashing in numpy),
-banded for locality-sensitive look-ups, and the decision of which document copies which."""
+banded for locality-sensitive look-ups, how much of one text another holds, and the fold."""
 
 from __future__ import annotations
 
