@@ -97,6 +97,14 @@ def test_band_keys_meet_for_copies_only() -> None:
     assert candidate_pairs(keys).tolist() == [[0, 1]]
 
 
+def test_a_short_text_has_a_key_per_band() -> None:
+    """A short text repeats a value over several bins (an empty bin borrows its neighbour's):
+    its bands still give distinct keys, each stored once."""
+    texts = [f"Storm {n}" for n in range(100)]  # two words: one shingle each
+    for keys in band_keys(signatures(texts)).tolist():
+        assert len(set(keys)) == BANDS and 0 not in keys
+
+
 def test_a_crowded_bucket_links_each_member_to_its_first() -> None:
     keys = np.ones((60, 1), dtype=np.int64)
     pairs = candidate_pairs(keys, max_bucket=50)
