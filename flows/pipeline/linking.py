@@ -12,7 +12,15 @@ import numpy as np
 
 from db import neardup as store
 from flows.dedupe.copies import Match, Text, links
-from flows.dedupe.near import BINS, band_keys, candidate_pairs, containment, from_bytes, size_of
+from flows.dedupe.near import (
+    BINS,
+    CONTAINED,
+    band_keys,
+    candidate_pairs,
+    containment,
+    from_bytes,
+    size_of,
+)
 from flows.records import Document, SaveOutcome
 
 if TYPE_CHECKING:
@@ -71,37 +79,57 @@ def find_originals(session: Session, indexed: Indexed) -> dict[int, int]:
 
     Read once their keys are stored, by anyone: two texts stored side by side find each
     other, the pair decided by the later one's look-up. Two look-ups (who else holds a band
-    key, then their signatures) and one comparison of every candidate pair at once.
+    key, then their signatures) and one comparison of every candidate pair at once, in numpy:
+    bands of one bin make tens of candidates per text.
     """
-    ids, keys = indexed.ids, indexed.keys
-    if not ids:
+    ids, keys = np.array(indexed.ids, dtype=np.int64), indexed.keys
+    if not ids.size:
         return {}
-    # (row of a new text, id of an earlier document sharing a band key with it)
-    pairs = {(int(b), ids[int(a)]) for a, b in candidate_pairs(keys, max_bucket=BUCKET)}
-    holders = store.band_members(session, set(keys[keys != 0].tolist()), exclude=ids)
-    common = {k: held for k, held in holders.items() if len(held) <= BUCKET}
-    if common:
-        listed = keys.tolist()
-        rows, columns = np.nonzero(np.isin(keys, list(common)))
-        for r, c in zip(rows.tolist(), columns.tolist(), strict=True):
-            pairs.update((r, i) for i in common[listed[r][c]] if i < ids[r])
-    if not pairs:
+    rows, others = _candidates(session, ids, keys)
+    if not rows.size:
         return {}
-    new = dict(zip(ids, range(len(ids)), strict=True))
-    stored = {d.id: d for d in store.signatures(session, {i for _, i in pairs} - new.keys())}
+    stored = {d.id: d for d in store.signatures(session, set(others.tolist()) - set(indexed.ids))}
+    known = np.isin(others, ids) | np.isin(others, list(stored))
+    rows, others = rows[known], others[known]
+    if not rows.size:
+        return {}
     texts = {t.id: t for t in indexed.texts}
     texts.update((i, Text(i, size_of(d.minhash), d.newsletter, d.duplicate_of))
                  for i, d in stored.items())  # fmt: skip
-    found = sorted((r, i) for r, i in pairs if i in texts)
-    if not found:
-        return {}
-    others = np.stack([from_bytes(stored[i].minhash) if i in stored else indexed.signatures[new[i]]
-                       for _, i in found])  # fmt: skip
-    sizes = np.array([(texts[ids[r]].size, texts[i].size) for r, i in found]).reshape(-1, 2)
-    mine = indexed.signatures[[r for r, _ in found]]
-    scores = containment(mine, others, sizes[:, 0], sizes[:, 1]).tolist()
-    matches = [Match(ids[r], i, score) for (r, i), score in zip(found, scores, strict=True)]
+    # Every signature in one matrix: the new texts' rows first, then the stored ones'.
+    listed = sorted(stored)
+    matrix = np.vstack([indexed.signatures, *(from_bytes(stored[i].minhash) for i in listed)])
+    place = dict(zip([*indexed.ids, *listed], range(len(indexed.ids) + len(listed)), strict=True))
+    where = np.array([place[i] for i in others.tolist()], dtype=np.intp)
+    size = np.array([texts[i].size for i in [*indexed.ids, *listed]], dtype=np.int64)
+    scores = containment(matrix[rows], matrix[where], size[rows], size[where])
+    held = np.flatnonzero(scores >= CONTAINED)
+    matches = [Match(int(ids[rows[k]]), int(others[k]), float(scores[k])) for k in held]
     linked = links(texts, matches)
     if linked:
         log.info("%d near-duplicates linked to the documents they copy", len(linked))
     return linked
+
+
+def _candidates(session: Session, ids: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(row of a new text, id of an earlier document sharing a band key with it), as two
+    arrays, each pair once: among the new texts, and among the stored holders of their keys
+    (a key held by more than BUCKET is a common phrase's, left out)."""
+    pairs = candidate_pairs(keys, max_bucket=BUCKET)
+    found = [pairs[:, 1], ids[pairs[:, 0]]]
+    holders = store.band_members(session, set(keys[keys != 0].tolist()), exclude=ids.tolist())
+    common = [(k, i) for k, held in holders.items() if len(held) <= BUCKET for i in held]
+    if common:
+        held_key, held_id = np.array(common, dtype=np.int64).T
+        order = np.argsort(held_key, kind="stable")
+        held_key, held_id = held_key[order], held_id[order]
+        flat = keys.ravel()
+        start = np.searchsorted(held_key, flat, "left")
+        count = np.searchsorted(held_key, flat, "right") - start
+        row = np.repeat(np.arange(flat.size) // keys.shape[1], count)
+        first = np.repeat(start - np.cumsum(count) + count, count)
+        other = held_id[np.arange(row.size) + first]
+        later = other < ids[row]
+        found = [np.concatenate((found[0], row[later])), np.concatenate((found[1], other[later]))]
+    codes = np.unique(found[0].astype(np.int64) * (1 << 40) + found[1])
+    return codes >> 40, codes & ((1 << 40) - 1)
