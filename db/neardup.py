@@ -25,21 +25,24 @@ from db import models
 
 @dataclass(frozen=True)
 class StoredSignature:
-    """A stored document's signature and the document it copies, if any."""
+    """A stored document's signature, the document it copies, if any, and whether it is a
+    newsletter (it has items)."""
 
     id: int
     minhash: bytes
     duplicate_of: int | None
+    newsletter: bool = False
 
 
 def signatures(session: Session, document_ids: Iterable[int]) -> list[StoredSignature]:
     """The stored signatures of these documents (those that have one)."""
+    document = models.Document
     rows = session.execute(
-        select(models.Document.id, models.Document.minhash, models.Document.duplicate_of).where(
-            models.Document.id.in_(set(document_ids)), models.Document.minhash.is_not(None)
+        select(document.id, document.minhash, document.duplicate_of, document.sections).where(
+            document.id.in_(set(document_ids)), document.minhash.is_not(None)
         )
     )
-    return [StoredSignature(i, bytes(m), d) for i, m, d in rows]
+    return [StoredSignature(i, bytes(m), d, bool(s)) for i, m, d, s in rows]
 
 
 def outdated_signatures(session: Session, version: int, limit: int) -> list[tuple[int, str]]:

@@ -1,10 +1,10 @@
 """Near-duplicates: MinHash signatures over word shingles (one-permutation hashing in numpy),
-banded for locality-sensitive look-ups, and the decision of which document copies which."""
+banded for locality-sensitive look-ups, how much of one text another holds, and the fold."""
 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TypeVar
 
@@ -15,19 +15,28 @@ from flows.tokens import Words, mix, split_words
 
 SHINGLE = 3  # words per shingle
 BINS = 128  # signature length: one minimum per bin of the hash space
-ROWS = 2  # bins per LSH band
-# 20 bands over the first 40 bins: a pair at Jaccard 0.45 meets in one with p = 0.99 (0.97
-# at 0.4), while each text stores and looks up 20 keys; the candidates are then checked
-# on all 128 bins. Bands of 3 bins, twice as many of them, met no more copies of the
-# labelled set and doubled the keys each text stores and looks up.
+ROWS = 1  # bins per LSH band
+# 20 bands of one bin each: a trimmed copy (a teaser, a headline and lead) shares few bins
+# with the long text it was cut from (its estimated Jaccard is about its share of the
+# long text's shingles), and a band of two bins met only where both bins did. One bin of
+# 20 meets at Jaccard 0.12 with p = 0.92 (0.99 at 0.2); more bands would meet more often
+# but make every text store more keys and, a common phrase being the minimum of its bin in
+# many texts, make many more candidates. The candidates are then checked on all 128 bins.
 BANDS = 20
-# Estimated Jaccard at which two texts are one: a copy with a changed intro and sign-off,
-# or a light rewrite, stays above; two outlets' own articles on one event are far below.
+# Estimated Jaccard at which two texts are one (where the benchmarks group a whole corpus;
+# the store links copies by CONTAINED): a copy with a changed intro and sign-off, or a light
+# rewrite, stays above; two outlets' own articles on one event are far below.
 NEAR = 0.45
+# Estimated containment (the share of the shorter text's shingles found in the longer) at
+# which the shorter copies the longer: measured on real wire copies (../shared/realnews),
+# trimmed, retitled and re-chromed copies came out at 0.47 and above, machine-reworded
+# copies and two outlets' texts on one event at 0.38 and below.
+CONTAINED = 0.42
 # The format of stored signatures and band keys: raised whenever SHINGLE, BINS, ROWS, BANDS,
 # the hashing or the byte layout change, so that `digest migrate --rebuild-signatures`
 # recomputes those stored in an older one (a text signed in two formats matches nothing).
-SIGNATURE_VERSION = 1
+# 2: bands of one bin, and the text's count of distinct shingles after the signature.
+SIGNATURE_VERSION = 2
 EMPTY = np.uint32(0xFFFFFFFF)
 _SHINGLE_MULT = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
 B = TypeVar("B")
@@ -38,6 +47,24 @@ BATCH = 1000  # texts per numpy pass: bounds the temporary arrays to about 100 M
 def signatures_of_words(words: Words) -> np.ndarray:
     """(texts x BINS) uint32 MinHash signatures; a text of fewer than SHINGLE words gets its
     words as shingles, an empty one a row of EMPTY that matches nothing."""
+    return _signature(*_shingles(words), words.count)
+
+
+def sketches_of_words(words: Words) -> tuple[np.ndarray, np.ndarray]:
+    """The signatures, and each text's count of distinct shingles (int64): with the two,
+    how much of a short text a long one holds can be estimated (`containment`)."""
+    shingles, owner = _shingles(words)
+    # One 64-bit key per (text, shingle): the text in the top bits, so one sort counts all
+    # (np.sort and a comparison of neighbours: np.unique cost five times as much).
+    keyed = np.sort((owner.astype(np.uint64) << np.uint64(40)) | (shingles >> np.uint64(24)))
+    first = np.concatenate((keyed[:1] == keyed[:1], keyed[1:] != keyed[:-1]))
+    counts = np.bincount((keyed[first] >> np.uint64(40)).astype(np.intp), minlength=words.count)
+    return _signature(shingles, owner, words.count), counts.astype(np.int64)
+
+
+def _shingles(words: Words) -> tuple[np.ndarray, np.ndarray]:
+    """(shingle hashes, owning text) of every text: SHINGLE words running, or the words of
+    a text shorter than that."""
     h, doc = words.hashes, words.doc
     with np.errstate(over="ignore"):
         if h.size >= SHINGLE:
@@ -52,7 +79,11 @@ def signatures_of_words(words: Words) -> np.ndarray:
             take = np.isin(doc, short)
             shingles = np.concatenate((shingles, mix(h[take] + np.uint64(1))))
             owner = np.concatenate((owner, doc[take]))
-    signature = np.full((words.count, BINS), EMPTY, dtype=np.uint32)
+    return shingles, owner
+
+
+def _signature(shingles: np.ndarray, owner: np.ndarray, count: int) -> np.ndarray:
+    signature = np.full((count, BINS), EMPTY, dtype=np.uint32)
     bins = (shingles >> np.uint64(57)).astype(np.intp)  # top 7 bits: one of 128 bins
     values = ((shingles >> np.uint64(16)) & np.uint64(0xFFFFFFFE)).astype(np.uint32)
     np.minimum.at(signature, (owner, bins), values)
@@ -102,14 +133,17 @@ def worker_pool(processes: int) -> multiprocessing.pool.Pool:
 
 
 def signature_of(text: str) -> bytes:
-    """One text's signature as stored with its document (BINS x 4 bytes, little-endian)."""
+    """One text's signature as stored with its document."""
     return signature_bytes([text])[0]
 
 
 def signature_bytes(texts: Sequence[str]) -> list[bytes]:
-    """The stored form of each text's signature, computed in one pass."""
-    stored = signatures(texts).astype("<u4")
-    return [row.tobytes() for row in stored]
+    """The stored form of each text's signature, computed in one pass: BINS x 4 bytes then
+    its count of distinct shingles in 4 more, little-endian."""
+    parts = [sketches_of_words(split_words(texts[i : i + BATCH]))
+             for i in range(0, len(texts), BATCH)]  # fmt: skip
+    rows = [np.column_stack((sig, np.minimum(n, 0xFFFFFFFF))) for sig, n in parts]
+    return [row.tobytes() for part in rows for row in part.astype("<u4")]
 
 
 def signed(documents: Sequence[Document]) -> list[Document]:
@@ -123,14 +157,23 @@ def signed(documents: Sequence[Document]) -> list[Document]:
 
 
 def from_bytes(blob: bytes) -> np.ndarray:
-    return np.frombuffer(blob, dtype="<u4").astype(np.uint32)
+    """The signature of a stored one."""
+    return np.frombuffer(blob, dtype="<u4", count=BINS).astype(np.uint32)
+
+
+def size_of(blob: bytes) -> int:
+    """The count of distinct shingles kept with a stored signature; 0 in a format that
+    kept none (an older one)."""
+    return int.from_bytes(blob[BINS * 4 : BINS * 4 + 4], "little") if len(blob) > BINS * 4 else 0
 
 
 def band_keys(signature: np.ndarray) -> np.ndarray:
     """(texts x BANDS) int64 keys: equal keys in a band make two texts candidates. The band
-    number is mixed in, so one indexed column holds every band."""
+    number is mixed in, so one indexed column holds every band: above the 32 bits of a bin,
+    so that two bands' keys never meet (a short text repeats a value over several bins)."""
     sig = np.atleast_2d(signature).astype(np.uint64)
-    key = np.broadcast_to(np.arange(BANDS, dtype=np.uint64) + np.uint64(1), (sig.shape[0], BANDS))
+    band = (np.arange(BANDS, dtype=np.uint64) + np.uint64(1)) << np.uint64(32)
+    key = np.broadcast_to(band, (sig.shape[0], BANDS))
     for r in range(ROWS):
         key = mix(key ^ sig[:, r : BANDS * ROWS : ROWS])
     live = np.atleast_2d(signature)[:, 0] != EMPTY
@@ -171,24 +214,17 @@ def candidate_pairs(keys: np.ndarray, max_bucket: int = 50) -> np.ndarray:
     return np.column_stack((codes // n, codes % n))
 
 
-def best_original(
-    signature: np.ndarray, candidates: Sequence[tuple[int, int | None, bytes]]
-) -> int | None:
-    """Among stored (id, original id, signature) candidates, the original the new text copies."""
-    if not candidates:
-        return None
-    scores = similarity(signature, np.stack([from_bytes(blob) for _, _, blob in candidates]))
-    return choose_original(
-        (original or doc_id, float(score))
-        for (doc_id, original, _), score in zip(candidates, scores, strict=True)
-    )
-
-
-def choose_original(matches: Iterable[tuple[int, float]]) -> int | None:
-    """The original (of (original id, estimated Jaccard) matches) that a text copies: the
-    closest at NEAR or above, the earliest on a tie; None when none is that close."""
-    near = [(score, -original) for original, score in matches if score >= NEAR]
-    return -max(near)[1] if near else None
+def containment(a: np.ndarray, b: np.ndarray, size_a: np.ndarray, size_b: np.ndarray) -> np.ndarray:
+    """Estimated share of the shorter text's shingles found in the longer, row by row, from
+    the estimated Jaccard J and the sizes: |A & B| = J(|A| + |B|) / (1 + J). Where a size
+    is unknown (0), the Jaccard estimate itself."""
+    jaccard = similarity(a, b)
+    size_a, size_b = np.asarray(size_a, dtype=float), np.asarray(size_b, dtype=float)
+    shorter = np.minimum(size_a, size_b)
+    known = shorter > 0
+    common = jaccard * (size_a + size_b) / (1 + jaccard)
+    estimate = np.divide(common, shorter, out=jaccard.copy(), where=known)
+    return np.clip(estimate, 0.0, 1.0)
 
 
 def collapse(documents: Sequence[StoredDocument]) -> list[StoredDocument]:

@@ -4,7 +4,6 @@ then each new text is matched against stored signatures and linked to the one it
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -12,13 +11,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from db import neardup as store
+from flows.dedupe.copies import Match, Text, links
 from flows.dedupe.near import (
     BINS,
+    CONTAINED,
     band_keys,
     candidate_pairs,
-    choose_original,
+    containment,
     from_bytes,
-    similarity,
+    size_of,
 )
 from flows.records import Document, SaveOutcome
 
@@ -34,12 +35,13 @@ BUCKET = 50
 
 @dataclass(frozen=True)
 class Indexed:
-    """Texts whose band keys were just stored: ids in storing order, with their keys and
-    signatures row by row."""
+    """Texts whose band keys were just stored: ids in storing order, with their keys,
+    signatures and what the choice of an original needs of them, row by row."""
 
     ids: list[int]
     keys: np.ndarray  # (texts x BANDS) int64, 0 where a text has no band
     signatures: np.ndarray
+    texts: list[Text]
 
 
 def index_bands(
@@ -48,7 +50,7 @@ def index_bands(
     """Store the band keys of the new or changed texts among those just saved (in the
     transaction that saved them); a changed text loses its old keys and link."""
     changed = {
-        o.document_id: d.minhash
+        o.document_id: d
         for o, d in zip(outcomes, documents, strict=True)
         if o.outcome in ("new", "updated") and d.minhash
     }
@@ -56,7 +58,7 @@ def index_bands(
     ids = sorted(changed)
     signatures = np.zeros((len(ids), BINS), dtype=np.uint32)
     for row, doc_id in enumerate(ids):
-        signatures[row] = from_bytes(changed[doc_id])
+        signatures[row] = from_bytes(changed[doc_id].minhash)
     keys = band_keys(signatures)
     # Key 0 marks a text without words: it has no bands, and matches nothing. The rows go
     # in in key order, each insert next to the last in the key's B-tree.
@@ -66,45 +68,68 @@ def index_bands(
     rows = list(zip(flat[order].tolist(), owners[order].tolist(), strict=True))
     store.replace_bands(session, rows, replacing=updated)
     store.set_duplicate_of(session, dict.fromkeys(updated & changed.keys()))
-    return Indexed(ids, keys, signatures)
+    texts = [Text(i, size_of(changed[i].minhash), bool(changed[i].sections)) for i in ids]
+    return Indexed(ids, keys, signatures, texts)
 
 
 def find_originals(session: Session, indexed: Indexed) -> dict[int, int]:
-    """{copy id: original id} for the indexed texts that copy an earlier document.
+    """{copy id: original id} for the indexed texts that copy another document, and for the
+    stored texts without an original that a new, longer text holds (a teaser stored before
+    the article it was cut from).
 
     Read once their keys are stored, by anyone: two texts stored side by side find each
-    other, the later one linking to the earlier. Two look-ups (who else holds a band key,
-    then their signatures) and one comparison of every candidate pair at once.
+    other, the pair decided by the later one's look-up. Two look-ups (who else holds a band
+    key, then their signatures) and one comparison of every candidate pair at once, in numpy:
+    bands of one bin make tens of candidates per text.
     """
-    ids, keys = indexed.ids, indexed.keys
-    if not ids:
+    ids, keys = np.array(indexed.ids, dtype=np.int64), indexed.keys
+    if not ids.size:
         return {}
-    # (row of a new text, id of an earlier document sharing a band key with it)
-    pairs = {(int(b), ids[int(a)]) for a, b in candidate_pairs(keys, max_bucket=BUCKET)}
-    holders = store.band_members(session, set(keys[keys != 0].tolist()), exclude=ids)
-    common = {k: held for k, held in holders.items() if len(held) <= BUCKET}
-    if common:
-        listed = keys.tolist()
-        rows, columns = np.nonzero(np.isin(keys, list(common)))
-        for r, c in zip(rows.tolist(), columns.tolist(), strict=True):
-            pairs.update((r, i) for i in common[listed[r][c]] if i < ids[r])
-    if not pairs:
+    rows, others = _candidates(session, ids, keys)
+    if not rows.size:
         return {}
-    new = dict(zip(ids, range(len(ids)), strict=True))
-    stored = {d.id: d for d in store.signatures(session, {i for _, i in pairs} - new.keys())}
-    found = sorted((r, i) for r, i in pairs if i in new or i in stored)
-    others = np.stack([from_bytes(stored[i].minhash) if i in stored else indexed.signatures[new[i]]
-                       for _, i in found])  # fmt: skip
-    scores = similarity(indexed.signatures[[r for r, _ in found]], others).tolist()
-    by_row: dict[int, list[tuple[int, float]]] = defaultdict(list)
-    for (r, i), score in zip(found, scores, strict=True):
-        by_row[r].append((i, score))
-    links: dict[int, int | None] = {}
-    for r in sorted(by_row):  # in storing order: a copy's own link is known before its copies'
-        matches = [((links.get(i) if i in new else stored[i].duplicate_of) or i, score)
-                   for i, score in by_row[r]]  # fmt: skip
-        links[ids[r]] = choose_original(matches)
-    linked = {k: v for k, v in links.items() if v is not None}
+    stored = {d.id: d for d in store.signatures(session, set(others.tolist()) - set(indexed.ids))}
+    known = np.isin(others, ids) | np.isin(others, list(stored))
+    rows, others = rows[known], others[known]
+    if not rows.size:
+        return {}
+    texts = {t.id: t for t in indexed.texts}
+    texts.update((i, Text(i, size_of(d.minhash), d.newsletter, d.duplicate_of))
+                 for i, d in stored.items())  # fmt: skip
+    # Every signature in one matrix: the new texts' rows first, then the stored ones'.
+    listed = sorted(stored)
+    matrix = np.vstack([indexed.signatures, *(from_bytes(stored[i].minhash) for i in listed)])
+    place = dict(zip([*indexed.ids, *listed], range(len(indexed.ids) + len(listed)), strict=True))
+    where = np.array([place[i] for i in others.tolist()], dtype=np.intp)
+    size = np.array([texts[i].size for i in [*indexed.ids, *listed]], dtype=np.int64)
+    scores = containment(matrix[rows], matrix[where], size[rows], size[where])
+    held = np.flatnonzero(scores >= CONTAINED)
+    matches = [Match(int(ids[rows[k]]), int(others[k]), float(scores[k])) for k in held]
+    linked = links(texts, matches)
     if linked:
         log.info("%d near-duplicates linked to the documents they copy", len(linked))
     return linked
+
+
+def _candidates(session: Session, ids: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(row of a new text, id of an earlier document sharing a band key with it), as two
+    arrays, each pair once: among the new texts, and among the stored holders of their keys
+    (a key held by more than BUCKET is a common phrase's, left out)."""
+    pairs = candidate_pairs(keys, max_bucket=BUCKET)
+    found = [pairs[:, 1], ids[pairs[:, 0]]]
+    holders = store.band_members(session, set(keys[keys != 0].tolist()), exclude=ids.tolist())
+    common = [(k, i) for k, held in holders.items() if len(held) <= BUCKET for i in held]
+    if common:
+        held_key, held_id = np.array(common, dtype=np.int64).T
+        order = np.argsort(held_key, kind="stable")
+        held_key, held_id = held_key[order], held_id[order]
+        flat = keys.ravel()
+        start = np.searchsorted(held_key, flat, "left")
+        count = np.searchsorted(held_key, flat, "right") - start
+        row = np.repeat(np.arange(flat.size) // keys.shape[1], count)
+        first = np.repeat(start - np.cumsum(count) + count, count)
+        other = held_id[np.arange(row.size) + first]
+        later = other < ids[row]
+        found = [np.concatenate((found[0], row[later])), np.concatenate((found[1], other[later]))]
+    codes = np.unique(found[0].astype(np.int64) * (1 << 40) + found[1])
+    return codes >> 40, codes & ((1 << 40) - 1)

@@ -10,14 +10,21 @@ from scipy.sparse.csgraph import connected_components
 
 from flows.dedupe.near import NEAR, band_keys, candidate_pairs, similarity
 
+CHECKED = 20_000  # candidate pairs compared at once
+
 
 def near_duplicate_groups(sigs: np.ndarray, order: np.ndarray) -> np.ndarray:
     """For each text, the index of the text it copies (itself when it is an original):
     groups are linked by estimated Jaccard >= NEAR; `order` ranks who came first."""
     n = sigs.shape[0]
     pairs = candidate_pairs(band_keys(sigs))
-    if pairs.size:
-        pairs = pairs[similarity(sigs[pairs[:, 0]], sigs[pairs[:, 1]]) >= NEAR]
+    # Checked a slice at a time: bands of one bin make many candidates (a common phrase is
+    # the minimum of its bin in many texts), and the two signatures of each cost 1 KB.
+    near = [
+        similarity(sigs[part[:, 0]], sigs[part[:, 1]]) >= NEAR
+        for part in np.array_split(pairs, max(1, len(pairs) // CHECKED))
+    ]
+    pairs = pairs[np.concatenate(near)] if near else pairs
     graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
     _, label = connected_components(graph, directed=False)
     if not n:

@@ -18,7 +18,7 @@ from flows.normalise.fingerprints import content_hash
 from flows.records import Document
 from flows.stories.build import build_stories
 from tests.support.pipeline import link_near_duplicates
-from tests.unit.test_neardup import OTHER, STORY, rewrite
+from tests.unit.test_neardup import OTHER, STORY, THIRD, rewrite
 
 NOW = datetime(2025, 10, 28, 8, 0, tzinfo=UTC)
 
@@ -71,6 +71,26 @@ def test_copies_in_one_batch_link_to_the_first_stored(store: str) -> None:
     )  # fmt: skip
     stored = {d.sightings[0].identity: d.id for d in week(store)}
     assert linked == {stored["b"]: stored["a"], stored["c"]: stored["a"]}
+
+
+def test_a_teaser_stored_first_becomes_the_copy_of_its_article(store: str) -> None:
+    """Headline and lead stored on Monday, the article they were cut from on Tuesday: the
+    article is not a copy of the teaser, the teaser is one of the article."""
+    assert save_and_link(store, document("teaser", STORY[: len(STORY) // 2])) == {}
+    article = "\n\n".join((STORY, OTHER, THIRD))
+    linked = save_and_link(store, document("article", article, source="herald"))
+    stored = {d.sightings[0].identity: d for d in week(store)}
+    assert linked == {stored["teaser"].id: stored["article"].id}
+    [folded] = collapse(week(store))
+    assert folded.text == article
+    assert {s.identity for s in folded.sightings} == {"teaser", "article"}
+
+
+def test_a_newsletter_quoting_a_story_is_not_folded_with_it(store: str) -> None:
+    save_and_link(store, document("story", STORY))
+    newsletter = document("issue", f"{STORY}\n\n{THIRD}", source="herald", sections=(0, 1))
+    assert save_and_link(store, newsletter) == {}
+    assert all(d.duplicate_of is None for d in week(store))
 
 
 def test_band_members_are_the_stored_texts_sharing_a_key(store: str) -> None:

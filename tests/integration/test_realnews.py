@@ -11,12 +11,6 @@ import pytest
 from tests.conftest import IN_CI
 from tests.support import realnews
 
-# Wire copies trimmed to a teaser or re-chromed share few shingles: MinHash Jaccard misses
-# them, and a newsletter quoting a wire story is folded into it.
-COPIES_BY_JACCARD = pytest.mark.xfail(
-    strict=True, reason="near-duplicates are found by Jaccard, not containment"
-)
-
 
 # Two undated distractors are told in their event's words, on its day, with no figure or name
 # of their own that the event's pages lack: a first chancellor vote that fails (beside the
@@ -73,7 +67,6 @@ def test_newsletter_items_join_their_event(figures: realnews.Figures) -> None:
     assert figures.items_in_event == 1.0
 
 
-@COPIES_BY_JACCARD
 def test_close_wire_copies_are_folded(figures: realnews.Figures) -> None:
     assert figures.close_copies.precision >= 0.98
     assert figures.close_copies.recall >= 0.98

@@ -12,15 +12,17 @@ import pytest
 from flows.dedupe.near import (
     BANDS,
     BINS,
+    CONTAINED,
     NEAR,
     band_keys,
-    best_original,
     candidate_pairs,
     collapse,
+    containment,
     from_bytes,
     signature_of,
     signatures,
     similarity,
+    size_of,
 )
 from flows.records import Sighting, StoredDocument
 from tests.bench.near_groups import near_duplicate_groups
@@ -37,6 +39,12 @@ OTHER = (
     "Thursday, citing slowing inflation and a weaker krone, and said more cuts could follow "
     "next year if wage growth stays moderate. Economists had expected the bank to wait until "
     "March, and the krone fell against the euro after the announcement in Oslo."
+)
+THIRD = (
+    "Farmers in the Po valley began the rice harvest two weeks early after a dry summer, and "
+    "the regional water authority lifted its limits on irrigation from the river. Growers "
+    "said yields were lower than last year but the grain was of good quality, and prices at "
+    "the Vercelli market rose for the third week running."
 )
 
 
@@ -69,7 +77,7 @@ def test_signatures_are_the_same_in_another_process() -> None:
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            check=True)  # fmt: skip
     assert other.stdout.strip() == signature_of(STORY).hex()
-    assert len(signature_of(STORY)) == BINS * 4
+    assert len(signature_of(STORY)) == BINS * 4 + 4  # the signature, then the shingle count
 
 
 def test_batches_give_the_signatures_of_one_text_at_a_time() -> None:
@@ -89,6 +97,14 @@ def test_band_keys_meet_for_copies_only() -> None:
     assert candidate_pairs(keys).tolist() == [[0, 1]]
 
 
+def test_a_short_text_has_a_key_per_band() -> None:
+    """A short text repeats a value over several bins (an empty bin borrows its neighbour's):
+    its bands still give distinct keys, each stored once."""
+    texts = [f"Storm {n}" for n in range(100)]  # two words: one shingle each
+    for keys in band_keys(signatures(texts)).tolist():
+        assert len(set(keys)) == BANDS and 0 not in keys
+
+
 def test_a_crowded_bucket_links_each_member_to_its_first() -> None:
     keys = np.ones((60, 1), dtype=np.int64)
     pairs = candidate_pairs(keys, max_bucket=50)
@@ -102,11 +118,27 @@ def test_groups_point_to_the_first_published() -> None:
     assert near_duplicate_groups(signatures(texts), order).tolist() == [0, 2, 2, 3]
 
 
-def test_best_original_is_the_closest_ones_original() -> None:
-    sig = signatures([STORY])[0]
-    copy = signature_of(STORY + " Extra.")
-    assert best_original(sig, [(7, None, signature_of(OTHER)), (9, 4, copy)]) == 4
-    assert best_original(sig, [(7, None, signature_of(OTHER))]) is None
+def test_a_teaser_is_held_by_the_text_it_was_cut_from() -> None:
+    """A headline-and-lead copy shares few of a long text's shingles (its Jaccard is low)
+    but nearly all of its own are in the long one."""
+    long = "\n\n".join((STORY, OTHER, THIRD))
+    teaser = STORY[: len(STORY) // 2]
+    blobs = [signature_of(t) for t in (long, teaser, OTHER)]
+    sigs = np.stack([from_bytes(b) for b in blobs])
+    sizes = np.array([size_of(b) for b in blobs])
+    assert sizes[0] > 3 * sizes[1] > 0
+    assert similarity(sigs[0], sigs[1])[0] < NEAR
+    assert containment(sigs[0], sigs[1], sizes[0], sizes[1])[0] >= CONTAINED
+    assert set(band_keys(sigs[0])[0]) & set(band_keys(sigs[1])[0])  # a candidate pair
+    assert containment(sigs[1], sigs[2], sizes[1], sizes[2])[0] < CONTAINED
+
+
+def test_a_signature_of_the_older_format_has_no_size() -> None:
+    old = signature_of(STORY)[: BINS * 4]
+    assert size_of(old) == 0
+    assert np.array_equal(from_bytes(old), from_bytes(signature_of(STORY)))
+    sig = from_bytes(old)
+    assert containment(sig, sig, 0, 0)[0] == similarity(sig, sig)[0] == 1.0
 
 
 def doc(i: int, duplicate_of: int | None = None) -> StoredDocument:
