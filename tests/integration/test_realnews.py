@@ -11,7 +11,6 @@ import pytest
 from tests.conftest import IN_CI
 from tests.support import realnews
 
-
 # Two undated distractors are told in their event's words, on its day, with no figure or name
 # of their own that the event's pages lack: a first chancellor vote that fails (beside the
 # election) and a museum's reopening (beside the theft): precision falls just under its floors.

@@ -189,9 +189,9 @@ def command_problems(readme: str) -> list[str]:
 
 
 def figure_problems(readme: str, bench_readme: str) -> list[str]:
-    """Every figure of the performance section (a decimal or a number with thousands) and
-    every bench it names appear in tests/bench/README.md, where their commands are."""
-    text = section(readme, "Performance at a glance")
+    """Every figure of the quality and performance sections (a decimal or a number with
+    thousands) and every bench they name appear in tests/bench/README.md, with commands."""
+    text = section(readme, "Quality on real news") + section(readme, "Performance at a glance")
     figures = re.findall(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\w.,])\d+\.\d+", text)
     benches = re.findall(r"tests/bench/bench_\w+\.py", text)
     problems = [
