@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from db.migrate import upgrade
+from flows.pipeline.signatures import prepare_database
 from flows.settings import Settings, load_settings
 
 
@@ -28,16 +28,16 @@ _current: ContextVar[_Run | None] = ContextVar("run_settings", default=None)
 @contextmanager
 def run_settings(config: str | None) -> Iterator[Settings]:
     """The settings of the run under way (read now at the top of a run, else handed down)
-    with the database schema at the latest revision."""
+    with the database prepared: schema and stored signatures current."""
     current = _current.get()
     if current is not None and current.config == config:
         if not current.upgraded:
-            upgrade(current.settings.database_url)
+            prepare_database(current.settings.database_url)
             current.upgraded = True
         yield current.settings
         return
     settings = load_settings(config)
-    upgrade(settings.database_url)
+    prepare_database(settings.database_url)
     token = _current.set(_Run(config, settings, upgraded=True))
     try:
         yield settings

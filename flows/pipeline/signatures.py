@@ -1,15 +1,28 @@
-"""Stored signatures brought to the current format (`digest migrate --rebuild-signatures`):
-after a change of flows.dedupe.near's format, those stored before match no new text."""
+"""Stored signatures brought to the current format (at the start of every run, or by
+`digest migrate --rebuild-signatures`): those of an older format match no new text."""
 
 from __future__ import annotations
+
+import logging
 
 import numpy as np
 
 from db import neardup as store
 from db.engine import session_scope
+from db.migrate import upgrade
 from flows.dedupe.near import SIGNATURE_VERSION, band_keys, from_bytes, signature_bytes
 
 BATCH = 1000  # documents per transaction
+log = logging.getLogger(__name__)
+
+
+def prepare_database(database_url: str) -> None:
+    """The schema at its latest revision and every stored signature in the current format,
+    so that an upgrade of the product never leaves stored texts unmatched."""
+    upgrade(database_url)
+    rebuilt = rebuild_signatures(database_url)
+    if rebuilt:
+        log.info("%d stored signatures rebuilt in the current format", rebuilt)
 
 
 def rebuild_signatures(database_url: str, batch: int = BATCH) -> int:

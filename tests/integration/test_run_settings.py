@@ -19,18 +19,18 @@ pytestmark = pytest.mark.usefixtures("prefect_harness")
 @pytest.fixture
 def calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     counted: Counter[str] = Counter()
-    read, upgrade = run_settings.load_settings, run_settings.upgrade
+    read, prepare = run_settings.load_settings, run_settings.prepare_database
 
     def counting_read(config: str | None) -> object:
         counted["read"] += 1
         return read(config)
 
-    def counting_upgrade(url: str) -> None:
+    def counting_prepare(url: str) -> None:
         counted["upgrade"] += 1
-        upgrade(url)
+        prepare(url)
 
     monkeypatch.setattr(run_settings, "load_settings", counting_read)
-    monkeypatch.setattr(run_settings, "upgrade", counting_upgrade)
+    monkeypatch.setattr(run_settings, "prepare_database", counting_prepare)
     return counted
 
 

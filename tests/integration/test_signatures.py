@@ -19,7 +19,7 @@ from db import sources as source_store
 from db.engine import dispose, session_scope
 from db.migrate import downgrade, upgrade
 from flows.dedupe.near import SIGNATURE_VERSION, band_keys, from_bytes, signature_of, signed
-from flows.pipeline.signatures import rebuild_signatures
+from flows.pipeline.signatures import prepare_database, rebuild_signatures
 from tests.conftest import ROOT, write_config
 from tests.integration.test_neardup_db import NOW, document, store  # noqa: F401 (fixture)
 from tests.support.pipeline import link_near_duplicates
@@ -74,6 +74,12 @@ def test_old_or_missing_signatures_and_their_bands_are_rebuilt(store: str) -> No
     assert holders_of(keys_of(OTHER)) == {b}  # its old keys are gone, its own are in
     assert holders_of(keys_of(STORY)) >= {a, c} and b not in holders_of(keys_of(STORY))
     assert rebuild_signatures(store) == 0
+
+
+def test_a_run_brings_old_signatures_to_the_current_format(store: str) -> None:  # noqa: F811
+    save(store, replace(document("b", OTHER), minhash=signature_of(STORY), minhash_version=0))
+    prepare_database(store)  # what every run does first
+    assert stored(store) == {"b": (signature_of(OTHER), SIGNATURE_VERSION)}
 
 
 def test_the_migration_marks_signatures_stored_before_as_the_first_format(
