@@ -3,8 +3,7 @@ banded for locality-sensitive look-ups, how much of one text another holds, and 
 
 from __future__ import annotations
 
-import multiprocessing
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TypeVar
 
@@ -113,23 +112,6 @@ def signatures(texts: Sequence[str]) -> np.ndarray:
 
 def _signature_batch(texts: Sequence[str]) -> np.ndarray:
     return signatures_of_words(split_words(texts))
-
-
-def map_batches(fn: Callable[[B], R], batches: Sequence[B], processes: int) -> list[R]:
-    """`fn` over each batch: on `processes` worker processes when there are several of
-    both, else here. (Only flows.stories.features calls it, and only its benchmarks ask
-    for processes: the pool goes when their `processes` parameter does.)"""
-    if processes > 1 and len(batches) > 1:
-        with worker_pool(processes) as pool:
-            return pool.map(fn, batches)
-    return [fn(b) for b in batches]
-
-
-def worker_pool(processes: int) -> multiprocessing.pool.Pool:
-    """Forked workers where the system has fork: the texts reach them without a copy."""
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    return context.Pool(processes)
 
 
 def signature_of(text: str) -> bytes:

@@ -174,7 +174,6 @@ def _root(parent: list[int], x: int) -> int:
 def cluster(
     texts: Sequence[str],
     days: Sequence[float],
-    processes: int = 1,
     vectors: np.ndarray | None = None,
 ) -> np.ndarray:
     """A story label per text (the index of one member); `days` are times in days;
@@ -183,7 +182,7 @@ def cluster(
     when = np.asarray(days, dtype=np.float64)
     features = None
     if TERMS_WEIGHT:
-        terms, names = count_features(texts, processes)
+        terms, names = count_features(texts)
         features = weigh(terms, names, DocFrequencies.of(terms, names))
         features = replace(features, figures=figure_rows(texts))
     i, j, s = edges(vectors, when, features)

@@ -1,15 +1,14 @@
 """Features of texts for stories: hashed TF-IDF terms (plurals folded) and names, counted in
-numpy batches (on worker processes for many texts) and weighed by document frequencies kept."""
+numpy batches and weighed by document frequencies kept."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
 
-from flows.dedupe.near import BINS, map_batches, signatures_of_words
 from flows.entities import name_mask
 from flows.tokens import Words, hash_words, split_words
 
@@ -31,7 +30,7 @@ DIMENSIONS = 1 << 20  # hashed feature space: no vocabulary to build or store
 COMMON = (50, 0.01)  # more than max(50, 1% of the texts)
 ROWS_AT_ONCE = 2000
 TOP_TERMS = 30  # each text keeps its most distinctive shared terms: sharper, products sparse
-BATCH = 500  # texts per pass: each worker's temporary arrays stay near 100 MB
+BATCH = 500  # texts per pass: the temporary arrays of a pass stay near 100 MB
 
 
 @dataclass(frozen=True)
@@ -44,10 +43,10 @@ class Features:
     figures: tuple[sparse.csr_matrix, ...] = ()
 
 
-def count_features(texts: Sequence[str], processes: int = 1) -> tuple[sparse.csr_matrix, ...]:
+def count_features(texts: Sequence[str]) -> tuple[sparse.csr_matrix, ...]:
     """Raw term counts and name presence, (texts x DIMENSIONS) each."""
     chunks = [texts[i : i + BATCH] for i in range(0, len(texts), BATCH)]
-    parts = map_batches(_count_batch, chunks, processes)
+    parts = [_count_batch(chunk) for chunk in chunks]
     if not parts:
         empty = sparse.csr_matrix((0, DIMENSIONS), dtype=np.float32)
         return empty, empty
@@ -55,50 +54,11 @@ def count_features(texts: Sequence[str], processes: int = 1) -> tuple[sparse.csr
     return terms, sparse.vstack([p[1] for p in parts]).tocsr()
 
 
-def analyse(
-    texts: Sequence[str], processes: int = 1
-) -> tuple[np.ndarray, sparse.csr_matrix, sparse.csr_matrix]:
-    """Signatures, term counts and names of many texts from one pass over their words: for
-    texts that arrive together (a benchmark, a rebuild), near-duplicates and stories at once."""
-    return analyse_batches([texts[i : i + BATCH] for i in range(0, len(texts), BATCH)], processes)
-
-
-Batch = Sequence[str] | Callable[[], Sequence[str]]
-
-
-def analyse_batches(
-    batches: Sequence[Batch], processes: int = 1
-) -> tuple[np.ndarray, sparse.csr_matrix, sparse.csr_matrix]:
-    """`analyse` over batches given as texts or as loaders (picklable callables that read
-    their texts where they run): a worker then reads its own batch, and the texts of a
-    whole store never sit in one process at once."""
-    parts = map_batches(analyse_batch, batches, processes)
-    if not parts:
-        empty = sparse.csr_matrix((0, DIMENSIONS), dtype=np.float32)
-        return np.zeros((0, BINS), dtype=np.uint32), empty, empty
-    signatures = np.vstack([p[0] for p in parts])
-    terms = _stack(parts, 1)
-    return signatures, terms, _stack(parts, 2)
-
-
-def _stack(parts: list, column: int) -> sparse.csr_matrix:  # type: ignore[type-arg]
-    """Stack one matrix of every part, letting each part go once it is copied."""
-    stacked = sparse.vstack([p[column] for p in parts]).tocsr()
-    for i, part in enumerate(parts):
-        parts[i] = tuple(None if c == column else x for c, x in enumerate(part))
-    return stacked
-
-
-def analyse_batch(batch: Batch) -> tuple[np.ndarray, sparse.csr_matrix, sparse.csr_matrix]:
-    words = split_words(batch() if callable(batch) else batch)
-    return (signatures_of_words(words), *_counts(words))
-
-
 def _count_batch(texts: Sequence[str]) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
-    return _counts(split_words(texts))
+    return counts_of_words(split_words(texts))
 
 
-def _counts(words: Words) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+def counts_of_words(words: Words) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
     column = (words.stems % np.uint64(DIMENSIONS)).astype(np.int64)
     term = (words.length > 2) & ~_STOP_COLUMNS[
         (words.hashes % np.uint64(DIMENSIONS)).astype(np.int64)

@@ -38,6 +38,7 @@ from flows.stories import features as F
 from flows.stories.embed import embed
 from flows.stories.figures import KINDS, figure_rows
 from tests.bench.near_groups import near_duplicate_groups
+from tests.bench.one_pass import analyse_batch, map_batches, stack
 
 SIZES = (25_000, 50_000, 100_000, 200_000)
 PER_DAY = 400  # documents a day: a bigger store is a longer history, not a busier day
@@ -122,7 +123,7 @@ def words_and_vectors(batch: FileSlice) -> tuple:  # type: ignore[type-arg]
     start = time.perf_counter()
     vectors = embed(texts).astype(np.float16)
     seconds = time.perf_counter() - start
-    return (*F.analyse_batch(texts), vectors, seconds, figure_rows(texts))
+    return (*analyse_batch(texts), vectors, seconds, figure_rows(texts))
 
 
 def full_run(batches: list[FileSlice], days: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
@@ -130,11 +131,11 @@ def full_run(batches: list[FileSlice], days: np.ndarray) -> tuple[np.ndarray, np
     timings = {}
     start = time.perf_counter()
     # One pass: workers forked for a second would count the parent's arrays as their own.
-    parts = N.map_batches(words_and_vectors, batches, PROCESSES)
+    parts = map_batches(words_and_vectors, batches, PROCESSES)
     sigs = np.vstack([p[0] for p in parts])
     vectors = np.vstack([p[3] for p in parts])
     timings["embedding"] = sum(p[4] for p in parts) / min(PROCESSES, len(parts))
-    terms, names = F._stack(parts, 1), F._stack(parts, 2)
+    terms, names = stack(parts, 1), stack(parts, 2)
     figures = tuple(sparse.vstack([p[5][k] for p in parts]).tocsr() for k in range(len(KINDS)))
     del parts
     timings["words"] = time.perf_counter() - start - timings["embedding"]
