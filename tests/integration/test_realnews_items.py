@@ -7,15 +7,15 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import IN_CI
-from tests.support import realnews_items
+from tests.support import realnews, realnews_items
 
 
 @pytest.fixture(scope="module")
 def figures() -> realnews_items.ItemFigures:
-    if not realnews_items.available():
+    if not realnews.available():
         if IN_CI:
-            pytest.fail(f"{realnews_items.REALNEWS} is missing")
-        pytest.skip(f"{realnews_items.REALNEWS} is absent: the real-news set is measured there")
+            pytest.fail(f"{realnews.REALNEWS} is missing")
+        pytest.skip(f"{realnews.REALNEWS} is absent: the real-news set is measured there")
     return realnews_items.measure()
 
 

@@ -5,7 +5,6 @@ articles were wrongly cut into items."""
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,23 +14,12 @@ from flows.normalise.documents import normalise_items
 from flows.records import Document, RawItem, Sighting, StoredDocument
 from flows.stories.build import story_units
 from flows.text import key
+from tests.support.realnews import REALNEWS, RealDocument, load
 
-ROOT = Path(__file__).resolve().parents[2]
-REALNEWS = ROOT.parent / "shared" / "realnews"
 SOURCE = "realnews"
 ZONE = ZoneInfo("UTC")
 # Undated pages are fetched on one day; the date plays no part in where a text is cut.
 FETCHED = datetime(2026, 12, 1, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Page:
-    file: str
-    outlet: str
-    url: str
-    kind: str  # "article" | "newsletter"
-    items: tuple[str, ...]  # a newsletter's visible items, by their first words
-    text: str
 
 
 @dataclass(frozen=True)
@@ -64,29 +52,7 @@ class ItemFigures:
         return sum(1 for n in self.newsletters if n.found == n.labelled)
 
 
-def available(folder: Path = REALNEWS) -> bool:
-    return (folder / "manifest.tsv").is_file()
-
-
-def load(folder: Path = REALNEWS) -> list[Page]:
-    with (folder / "manifest.tsv").open(encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
-    return [
-        Page(
-            file=row["file"],
-            outlet=row["outlet"],
-            url=row["url"],
-            kind=row["kind"],
-            items=tuple(i.split("@", 1)[1] for i in row["items"].split(";"))
-            if row["items"] != "-"
-            else (),
-            text=(folder / row["file"]).read_text(encoding="utf-8"),
-        )
-        for row in rows
-    ]
-
-
-def raw_item(page: Page) -> RawItem:
+def raw_item(page: RealDocument) -> RawItem:
     return RawItem(
         source=SOURCE,
         identity=page.file,
@@ -144,15 +110,16 @@ def measure(folder: Path = REALNEWS) -> ItemFigures:
     return ItemFigures(tuple(newsletters), articles, tuple(cut))
 
 
-def _score(page: Page, starts: list[tuple[str, ...]]) -> Newsletter:
+def _score(page: RealDocument, starts: list[tuple[str, ...]]) -> Newsletter:
     """An item is found when a unit starts with its first words (or a unit titled by a
     heading continues with them); a unit that starts no labelled item is an extra cut."""
-    wanted = [key(item) for item in page.items]
+    firsts = [words for _, words in page.items]
+    wanted = [key(item) for item in firsts]
     matched: list[str | None] = []
     for candidates in starts:
         free = [w for w in wanted if w not in matched]
         matched.append(next((w for c in candidates for w in free if c.startswith(w)), None))
-    missed = tuple(item for item, w in zip(page.items, wanted, strict=True) if w not in matched)
+    missed = tuple(item for item, w in zip(firsts, wanted, strict=True) if w not in matched)
     extra = sum(1 for m in matched if m is None)
     return Newsletter(
         file=page.file,
