@@ -29,7 +29,7 @@ run: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2  # two processes: the suite is mostly waiting on servers
 
 lint: install
 	$(BIN)/ruff check .

@@ -186,4 +186,5 @@ def cluster(
         features = weigh(terms, names, DocFrequencies.of(terms, names))
         features = replace(features, figures=figure_rows(texts))
     i, j, s = edges(vectors, when, features)
+    del features, vectors  # the agglomeration needs only the pairs; the features are large
     return average_link(len(texts), i, j, s)

@@ -152,6 +152,7 @@ def full_run(batches: list[FileSlice], days: np.ndarray) -> tuple[np.ndarray, np
     features = replace(F.weigh(terms, names, df), figures=figures)
     del terms, names  # weighed: the counts are not needed again
     i, j, s = C.edges(vectors, days, features)
+    del features, vectors  # the agglomeration needs only the pairs: as a run's cluster() does
     labels = C.average_link(n, i, j, s)
     timings["stories"] = time.perf_counter() - start
     story = labels[originals]  # a copy is in its original's story
