@@ -86,9 +86,9 @@ def test_a_command_that_does_not_exist_is_reported() -> None:
 
 
 def test_a_figure_without_its_command_is_reported() -> None:
-    changed = mutated("48.1 s to", "48.7 s to")
+    changed = mutated("50.1 s to", "50.7 s to")
     assert check.figure_problems(changed, BENCH_README) == [
-        "figure 48.7 is not in tests/bench/README.md"
+        "figure 50.7 is not in tests/bench/README.md"
     ]
     unknown = README + "\n- Something else (`tests/bench/bench_nothing.py`).\n"
     assert check.figure_problems(unknown, BENCH_README) == [
