@@ -6,20 +6,17 @@ articles were wrongly cut into items."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flows.normalise.documents import normalise_items
-from flows.records import Document, RawItem, Sighting, StoredDocument
+from flows.records import Document, Sighting, StoredDocument
 from flows.stories.build import story_units
 from flows.text import key
-from tests.support.realnews import REALNEWS, RealDocument, load
+from tests.support.realnews import REALNEWS, ZONE, RealDocument, load, raw_item
 
-SOURCE = "realnews"
-ZONE = ZoneInfo("UTC")
-# Undated pages are fetched on one day; the date plays no part in where a text is cut.
-FETCHED = datetime(2026, 12, 1, tzinfo=UTC)
+# Every page taken as of one day: the date plays no part in where a text is cut.
+DAY = date(2026, 12, 1)
 
 
 @dataclass(frozen=True)
@@ -52,18 +49,6 @@ class ItemFigures:
         return sum(1 for n in self.newsletters if n.found == n.labelled)
 
 
-def raw_item(page: RealDocument) -> RawItem:
-    return RawItem(
-        source=SOURCE,
-        identity=page.file,
-        body=page.text.encode("utf-8"),
-        content_type="text/plain",
-        fetched_at=FETCHED,
-        publisher=page.outlet,
-        url=page.url,
-    )
-
-
 def stored(number: int, doc: Document) -> StoredDocument:
     """A normalised document as the store would give it back."""
     sighting = Sighting(doc.source, doc.identity, doc.publisher, doc.url, doc.title)
@@ -94,7 +79,7 @@ def unit_starts(doc: Document, number: int = 1) -> list[tuple[str, ...]]:
 def measure(folder: Path = REALNEWS) -> ItemFigures:
     """Per newsletter, its labelled items found as units; the articles cut into items."""
     pages = load(folder)
-    documents, failures = normalise_items([raw_item(p) for p in pages], {}, ZONE)
+    documents, failures = normalise_items([raw_item(p, DAY) for p in pages], {}, ZONE)
     assert not failures, failures
     by_file = {d.identity: d for d in documents}
     newsletters = []
