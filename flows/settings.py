@@ -59,6 +59,8 @@ class Settings:
     dask_address: str = ""  # a running scheduler ("tcp://host:8786"); empty: a local cluster
     dask_workers: int = 2  # worker processes of the local cluster
     http_proxy: str = ""  # every feed fetched through this proxy ("http://host:3128"); "": direct
+    ca_file: str = ""  # CAs trusted besides the system's, for feeds, IMAP and SMTP (a PEM file)
+    fetch_timeout: float = 60.0  # seconds a whole fetch of a feed may take, redirects included
 
     @property
     def zone(self) -> ZoneInfo:
@@ -68,8 +70,7 @@ class Settings:
         """The settings as they may be shown: secrets masked."""
         shown = {f.name: getattr(self, f.name) for f in fields(self)}
         shown["smtp"] = replace(self.smtp, password="***" if self.smtp.password else "")
-        shown["database_url"] = mask_url(self.database_url)
-        shown["http_proxy"] = mask_url(self.http_proxy)
+        shown |= {key: mask_url(getattr(self, key)) for key in ("database_url", "http_proxy")}
         return shown
 
 
@@ -100,12 +101,16 @@ def load_settings(
     value = _Values(env)
     database_url = value.text(digest, "digest", "database_url", "sqlite:///data/digest.db")
     sender = value.text(delivery, "delivery", "from", "Newsletter Digest <digest@localhost>")
+    ca_file = value.text(digest, "digest", "ca_file", "")
+    runner = value.choice(prefect, "prefect", "task_runner", "threads", TASK_RUNNERS)
     return Settings(
         config_path=config_path if config_path.exists() else None,
         database_url=_resolve_sqlite(database_url, base),
         timezone=_timezone(value.text(digest, "digest", "timezone", "UTC")),
         title=value.text(digest, "digest", "title", "Weekly digest"),
         http_proxy=value.text(digest, "digest", "http_proxy", ""),
+        ca_file=str(_path(ca_file, base)) if ca_file else "",
+        fetch_timeout=value.number(digest, "digest", "fetch_timeout", 60.0),
         sources=_sources(data.get("sources", []), base, env),
         transport=value.choice(delivery, "delivery", "transport", "outbox", TRANSPORTS),
         outbox=_path(value.text(delivery, "delivery", "outbox", "outbox"), base),
@@ -113,9 +118,7 @@ def load_settings(
         reply_to=value.text(delivery, "delivery", "reply_to", sender),
         recipients=_recipients(value.get(delivery, "delivery", "recipients", [])),
         base_url=value.text(delivery, "delivery", "base_url", "").rstrip("/"),
-        task_runner=_runner(
-            value.choice(prefect, "prefect", "task_runner", "threads", TASK_RUNNERS)
-        ),
+        task_runner=_runner(runner),
         dask_address=value.text(prefect, "prefect", "dask_address", ""),
         dask_workers=int(value.number(prefect, "prefect", "dask_workers", 2)),
         smtp=_smtp(value, smtp, env),
@@ -215,8 +218,7 @@ def _runner(name: str) -> str:
 
 
 def _table(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-    value = data.get(name, {})
-    if not isinstance(value, Mapping):
+    if not isinstance(value := data.get(name, {}), Mapping):
         raise SettingsError(f"[{name}]: expected a table")
     return value
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from flows.atomic_write import write_file
+from flows.tls import verified_context
 
 log = logging.getLogger(__name__)
 RETRIES = 3
@@ -93,7 +94,7 @@ class SmtpSender:
 
     def __init__(self, settings: SmtpServer, ssl_context: ssl.SSLContext | None = None) -> None:
         self.settings = settings
-        self.context = ssl_context or ssl.create_default_context()
+        self.context = ssl_context or verified_context()  # certificate and host name checked
         self.client: smtplib.SMTP | None = None
 
     def __enter__(self) -> SmtpSender:

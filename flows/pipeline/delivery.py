@@ -24,6 +24,7 @@ from flows.deliver.transports import (
 from flows.records import Digest, RenderedDigest, WeekReport
 from flows.settings import Settings
 from flows.stories.late import totals
+from flows.tls import verified_context
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ def transport_for(settings: Settings, week: str) -> Transport:
     """The transport the settings choose, not yet connected."""
     if settings.transport == "outbox":
         return OutboxWriter(settings.outbox, week)
-    return SmtpSender(settings.smtp)
+    return SmtpSender(settings.smtp, ssl_context=verified_context(settings.ca_file))
 
 
 def deliver_week(

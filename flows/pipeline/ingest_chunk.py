@@ -42,7 +42,8 @@ class SourceBatch(ExitStack):
         timeouts = timeouts_of(source)
         key = (timeouts["connect_timeout"], timeouts["read_timeout"])
         if key not in self.fetchers:
-            fetcher = Fetcher(**timeouts, proxy=self.settings.http_proxy)
+            fetcher = Fetcher(**timeouts, proxy=self.settings.http_proxy,
+                              ca_file=self.settings.ca_file)  # fmt: skip
             self.fetchers[key] = self.enter_context(fetcher)
         return self.fetchers[key]
 
@@ -100,9 +101,11 @@ class SourceBatch(ExitStack):
                 password=source.password,
                 zone=self.settings.zone,
                 now=self.now,
+                ca_file=self.settings.ca_file,
             )
         max_bytes = int(source.options.get("max_bytes", MAX_BYTES))
-        result = fetch_feed(source.url or "", state, self.fetcher_for(source), max_bytes)
+        result = fetch_feed(source.url or "", state, self.fetcher_for(source), max_bytes,
+                            self.settings.fetch_timeout)  # fmt: skip
         if result.status == "ok":
             return result
         return feed_items(source.name, result, self.now)  # nothing to parse

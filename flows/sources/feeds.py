@@ -13,13 +13,16 @@ from urllib.parse import urljoin
 import feedparser
 
 from flows.html_text import html_to_lines
-from flows.records import Fetched, HttpResult, RawItem, SourceError
+from flows.records import Failure, Fetched, HttpResult, RawItem, SourceError
 from flows.sanitise import clean_html
 
 log = logging.getLogger(__name__)
 
 JSON_TYPES = {"application/feed+json", "application/json"}
 JSON_FEED_VERSION = "https://jsonfeed.org/version/"
+# Entries taken from one feed at one fetch, the newest: a feed that lists its whole history
+# (or 45,000 made-up entries) gives a week's digest nothing but a long run.
+MAX_ENTRIES = 500
 
 
 class FeedError(ValueError):
@@ -176,9 +179,12 @@ def _iso_date(value: str) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def feed_items(name: str, result: HttpResult, now: datetime) -> Fetched:
+def feed_items(
+    name: str, result: HttpResult, now: datetime, max_entries: int = MAX_ENTRIES
+) -> Fetched:
     """The CPU half: what came back, parsed into raw items (a plain function of its
-    arguments, so that it can run in another process)."""
+    arguments, so that it can run in another process); the newest `max_entries` of them,
+    the rest named in the report."""
     moved = {
         "moved_to": result.moved_to,
         "etag": result.etag,
@@ -199,4 +205,19 @@ def feed_items(name: str, result: HttpResult, now: datetime) -> Fetched:
         )  # fmt: skip
     except FeedError as err:
         raise SourceError(str(err)) from None
-    return Fetched("ok", items, reason=result.reason, **moved)
+    items, left_out = newest(items, max_entries)
+    failures = [Failure(name, "", left_out)] if left_out else []
+    return Fetched("ok", items, failures, reason=result.reason, **moved)
+
+
+def newest(items: list[RawItem], most: int) -> tuple[list[RawItem], str]:
+    """The `most` newest items (undated ones after the dated, in the feed's order, which
+    is newest first by custom), and what was left out, in words ("" when nothing was)."""
+    if len(items) <= most:
+        return items, ""
+    oldest = datetime.min.replace(tzinfo=UTC)
+    ordered = sorted(items, key=lambda i: i.published_at or oldest, reverse=True)
+    return ordered[:most], (
+        f"{len(items) - most:,} older entries left out: the feed lists {len(items):,}, "
+        f"at most {most:,} are taken at a time"
+    )

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import email.utils
-import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache, lru_cache
+from functools import lru_cache
 from urllib.parse import urljoin
 
 import httpx
 
 from flows import __version__
 from flows.records import HttpResult
+from flows.sources.addresses import refused_target
+from flows.sources.deadline import DeadlineBackend, deadline, passed
+from flows.sources.health import LONGEST_RETRY_AFTER
+from flows.sources.inflate import BadEncoding, TooLarge, decoded
+from flows.tls import verified_context
 
 USER_AGENT = f"newsletter-digest/{__version__} (+self-hosted weekly digest)"
 MAX_BYTES = 10 * 1024 * 1024
 MAX_REDIRECTS = 5
+FETCH_TIMEOUT = 60.0  # seconds for a whole fetch, redirects and body included
 SHORT = 64 * 1024  # bytes of an answer read only to keep its connection
 PERMANENT = {301, 308}
 HEADERS = {
@@ -35,12 +40,8 @@ class FetchRequest:
     etag: str | None = None
     last_modified: str | None = None
     max_bytes: int = MAX_BYTES
-
-
-@cache
-def _tls() -> ssl.SSLContext:
-    """Made once: building a context loads the system's whole CA bundle."""
-    return ssl.create_default_context()
+    configured: str = ""  # the address the settings give (when `url` is where it moved to)
+    timeout: float = FETCH_TIMEOUT
 
 
 class Fetcher:
@@ -52,13 +53,20 @@ class Fetcher:
     hand) cost more than the conditional GET itself needs."""
 
     def __init__(
-        self, connect_timeout: float = 10.0, read_timeout: float = 30.0, proxy: str = ""
+        self,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 30.0,
+        proxy: str = "",
+        ca_file: str = "",
     ) -> None:
         self.transport = httpx.HTTPTransport(
-            verify=_tls(),
+            verify=verified_context(ca_file),
             proxy=proxy or None,
             limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
         )
+        # httpx takes no network backend; its pool does (httpcore's public interface): every
+        # wait on the network is cut to what is left of the fetch's deadline.
+        self.transport._pool._network_backend = DeadlineBackend()
         timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
         self.extensions = {"timeout": timeout.as_dict()}
 
@@ -90,34 +98,55 @@ def _parsed(url: str) -> httpx.URL:
 
 
 def fetch(fetcher: Fetcher, request: FetchRequest) -> HttpResult:
-    """GET `request.url`, conditionally when an ETag or Last-Modified is known."""
+    """GET `request.url`, conditionally when an ETag or Last-Modified is known; redirects
+    followed, never from outside into an internal address; the whole within
+    `request.timeout` seconds. Whatever the server sends, the answer is a result."""
+    seen = [request.url]  # every address asked, in order: the last one is the current one
+    with deadline(request.timeout):
+        try:
+            return _follow(fetcher, request, seen)
+        except httpx.TimeoutException as err:
+            if passed():
+                reason = f"timed out: the fetch took over {request.timeout:g} s in all"
+                return HttpResult(seen[-1], "error", reason)
+            return HttpResult(seen[-1], "error", f"timed out ({type(err).__name__})")
+        except httpx.HTTPError as err:
+            return HttpResult(seen[-1], "error", f"{type(err).__name__}: {err}")
+        except MemoryError:  # the caps should make it impossible; if not, one source fails
+            return HttpResult(seen[-1], "error", "too large: out of memory reading the body")
+
+
+def _follow(fetcher: Fetcher, request: FetchRequest, seen: list[str]) -> HttpResult:
     headers = {}
     if request.etag:
         headers["If-None-Match"] = request.etag
     if request.last_modified:
         headers["If-Modified-Since"] = request.last_modified
-    url, seen, moved_to, still_permanent = request.url, [request.url], None, True
-    try:
-        for _ in range(MAX_REDIRECTS + 1):
-            with fetcher.get(url, headers) as response:
-                if response.status_code != 200:
-                    _read_if_short(response)
-                if response.has_redirect_location:
-                    target = urljoin(url, response.headers.get("Location", ""))
-                    if target in seen:
-                        return HttpResult(url, "error", f"redirect loop: {' -> '.join(seen)}")
-                    # The source moves as far as the leading run of permanent redirects goes.
-                    still_permanent = still_permanent and response.status_code in PERMANENT
-                    moved_to = target if still_permanent else moved_to
-                    seen.append(target)
-                    url = target
-                    continue
-                return _result(url, response, request.max_bytes, moved_to)
-        return HttpResult(url, "error", f"more than {MAX_REDIRECTS} redirects")
-    except httpx.TimeoutException as err:
-        return HttpResult(url, "error", f"timed out ({type(err).__name__})")
-    except httpx.HTTPError as err:
-        return HttpResult(url, "error", f"{type(err).__name__}: {err}")
+    configured = request.configured or request.url
+    url, moved_to, still_permanent = request.url, None, True
+    if url != configured and refused_target(url, configured):
+        # An earlier redirect moved the source inside: it goes back to its own address.
+        url = moved_to = configured
+        seen.append(url)
+    for _ in range(MAX_REDIRECTS + 1):
+        with fetcher.get(url, headers) as response:
+            if response.status_code != 200:
+                _read_if_short(response)
+            if response.has_redirect_location:
+                target = urljoin(url, response.headers.get("Location", ""))
+                if target in seen:
+                    return HttpResult(url, "error", f"redirect loop: {' -> '.join(seen)}")
+                refused = refused_target(target, configured)
+                if refused:  # not asked for, and the source does not move there
+                    return HttpResult(url, "error", refused)
+                # The source moves as far as the leading run of permanent redirects goes.
+                still_permanent = still_permanent and response.status_code in PERMANENT
+                moved_to = target if still_permanent else moved_to
+                seen.append(target)
+                url = target
+                continue
+            return _result(url, response, request.max_bytes, moved_to)
+    return HttpResult(url, "error", f"more than {MAX_REDIRECTS} redirects")
 
 
 def _result(url: str, response: httpx.Response, max_bytes: int, moved_to: str | None) -> HttpResult:
@@ -136,16 +165,17 @@ def _result(url: str, response: httpx.Response, max_bytes: int, moved_to: str | 
     declared = response.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         return HttpResult(status="error", reason=_too_big(max_bytes), **common)
-    body = bytearray()
-    for chunk in response.iter_bytes():
-        body.extend(chunk)
-        if len(body) > max_bytes:  # also when Content-Length was missing or wrong
-            return HttpResult(status="error", reason=_too_big(max_bytes), **common)
+    try:  # decoded here, not by httpx: it inflates a whole chunk before anyone may count it
+        body = decoded(response.iter_raw(), response.headers.get("Content-Encoding"), max_bytes)
+    except TooLarge:
+        return HttpResult(status="error", reason=_too_big(max_bytes), **common)
+    except BadEncoding as err:
+        return HttpResult(status="error", reason=str(err), **common)
     content_type = response.headers.get("Content-Type")
     return HttpResult(
         status="ok",
         reason=f"{code} {response.reason_phrase}",
-        body=bytes(body),
+        body=body,
         content_type=content_type.split(";")[0].strip().lower() if content_type else None,
         charset=response.charset_encoding,
         etag=response.headers.get("ETag"),
@@ -156,25 +186,32 @@ def _result(url: str, response: httpx.Response, max_bytes: int, moved_to: str | 
 
 def _read_if_short(response: httpx.Response) -> None:
     """Read a short answer (a 304, a redirect, an error page) to its end: a connection
-    whose response was left unread is closed, not kept for the next request."""
+    whose response was left unread is closed, not kept for the next request. Its raw bytes
+    only: decoding a page nobody reads would let a small compressed one fill memory."""
     length = response.headers.get("Content-Length")
     if response.status_code == 304 or (length and length.isdigit() and int(length) <= SHORT):
         with suppress(httpx.HTTPError):  # the status is the answer, whatever its body
-            response.read()
+            for _ in response.iter_raw():
+                pass
 
 
 def retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait, from Retry-After as delta-seconds or as an HTTP date."""
+    """Seconds to wait, from Retry-After as delta-seconds or as an HTTP date; a week at
+    most, whatever the server asks (a wait past the calendar's end is no wait at all)."""
+    longest = LONGEST_RETRY_AFTER.total_seconds()
     if not value:
         return None
     if value.strip().isdigit():
-        return float(value.strip())
+        return min(float(value.strip()), longest)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        if when.tzinfo is None:  # "-0000": UTC, says RFC 5322
+            when = when.replace(tzinfo=UTC)
+        wait = (when - (now or datetime.now(UTC))).total_seconds()
+    except (TypeError, ValueError, OverflowError):
         return None
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    return min(max(0.0, wait), longest)
 
 
 def _too_big(limit: int) -> str:
-    return f"body over the {limit:,}-byte limit"
+    return f"too large: the body is over the {limit:,}-byte limit"

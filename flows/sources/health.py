@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 FIRST_WAIT = timedelta(minutes=5)
 LONGEST_WAIT = timedelta(hours=24)
+LONGEST_RETRY_AFTER = timedelta(days=7)  # the most a server's Retry-After is honoured
 
 
 def next_fetch_at(
@@ -15,7 +16,7 @@ def next_fetch_at(
     the server asked for longer (Retry-After)."""
     if failures <= 0 and retry_after is None:
         return None
-    wait = min(FIRST_WAIT * (2 ** max(failures - 1, 0)), LONGEST_WAIT)
+    wait = min(FIRST_WAIT * (2 ** min(max(failures - 1, 0), 16)), LONGEST_WAIT)
     if retry_after is not None:
-        wait = max(wait, timedelta(seconds=retry_after))
+        wait = max(wait, timedelta(seconds=min(retry_after, LONGEST_RETRY_AFTER.total_seconds())))
     return now + wait

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from flows.records import RawItem, SourceError
 from flows.sources.tracking import strip_tracking
+from flows.tls import verified_context
 
 log = logging.getLogger(__name__)
 PARSER = BytesParser(policy=policy.default)
@@ -90,9 +91,12 @@ def read_imap(
     ssl_context: ssl.SSLContext | None = None,
 ) -> list[RawItem]:
     """Unread messages of `folder` over TLS (every message when not marking read); read
-    with BODY.PEEK so that only `mark_read` changes the server's flags."""
+    with BODY.PEEK so that only `mark_read` changes the server's flags. The server's
+    certificate and name are checked before the password is sent (imaplib checks neither
+    unless given a context that does)."""
+    context = ssl_context or verified_context()
     try:
-        with imaplib.IMAP4_SSL(host, port, ssl_context=ssl_context, timeout=30) as imap:
+        with imaplib.IMAP4_SSL(host, port, ssl_context=context, timeout=30) as imap:
             imap.login(user, password)
             status, _ = imap.select(_quote(folder), readonly=not mark_read)
             if status != "OK":

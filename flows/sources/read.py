@@ -9,9 +9,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flows.records import Fetched, RawItem, SourceError, SourceStatus
-from flows.sources.fetch import MAX_BYTES, Fetcher, FetchRequest, HttpResult, fetch
+from flows.sources.fetch import (
+    FETCH_TIMEOUT,
+    MAX_BYTES,
+    Fetcher,
+    FetchRequest,
+    HttpResult,
+    fetch,
+)
 from flows.sources.files import read_folder
 from flows.sources.mailbox import read_eml_folder, read_imap, read_maildir, read_mbox
+from flows.tls import verified_context
 
 
 def read_source(
@@ -23,6 +31,7 @@ def read_source(
     password: str = "",
     zone: ZoneInfo,
     now: datetime,
+    ca_file: str = "",
 ) -> Fetched:
     """A folder or a mailbox, read whole; a feed is fetched by fetch_feed and parsed by
     feed_items. Raise SourceError when the source cannot be read; the reason names it."""
@@ -30,23 +39,34 @@ def read_source(
         items, failures = read_folder(name, path, zone, now)
         return Fetched("ok", items, failures)
     if kind == "mailbox":
-        return Fetched("ok", read_mailbox(name, path, options, password, now))
+        return Fetched("ok", read_mailbox(name, path, options, password, now, ca_file))
     raise SourceError(f"{name}: sources of kind {kind!r} cannot be read here")
 
 
 def fetch_feed(
-    url: str, state: SourceStatus, fetcher: Fetcher, max_bytes: int = MAX_BYTES
+    url: str,
+    state: SourceStatus,
+    fetcher: Fetcher,
+    max_bytes: int = MAX_BYTES,
+    timeout: float = FETCH_TIMEOUT,
 ) -> HttpResult:
     """The network half of reading a feed: a conditional GET of its current address (where
-    it last moved to, else `url`)."""
-    request = FetchRequest(state.location or url, state.etag, state.last_modified, max_bytes)
+    it last moved to, else `url`, its configured one), within `timeout` seconds in all."""
+    request = FetchRequest(state.location or url, state.etag, state.last_modified, max_bytes,
+                           configured=url, timeout=timeout)  # fmt: skip
     return fetch(fetcher, request)
 
 
 def read_mailbox(
-    name: str, path: Path | None, options: Mapping[str, Any], password: str, now: datetime
+    name: str,
+    path: Path | None,
+    options: Mapping[str, Any],
+    password: str,
+    now: datetime,
+    ca_file: str = "",
 ) -> list[RawItem]:
-    """IMAP when an imap_host is set; else a Maildir, an mbox file or a folder of .eml."""
+    """IMAP when an imap_host is set (its certificate checked against the system's CAs and
+    `ca_file`'s); else a Maildir, an mbox file or a folder of .eml."""
     if options.get("imap_host"):
         return read_imap(
             name,
@@ -57,6 +77,7 @@ def read_mailbox(
             folder=str(options.get("folder", "INBOX")),
             mark_read=bool(options.get("mark_read", False)),
             now=now,
+            ssl_context=verified_context(ca_file),
         )
     if path is None:
         raise SourceError(f"{name}: a mailbox needs a path or an imap_host")
