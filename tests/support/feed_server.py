@@ -1,11 +1,14 @@
-"""A real HTTP server on a free loopback port that serves what a test tells it to:
-feeds, conditional answers, redirects, errors, stalls and endless bodies."""
+"""A real HTTP(S) server on a free loopback port that serves what a test tells it to:
+feeds, conditional answers, redirects, errors, stalls, endless bodies and drips."""
 
 from __future__ import annotations
 
 import gzip
+import ssl
+import struct
 import threading
 import time
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,10 +27,11 @@ class Route:
     gzip: bool = False
     stall: float = 0.0  # seconds to wait before answering
     endless: bool = False  # stream without Content-Length until the client gives up
+    drip: float = 0.0  # seconds between the bytes of the answer, status line included
 
 
 class FeedServer:
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.routes: dict[str, Route] = {}
         self.hits: Counter[str] = Counter()
         self.requests: dict[str, list[dict[str, str]]] = {}
@@ -36,11 +40,14 @@ class FeedServer:
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
+        self.scheme = "https" if tls else "http"
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}"
+        return f"{self.scheme}://127.0.0.1:{self.server.server_port}"
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -82,6 +89,8 @@ class FeedServer:
                 )
                 if fresh:
                     return self._send(304, b"", None, route)
+                if route.drip:
+                    return self._drip(route)
                 if route.endless:
                     self.send_response(200)
                     self.send_header("Content-Type", route.content_type)
@@ -97,6 +106,17 @@ class FeedServer:
                     return None
                 body = gzip.compress(route.body) if route.gzip else route.body
                 return self._send(route.status, body, route.content_type, route)
+
+            def _drip(self, route: Route) -> None:
+                head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(route.body)}\r\n\r\n"
+                try:
+                    for byte in head.encode() + route.body:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(route.drip)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                self.close_connection = True
 
             def _send(
                 self, status: int, body: bytes, ctype: str | None, route: Route | None = None
@@ -125,8 +145,9 @@ class FeedServer:
 
 
 @contextmanager
-def feed_server() -> Iterator[FeedServer]:
-    server = FeedServer()
+def feed_server(tls: ssl.SSLContext | None = None) -> Iterator[FeedServer]:
+    """A server until the block ends; over TLS with the given server context."""
+    server = FeedServer(tls)
     server.thread.start()
     try:
         yield server
@@ -146,3 +167,21 @@ def rss(title: str, entries: list[dict[str, str]], link: str = "https://news.exa
         f"<title>{title}</title><link>{link}</link><description>d</description>{items}"
         "</channel></rss>"
     ).encode()
+
+
+def gzip_bomb(decoded: int = 1 << 30, layers: int = 2) -> bytes:
+    """`decoded` zero bytes gzipped, the result gzipped again `layers - 1` times: 1 GiB in
+    about 2.5 KB with two layers ("Content-Encoding: gzip, gzip"). Built from one
+    compressed MiB repeated (a full flush makes each MiB's block the same), in a second."""
+    mib = bytes(1 << 20)
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    block = compressor.compress(mib) + compressor.flush(zlib.Z_FULL_FLUSH)
+    count, crc = decoded >> 20, 0
+    for _ in range(count):
+        crc = zlib.crc32(mib, crc)
+    end = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS).flush()  # an empty last block
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
+    body = header + block * count + end + struct.pack("<II", crc, (count << 20) & 0xFFFFFFFF)
+    for _ in range(layers - 1):
+        body = gzip.compress(body, 9)
+    return body

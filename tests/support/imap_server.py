@@ -64,6 +64,7 @@ class ImapServer:
     port: int
     maildir: Path  # the user's INBOX, to deliver into
     client_context: ssl.SSLContext
+    ca_file: Path  # the throw-away CA that signed the server's certificate, as PEM
 
     def deliver(self, name: str, raw: bytes) -> None:
         path = self.maildir / "new" / name
@@ -97,7 +98,8 @@ def imap_server() -> Iterator[ImapServer]:
         _wait_for(port, process, root)
         context = ssl.create_default_context()
         ca.configure_trust(context)
-        yield ImapServer(port, maildir, context)
+        ca.cert_pem.write_to_path(str(root / "ca.pem"))
+        yield ImapServer(port, maildir, context, root / "ca.pem")
     finally:
         stop(process)
         shutil.rmtree(root, ignore_errors=True)
