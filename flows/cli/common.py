@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from flows.settings import Settings, SettingsError, load_settings
+from flows.tls import CaFileError, verified_context
 from flows.weeks import WeekError, parse_week
 
 # Prefect reads these when imported: no phoning home, a patient local server, our loggers.
@@ -35,8 +36,10 @@ Config = Annotated[
 
 def settings_or_exit(config: Path | None) -> Settings:
     try:
-        return load_settings(config)
-    except SettingsError as err:
+        settings = load_settings(config)
+        verified_context(settings.ca_file)  # a CA file that cannot be read is a config error
+        return settings
+    except (SettingsError, CaFileError) as err:
         console.print(f"[red]config error:[/red] {err}")
         raise typer.Exit(2) from None
 

@@ -6,10 +6,14 @@ from __future__ import annotations
 import gzip
 import zlib
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from flows.cli.main import app
 from flows.records import HttpResult
+from flows.settings import load_settings
 from flows.sources.addresses import is_internal, refused_target
 from flows.sources.feeds import feed_items
 from flows.sources.inflate import BadEncoding, TooLarge, decoded
@@ -80,3 +84,17 @@ def test_a_feed_gives_its_newest_entries_and_says_how_many_were_left_out() -> No
     ]
     few = feed_items("news", result, NOW, max_entries=1000)
     assert len(few.items) == 601 and few.failures == []
+
+
+def test_ca_file_and_fetch_timeout_settings(tmp_path: Path) -> None:
+    config = tmp_path / "digest.toml"
+    config.write_text('[digest]\nca_file = "certs/ca.pem"\nfetch_timeout = 20\n', encoding="utf-8")
+    settings = load_settings(config, environ={})
+    assert (settings.ca_file, settings.fetch_timeout) == (str(tmp_path / "certs/ca.pem"), 20.0)
+    assert load_settings(config, environ={"DIGEST_FETCH_TIMEOUT": "5"}).fetch_timeout == 5.0
+    defaults = load_settings(environ={"DIGEST_CONFIG": str(config), "DIGEST_CA_FILE": ""})
+    assert defaults.ca_file == ""
+    # A CA file that cannot be read stops a command as a config error naming the key.
+    ran = CliRunner().invoke(app, ["sources", "--config", str(config)])
+    assert ran.exit_code == 2
+    assert "config error: digest.ca_file: cannot load CAs from" in " ".join(ran.output.split())
