@@ -39,7 +39,7 @@ def addresses_of(host: str) -> list[str]:
         found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
         return []
-    return sorted({str(info[4][0]) for info in found})
+    return list(dict.fromkeys(str(info[4][0]) for info in found))  # the resolver's order
 
 
 def internal_addresses(url: str) -> list[str]:

@@ -15,9 +15,9 @@ import httpx
 from flows import __version__
 from flows.records import HttpResult
 from flows.sources.addresses import refused_target
-from flows.sources.deadline import DeadlineBackend, deadline, passed
 from flows.sources.health import LONGEST_RETRY_AFTER
 from flows.sources.inflate import BadEncoding, TooLarge, decoded
+from flows.sources.network import GuardedBackend, fetching, passed
 from flows.tls import verified_context
 
 USER_AGENT = f"newsletter-digest/{__version__} (+self-hosted weekly digest)"
@@ -65,8 +65,9 @@ class Fetcher:
             limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
         )
         # httpx takes no network backend; its pool does (httpcore's public interface): every
-        # wait on the network is cut to what is left of the fetch's deadline.
-        self.transport._pool._network_backend = DeadlineBackend()
+        # wait is cut to what is left of the fetch's deadline, every connection checked.
+        exempt = httpx.URL(proxy).host if proxy else ""
+        self.transport._pool._network_backend = GuardedBackend(exempt)
         timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
         self.extensions = {"timeout": timeout.as_dict()}
 
@@ -102,7 +103,7 @@ def fetch(fetcher: Fetcher, request: FetchRequest) -> HttpResult:
     followed, never from outside into an internal address; the whole within
     `request.timeout` seconds. Whatever the server sends, the answer is a result."""
     seen = [request.url]  # every address asked, in order: the last one is the current one
-    with deadline(request.timeout):
+    with fetching(request.timeout, request.configured or request.url):
         try:
             return _follow(fetcher, request, seen)
         except httpx.TimeoutException as err:

@@ -11,10 +11,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpcore
 import pytest
 
 from flows.sources.fetch import Fetcher, FetchRequest, fetch, retry_after
 from flows.sources.health import next_fetch_at
+from flows.sources.network import GuardedBackend, fetching
 from tests.support.feed_server import FeedServer, Route, feed_server, gzip_bomb, rss
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -182,3 +184,18 @@ def test_outside_redirects_are_followed_and_internal_sources_go_anywhere(
     server.add("/feed", Route(FEED))
     server.redirect("/old", f"http://localhost:{server.server.server_port}/feed", 301)
     assert fetch(fetcher, FetchRequest(server.url("/old"))).body == FEED
+
+
+def test_each_connection_is_checked_as_it_is_made(server: FeedServer) -> None:
+    # A name that resolved outside when its redirect was judged may resolve inside when
+    # connected to (DNS rebinding): the connection itself is refused, before a byte is sent.
+    backend, port = GuardedBackend(), server.server.server_port
+    outside = "http://93.184.215.14/feed"
+    with fetching(5, outside), pytest.raises(httpcore.ConnectError) as refused:
+        backend.connect_tcp("localhost", port)
+    assert str(refused.value).startswith("refused: localhost resolves to an internal address (")
+    with fetching(5, server.url("/feed")):  # a source configured inside connects inside
+        backend.connect_tcp("localhost", port).close()
+    exempt = GuardedBackend(exempt="localhost")  # the proxy the operator chose
+    with fetching(5, outside):
+        exempt.connect_tcp("localhost", port).close()

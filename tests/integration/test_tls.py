@@ -59,6 +59,11 @@ def test_https_feeds_are_verified_and_ca_file_adds_a_trusted_ca(
         assert refused.status == "error" and "CERTIFICATE_VERIFY_FAILED" in refused.reason
         with Fetcher(connect_timeout=2, read_timeout=2, ca_file=ca_file) as trusting:
             assert fetch(trusting, FetchRequest(url)).body == FEED
+    # By a name: connected to the address it resolves to, the certificate checked for the name.
+    with feed_server(server_context(ca, "localhost")) as by_name:
+        url = by_name.add("/feed", Route(FEED)).replace("127.0.0.1", "localhost")
+        with Fetcher(connect_timeout=2, read_timeout=2, ca_file=ca_file) as trusting:
+            assert fetch(trusting, FetchRequest(url)).body == FEED
     with feed_server(server_context(ca, "feeds.example")) as other_name:
         url = other_name.add("/feed", Route(FEED))
         with Fetcher(connect_timeout=2, read_timeout=2, ca_file=ca_file) as trusting:
