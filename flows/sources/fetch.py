@@ -131,7 +131,7 @@ def _follow(fetcher: Fetcher, request: FetchRequest, seen: list[str]) -> HttpRes
         seen.append(url)
     for _ in range(MAX_REDIRECTS + 1):
         with fetcher.get(url, headers) as response:
-            if response.status_code != 200:
+            if response.status_code >= 300:  # a 2xx body is read in full below
                 _read_if_short(response)
             if response.has_redirect_location:
                 target = urljoin(url, response.headers.get("Location", ""))
@@ -198,7 +198,7 @@ def _read_if_short(response: httpx.Response) -> None:
 
 def retry_after(value: str | None, now: datetime | None = None) -> float | None:
     """Seconds to wait, from Retry-After as delta-seconds or as an HTTP date; a week at
-    most, whatever the server asks (a wait past the calendar's end is no wait at all)."""
+    most, whatever the server asks (a trillion seconds once overflowed the back-off)."""
     longest = LONGEST_RETRY_AFTER.total_seconds()
     if not value:
         return None

@@ -80,6 +80,11 @@ def test_smaller_bombs_and_bombs_on_error_pages_are_results(
                                                          "Location": "/ok"}))  # fmt: skip
     server.add("/ok", Route(FEED))
     assert fetch(fetcher, FetchRequest(server.url("/moved"))).body == FEED
+    # Another 2xx carries its body, decoded and capped like a 200's.
+    server.add("/203", Route(bomb, status=203, headers={"Content-Encoding": encoding}))
+    assert "too large" in fetch(fetcher, FetchRequest(server.url("/203"))).reason
+    server.add("/203ok", Route(FEED, status=203, gzip=True))
+    assert fetch(fetcher, FetchRequest(server.url("/203ok"))).body == FEED
 
 
 def test_too_many_or_unknown_encodings_fail_with_the_reason(

@@ -131,7 +131,7 @@ class FeedServer:
                         self.send_header("ETag", route.etag)
                     if route.last_modified:
                         self.send_header("Last-Modified", route.last_modified)
-                    if route.gzip and status == 200:
+                    if route.gzip and 200 <= status < 300:
                         self.send_header("Content-Encoding", "gzip")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
