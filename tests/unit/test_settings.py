@@ -73,7 +73,7 @@ def test_the_smtp_password_comes_from_a_file_and_is_never_shown(tmp_path: Path) 
         ('[delivery]\nrecipients = ["nobody"]\n', {}, "delivery.recipients"),
         ("", {"DIGEST_SMTP_PORT": "many"}, "smtp.port"),
         ('[[sources]]\nkind = "files"\npath = "x"\n', {}, "sources[0].name"),
-        ('[[sources]]\nname = "a"\nkind = "carrier"\n', {}, "sources[0].kind"),
+        ('[[sources]]\nname = "a"\nkind = "carrier"\n', {}, "[[sources]] 'a'.kind"),
         ('[[sources]]\nname = "a"\npath = "x"\n[[sources]]\nname = "a"\npath = "y"\n', {},
          "sources[1].name"),
         ("[digest\n", {}, "not valid TOML"),
