@@ -18,7 +18,7 @@ from flows.settings_check import (
     SOURCE_KEYS,
     SettingsError,
     Values,
-    check_source,
+    source_problems,
     unknown_names,
     unknown_variables,
     variable,
@@ -106,7 +106,7 @@ def load_settings(
         http_proxy=_proxy(
             value.text(digest, "digest", "http_proxy", ""), value.where("digest", "http_proxy")
         ),
-        sources=_sources(value.array(data, "sources"), base, env),
+        sources=_sources(value.array(data, "sources"), base, env, config_path),
         transport=value.choice(delivery, "delivery", "transport", "outbox", TRANSPORTS),
         outbox=_path(value.text(delivery, "delivery", "outbox", "outbox"), base),
         sender=sender,
@@ -228,7 +228,9 @@ def source_password_variable(name: str) -> str:
     return "DIGEST_SOURCE_" + "".join(c if c.isalnum() else "_" for c in name.upper()) + "_PASSWORD"
 
 
-def _sources(value: list[Any], base: Path, env: Mapping[str, str]) -> tuple[SourceSettings, ...]:
+def _sources(
+    value: list[Any], base: Path, env: Mapping[str, str], origin: Path
+) -> tuple[SourceSettings, ...]:
     sources: list[SourceSettings] = []
     for index, entry in enumerate(value):
         if not isinstance(entry, Mapping):
@@ -242,12 +244,13 @@ def _sources(value: list[Any], base: Path, env: Mapping[str, str]) -> tuple[Sour
             raise SettingsError(f"{where}.kind: {kind!r} is not one of {', '.join(SOURCE_KINDS)}")
         if any(s.name == name for s in sources):
             raise SettingsError(f"sources[{index}].name: {name!r} is used twice")
-        check_source(entry, kind, where)
+        if problems := source_problems(entry, kind, where):
+            raise SettingsError(f"{origin}: " + "; also ".join(problems))
         path, url = entry.get("path"), entry.get("url")
         if kind == "files" and path is None:
             raise SettingsError(f"{where}.path: a files source needs the folder to read")
         if kind == "feed":
-            url = _http_url(url, f"{where}.url", "a feed source needs an http(s) URL")
+            url = http_url(url, f"{where}.url", "a feed source needs an http(s) URL")
         if kind == "mailbox" and path is None and not entry.get("imap_host"):
             raise SettingsError(
                 f"{where}: a mailbox source needs a path (Maildir, mbox or .eml folder) "
@@ -268,7 +271,7 @@ def _sources(value: list[Any], base: Path, env: Mapping[str, str]) -> tuple[Sour
     return tuple(sources)
 
 
-def _http_url(url: Any, name: str, need: str, schemes: tuple[str, ...] = ("http", "https")) -> str:
+def http_url(url: Any, name: str, need: str, schemes: tuple[str, ...] = ("http", "https")) -> str:
     """A URL with a scheme of `schemes`, a host and a valid port; an error shows it masked."""
     try:
         parts = urlsplit(url) if isinstance(url, str) else None
@@ -285,5 +288,5 @@ def _http_url(url: Any, name: str, need: str, schemes: tuple[str, ...] = ("http"
 def _proxy(url: str, name: str) -> str:
     if url:
         schemes = ("http", "https", "socks5", "socks5h")
-        _http_url(url, name, "expected a proxy URL such as http://host:3128", schemes)
+        http_url(url, name, "expected a proxy URL such as http://host:3128", schemes)
     return url

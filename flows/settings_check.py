@@ -100,8 +100,8 @@ def _unknown_top(
     return f"unknown key {_key(name)} at the top{did_you_mean(name, sections, _section)}"
 
 
-def check_source(entry: Mapping[str, Any], kind: str, where: str) -> None:
-    """Every key of a [[sources]] table is one its kind reads, of the right type."""
+def source_problems(entry: Mapping[str, Any], kind: str, where: str) -> list[str]:
+    """The keys of a [[sources]] table that its kind does not read, or of the wrong type."""
     allowed = {**COMMON_SOURCE_KEYS, **SOURCE_KEYS[kind]}
     problems = []
     for key, value in entry.items():
@@ -115,8 +115,7 @@ def check_source(entry: Mapping[str, Any], kind: str, where: str) -> None:
             problems.append(f"unknown key {_key(key)} in {where} ({kind}){hint}")
         elif (wrong := allowed[key](value)) is not None:
             problems.append(f"{where}.{key}: {wrong}, got {value!r}")
-    if problems:
-        raise SettingsError("; ".join(problems))
+    return problems
 
 
 def unknown_variables(env: Mapping[str, str], known: Collection[str]) -> list[str]:

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
+from flows.redact import mask_text
 from flows.settings import Settings, SettingsError, load_settings
 from flows.weeks import WeekError, parse_week
+
+# Exit codes, for cron and scripts (README, "The command line").
+OK, FAILED, USAGE, PARTIAL = 0, 1, 2, 3  # PARTIAL: done, but some sources failed
 
 # Prefect reads these when imported: no phoning home, a patient local server, our loggers.
 PREFECT_DEFAULTS = {
@@ -25,20 +30,65 @@ Resend = Annotated[bool, typer.Option("--resend", help="Send again to those alre
 DryRun = Annotated[
     bool, typer.Option("--dry-run", help="Show what would be built and sent; send nothing")
 ]
-app = typer.Typer(help="A weekly digest of newsletters and feeds.", no_args_is_help=True)
+
+
+class _App(typer.Typer):
+    """The `digest` app: a settings error met anywhere, even inside a flow, is one line."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except SettingsError as err:
+            stop(f"config error: {err}")
+
+
+app = _App(help="A weekly digest of newsletters and feeds.", no_args_is_help=True)
 console = Console()
+# Errors and warnings: one line each on standard error, never wrapped, markup not read.
+errors = Console(stderr=True, soft_wrap=True, highlight=False)
 Config = Annotated[
     Path | None,
     typer.Option("--config", help="Settings file (default: $DIGEST_CONFIG or ./digest.toml)"),
 ]
 
 
-def settings_or_exit(config: Path | None) -> Settings:
+def stop(message: str, code: int = USAGE) -> NoReturn:
+    """Say what is wrong in one line (passwords in URLs masked) and exit with `code`."""
+    errors.print(f"[red]digest:[/red] {escape(mask_text(message))}")
+    raise typer.Exit(code)
+
+
+def shown(text: object) -> str:
+    """User text (a source's name, a reason, an address) as a table cell: its markup shown,
+    not read; a password in a URL masked; control characters (a line break, a terminal
+    escape) shown as escapes."""
+    visible = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+    return escape(mask_text(visible))
+
+
+def warn(message: str) -> None:
+    errors.print(f"[yellow]digest: warning:[/yellow] {escape(mask_text(message))}")
+
+
+def settings_or_exit(config: Path | None, *, reads_sources: bool = False) -> Settings:
+    """The settings, checked whole, or one line and exit 2. Without a settings file a
+    command would make an empty database where it stands: it stops instead, unless
+    DIGEST_DATABASE_URL says where the database is (and it reads no sources)."""
     try:
-        return load_settings(config)
+        settings = load_settings(config)
     except SettingsError as err:
-        console.print(f"[red]config error:[/red] {err}")
-        raise typer.Exit(2) from None
+        stop(f"config error: {err}")
+    if settings.config_path is None and (reads_sources or "DIGEST_DATABASE_URL" not in os.environ):
+        stop(
+            f"no digest.toml in {Path.cwd()} and DIGEST_CONFIG is not set: run where your "
+            "digest.toml is, pass --config FILE, or write one with a [[sources]] table "
+            "(README, Settings)"
+        )
+    for warning in settings.warnings:
+        warn(warning)
+    if reads_sources and not settings.sources:
+        warn(f"{settings.config_path} has no [[sources]]: nothing to ingest")
+    return settings
 
 
 def prefect_defaults() -> None:
@@ -52,7 +102,7 @@ def week_option(value: str | None) -> str | None:
     try:
         parse_week(value)
     except WeekError as err:
-        raise typer.BadParameter(str(err)) from None
+        stop(str(err))
     return value
 
 
