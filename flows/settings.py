@@ -9,7 +9,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flows.redact import mask_url
@@ -18,6 +17,8 @@ from flows.settings_check import (
     SOURCE_KEYS,
     SettingsError,
     Values,
+    address_problem,
+    http_url,
     source_problems,
     unknown_names,
     unknown_variables,
@@ -97,7 +98,10 @@ def load_settings(
         value.table(data, name) for name in ("digest", "delivery", "smtp", "prefect")
     )
     database_url = value.text(digest, "digest", "database_url", "sqlite:///data/digest.db")
-    sender = value.text(delivery, "delivery", "from", "Newsletter Digest <digest@localhost>")
+    sender = _address(
+        value.text(delivery, "delivery", "from", "Newsletter Digest <digest@localhost>"),
+        value.where("delivery", "from"),
+    )
     settings = Settings(
         config_path=config_path if config_path.exists() else None,
         database_url=_resolve_sqlite(database_url, base),
@@ -110,7 +114,10 @@ def load_settings(
         transport=value.choice(delivery, "delivery", "transport", "outbox", TRANSPORTS),
         outbox=_path(value.text(delivery, "delivery", "outbox", "outbox"), base),
         sender=sender,
-        reply_to=value.text(delivery, "delivery", "reply_to", sender),
+        reply_to=_address(
+            value.text(delivery, "delivery", "reply_to", sender),
+            value.where("delivery", "reply_to"),
+        ),
         recipients=_recipients(value.get(delivery, "delivery", "recipients", [])),
         base_url=value.text(delivery, "delivery", "base_url", "").rstrip("/"),
         task_runner=_runner(
@@ -171,9 +178,15 @@ def _recipients(value: Any) -> tuple[str, ...]:
         raise SettingsError(f"delivery.recipients: expected a list of addresses, got {value!r}")
     recipients = tuple(r.strip() for r in value if r.strip())
     for address in recipients:
-        if "@" not in address:
-            raise SettingsError(f"delivery.recipients: {address!r} is not an email address")
+        if problem := address_problem(address, display_name=True):
+            raise SettingsError(f"delivery.recipients: {problem}")
     return recipients
+
+
+def _address(text: str, name: str) -> str:
+    if problem := address_problem(text, display_name=True):
+        raise SettingsError(f"{name}: {problem}")
+    return text
 
 
 def _smtp(value: Values, smtp: Mapping[str, Any], env: Mapping[str, str]) -> SmtpSettings:
@@ -269,20 +282,6 @@ def _sources(
             )
         )
     return tuple(sources)
-
-
-def http_url(url: Any, name: str, need: str, schemes: tuple[str, ...] = ("http", "https")) -> str:
-    """A URL with a scheme of `schemes`, a host and a valid port; an error shows it masked."""
-    try:
-        parts = urlsplit(url) if isinstance(url, str) else None
-        valid = parts is not None and parts.scheme in schemes and bool(parts.hostname)
-        valid = valid and (parts is None or parts.port is None or parts.port >= 0)  # raises if bad
-    except ValueError:
-        valid = False
-    if not valid or any(ord(c) < 32 or c.isspace() for c in url):
-        shown = mask_url(url) if isinstance(url, str) else url
-        raise SettingsError(f"{name}: {need}, got {shown!r}")
-    return url
 
 
 def _proxy(url: str, name: str) -> str:

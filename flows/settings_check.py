@@ -7,7 +7,11 @@ import math
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from difflib import get_close_matches
+from email.utils import getaddresses, parseaddr
 from typing import Any
+from urllib.parse import urlsplit
+
+from flows.redact import mask_url
 
 
 class SettingsError(ValueError):
@@ -116,6 +120,36 @@ def source_problems(entry: Mapping[str, Any], kind: str, where: str) -> list[str
         elif (wrong := allowed[key](value)) is not None:
             problems.append(f"{where}.{key}: {wrong}, got {value!r}")
     return problems
+
+
+def address_problem(text: str, display_name: bool = False) -> str | None:
+    """Why `text` is not one email address ("ana@example.org", or with `display_name`
+    "Ana <ana@example.org>"), if it is not: a line break in one would add mail headers."""
+    if any(not c.isprintable() for c in text):
+        return f"{text!r} is not an email address: it has a line break or a control character"
+    if len(getaddresses([text])) != 1:
+        return f"{text!r}: expected one address"
+    _, address = parseaddr(text)
+    local, at, domain = address.rpartition("@")
+    if not (at and local and domain) or any(c.isspace() or c in ",;" for c in address):
+        return f"{text!r} is not an email address"
+    if not display_name and address != text.strip():
+        return f"{text!r}: expected the address alone, e.g. ana@example.org"
+    return None
+
+
+def http_url(url: Any, name: str, need: str, schemes: tuple[str, ...] = ("http", "https")) -> str:
+    """A URL with a scheme of `schemes`, a host and a valid port; an error shows it masked."""
+    try:
+        parts = urlsplit(url) if isinstance(url, str) else None
+        valid = parts is not None and parts.scheme in schemes and bool(parts.hostname)
+        valid = valid and (parts is None or parts.port is None or parts.port >= 0)  # raises if bad
+    except ValueError:
+        valid = False
+    if not valid or any(ord(c) < 32 or c.isspace() for c in url):
+        shown = mask_url(url) if isinstance(url, str) else url
+        raise SettingsError(f"{name}: {need}, got {shown!r}")
+    return url
 
 
 def unknown_variables(env: Mapping[str, str], known: Collection[str]) -> list[str]:

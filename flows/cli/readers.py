@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from flows.cli.common import Config, app, console, migrated_settings
+from flows.cli.common import Config, app, console, migrated_settings, shown, stop
+from flows.settings_check import address_problem
 
 subscribers_app = typer.Typer(help="Readers beyond the config's recipients.", no_args_is_help=True)
 app.add_typer(subscribers_app, name="subscribers")
@@ -20,8 +21,8 @@ def subscribers_add(email: str, config: Config = None) -> None:
     from db import subscribers as subscriber_store
     from db.engine import session_scope
 
-    if "@" not in email:
-        raise typer.BadParameter(f"{email!r} is not an email address")
+    if problem := address_problem(email):
+        stop(problem)
     settings = migrated_settings(config)
     with session_scope(settings.database_url) as session:
         subscriber_store.add(session, email, datetime.now(UTC))
@@ -46,7 +47,7 @@ def subscribers_list(config: Config = None) -> None:
     table = Table("email", "from", "since", "status")
     for r in rows:
         status = f"unsubscribed {r.unsubscribed_at:%Y-%m-%d}" if r.unsubscribed_at else "active"
-        table.add_row(r.email, r.origin, f"{r.added_at:%Y-%m-%d}", status)
+        table.add_row(shown(r.email), r.origin, f"{r.added_at:%Y-%m-%d}", status)
     console.print(table)
 
 

@@ -22,7 +22,8 @@ from flows.cli.common import (
     stop,
 )
 from flows.redact import mask_url
-from flows.settings import Settings, SettingsError, http_url
+from flows.settings import Settings, SettingsError
+from flows.settings_check import http_url
 
 sources_app = typer.Typer(help="The sources and their health.")
 app.add_typer(sources_app, name="sources")
