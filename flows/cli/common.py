@@ -107,8 +107,8 @@ def week_option(value: str | None) -> str | None:
 
 
 def migrated_settings(config: Path | None) -> Settings:
+    settings = settings_or_exit(config)  # first: a wrong one costs no import of the database
     from db.migrate import upgrade
 
-    settings = settings_or_exit(config)
     upgrade(settings.database_url)
     return settings

@@ -160,13 +160,13 @@ def preview(
     config: Config = None,
 ) -> None:
     """Render a week without delivering it. Example: digest preview --week 2025-W43 --format json"""
-    from db.migrate import upgrade
-    from flows.pipeline.preview import preview_week
-
     if format not in ("html", "text", "json"):
         stop(f"--format {format!r}: expected html, text or json")
     week = week_option(week) or week
     settings = settings_or_exit(config)
+    from db.migrate import upgrade
+    from flows.pipeline.preview import preview_week
+
     upgrade(settings.database_url)
     output = preview_week(settings, week, format)
     if out:
@@ -182,12 +182,12 @@ def deliveries(
     config: Config = None,
 ) -> None:
     """The delivery ledger of a week. Example: digest deliveries --week 2025-W43"""
+    week = week_option(week) or week
+    settings = settings_or_exit(config)
     from db import digests as digest_store
     from db.engine import session_scope
     from db.migrate import upgrade
 
-    week = week_option(week) or week
-    settings = settings_or_exit(config)
     upgrade(settings.database_url)
     with session_scope(settings.database_url) as session:
         rows = digest_store.deliveries_for_week(session, week)
@@ -206,6 +206,7 @@ def archive(
     config: Config = None,
 ) -> None:
     """Write the web archive: an index and a page per week. Example: digest archive --out site/"""
+    settings = migrated_settings(config)
     from db import digests as digest_store
     from db import documents as doc_store
     from db.engine import session_scope
@@ -213,7 +214,6 @@ def archive(
     from flows.render.archive import write_archive
     from flows.weeks import weeks_with
 
-    settings = migrated_settings(config)
     with session_scope(settings.database_url) as session:
         weeks = weeks_with(doc_store.publication_dates(session), settings.zone)
         weeks = sorted(set(weeks) | set(digest_store.stored_weeks(session)))

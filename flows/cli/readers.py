@@ -18,15 +18,15 @@ app.add_typer(subscribers_app, name="subscribers")
 @subscribers_app.command("add")
 def subscribers_add(email: str, config: Config = None) -> None:
     """Subscribe an address. Example: digest subscribers add ana@example.org"""
-    from db import subscribers as subscriber_store
-    from db.engine import session_scope
-
     if problem := address_problem(email):
         stop(problem)
     settings = migrated_settings(config)
+    from db import subscribers as subscriber_store
+    from db.engine import session_scope
+
     with session_scope(settings.database_url) as session:
         subscriber_store.add(session, email, datetime.now(UTC))
-    console.print(f"subscribed {email}")
+    console.print(f"subscribed {shown(email)}")
 
 
 @subscribers_app.command("remove")
@@ -38,10 +38,10 @@ def subscribers_remove(email: str, config: Config = None) -> None:
 @subscribers_app.command("list")
 def subscribers_list(config: Config = None) -> None:
     """Every subscriber and whether they still get the digest. Example: digest subscribers list"""
+    settings = migrated_settings(config)
     from db import subscribers as subscriber_store
     from db.engine import session_scope
 
-    settings = migrated_settings(config)
     with session_scope(settings.database_url) as session:
         rows = subscriber_store.list_all(session)
     table = Table("email", "from", "since", "status")
@@ -57,13 +57,13 @@ def unsubscribe(email: str, config: Config = None) -> None:
 
     Example: digest unsubscribe ana@example.org
     """
+    settings = migrated_settings(config)
     from db import subscribers as subscriber_store
     from db.engine import session_scope
 
-    settings = migrated_settings(config)
     with session_scope(settings.database_url) as session:
         changed = subscriber_store.unsubscribe_email(session, email, datetime.now(UTC))
-    console.print(f"{email} {'unsubscribed' if changed else 'was already unsubscribed'}")
+    console.print(f"{shown(email)} {'unsubscribed' if changed else 'was already unsubscribed'}")
 
 
 @app.command("serve-unsubscribe")
@@ -76,11 +76,10 @@ def serve_unsubscribe(
 
     Example: digest serve-unsubscribe --port 8025
     """
+    settings = migrated_settings(config)
     from db import subscribers as subscriber_store
     from db.engine import session_scope
     from flows.deliver.unsubscribe import make_server
-
-    settings = migrated_settings(config)
 
     def by_token(token: str) -> str | None:
         with session_scope(settings.database_url) as session:

@@ -38,10 +38,12 @@ def sources(
     """Each source with its last status and reason. Example: digest sources --format json"""
     if ctx.invoked_subcommand is not None:
         return
+    if format not in ("table", "json"):
+        stop(f"--format {format!r}: expected table or json")
+    settings = migrated_settings(config)
     from db import sources as source_store
     from db.engine import session_scope
 
-    settings = migrated_settings(config)
     with session_scope(settings.database_url) as session:
         source_store.sync_sources(session, _source_rows(settings))
         rows = source_store.list_sources(session)
@@ -87,9 +89,9 @@ def sources_add(name: str, url: str, config: Config = None) -> None:
 @sources_app.command("import")
 def sources_import(file: Path, config: Config = None) -> None:
     """Add every feed of an OPML file. Example: digest sources import subscriptions.opml"""
+    settings = settings_or_exit(config)
     from flows.sources.opml import OpmlError, read_opml
 
-    settings = settings_or_exit(config)
     try:
         feeds = read_opml(file.read_bytes())
     except (OSError, OpmlError) as err:
@@ -112,9 +114,9 @@ def sources_export(
     config: Config = None,
 ) -> None:
     """The feeds as OPML 2.0. Example: digest sources export --out feeds.opml"""
+    settings = settings_or_exit(config)
     from flows.sources.opml import write_opml
 
-    settings = settings_or_exit(config)
     text = write_opml([(s.name, s.url or "") for s in settings.sources if s.kind == "feed"],
                       settings.title)  # fmt: skip
     if out:
