@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -32,14 +33,27 @@ DryRun = Annotated[
 ]
 
 
+_UsageError = typer.BadParameter.__bases__[0]  # click's, as typer ships it
+
+
 class _App(typer.Typer):
-    """The `digest` app: a settings error met anywhere, even inside a flow, is one line."""
+    """The `digest` app: a mistake of usage (an unknown option, a missing argument) or of
+    settings, met anywhere, even inside a flow, is one line and exit code 2."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         try:
-            return super().__call__(*args, **kwargs)
+            code = super().__call__(*args, **{**kwargs, "standalone_mode": False})
+        except _UsageError as err:
+            if type(err).__name__ == "NoArgsIsHelpError":  # `digest` or a group alone
+                err.show()  # its help
+                sys.exit(err.exit_code)
+            where = err.ctx.command_path if err.ctx is not None else "digest"
+            code = _said(f"{err.format_message()} (see {where} --help)")
         except SettingsError as err:
-            stop(f"config error: {err}")
+            code = _said(f"config error: {err}")
+        except typer.Abort:
+            code = _said("aborted", FAILED)
+        sys.exit(code if isinstance(code, int) else OK)
 
 
 app = _App(help="A weekly digest of newsletters and feeds.", no_args_is_help=True)
@@ -54,8 +68,12 @@ Config = Annotated[
 
 def stop(message: str, code: int = USAGE) -> NoReturn:
     """Say what is wrong in one line (passwords in URLs masked) and exit with `code`."""
+    raise typer.Exit(_said(message, code))
+
+
+def _said(message: str, code: int = USAGE) -> int:
     errors.print(f"[red]digest:[/red] {escape(mask_text(message))}")
-    raise typer.Exit(code)
+    return code
 
 
 def shown(text: object) -> str:
