@@ -64,9 +64,16 @@ def ingest(
 
     reports = run_ingest(settings, str(config) if config else None, source)
     console.print(_sources_table(reports))
-    failed = [r for r in reports if r.status == "failed"]
-    if failed:
-        raise typer.Exit(FAILED if len(failed) == len(reports) else PARTIAL)
+    if reports and all(r.status == "failed" for r in reports):
+        raise typer.Exit(FAILED)
+    if _unwell(reports):
+        raise typer.Exit(PARTIAL)
+
+
+def _unwell(reports) -> bool:  # type: ignore[no-untyped-def]
+    """Some source failed now, or is skipped for failing before (backing off, or disabled):
+    for cron, exit code 3."""
+    return any(r.status in ("failed", "skipped") for r in reports or ())
 
 
 def _known_source(settings: Settings, name: str) -> None:
@@ -113,7 +120,7 @@ def run(
     console.print(_weeks_table(weeks))
     if any(w.status == "failed" for w in weeks):
         raise typer.Exit(FAILED)
-    if any(r.status == "failed" for r in sources):  # the digest went out, without them
+    if _unwell(sources):  # the digest went out, without them
         raise typer.Exit(PARTIAL)
 
 

@@ -188,3 +188,47 @@ def test_sources_add_refuses_what_would_not_read(
     done, elapsed = digest("sources", "add", name, url, "--config", str(config), cwd=tmp_path)
     assert "hunter2" not in refused(done, elapsed, "not added")
     assert config.read_text(encoding="utf-8") == before
+
+
+@pytest.fixture
+def api_env(prefect_harness: None) -> dict[str, str]:
+    """The command on the test's Prefect server instead of one of its own."""
+    from prefect.settings import PREFECT_API_URL
+
+    return {"PREFECT_API_URL": str(PREFECT_API_URL.value())}
+
+
+def test_a_failed_source_exits_3_once_the_digest_is_out_and_no_password_is_kept(
+    tmp_path: Path, seeds_copy: Path, api_env: dict[str, str]
+) -> None:
+    locked = {"name": "locked", "kind": "feed", "url": "http://me:hunter2@127.0.0.1:1/feed"}
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'd.db'}", seeds_copy, [locked])
+    ingested, _ = digest("ingest", "--config", str(config), cwd=tmp_path, **api_env)
+    assert ingested.returncode == 3, ingested.stderr[-3000:]  # some sources failed
+    ran, _ = digest("run", "--week", "2025-W43", "--config", str(config), cwd=tmp_path, **api_env)
+    assert ran.returncode == 3, ran.stderr[-3000:]  # the digest went out, a source failed
+    assert list((tmp_path / "outbox").rglob("*.eml"))
+    assert "me:***@127.0.0.1:1" in ingested.stdout  # the reason, its password masked
+    assert "backing off" in ran.stdout  # the run skipped it: still a source to look at
+    for done in (ingested, ran):
+        assert "hunter2" not in done.stdout + done.stderr
+    assert "hunter2" not in "\n".join(_prefect_logs_and_artifacts())
+
+
+def _prefect_logs_and_artifacts() -> list[str]:
+    """Every log line and artifact the Prefect server keeps (its database's copy)."""
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+
+    async def read() -> list[str]:
+        async with get_client() as client:
+            logs = await client.read_logs(limit=200)
+            artifacts = await client.read_artifacts(limit=200)
+            runs = await client.read_flow_runs(limit=200)
+        return ([log.message for log in logs] + [str(a.data) for a in artifacts]
+                + [str(r.parameters) for r in runs])  # fmt: skip
+
+    found = asyncio.run(read())
+    assert any("me:***@127.0.0.1:1" in text for text in found)
+    return found
