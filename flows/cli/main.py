@@ -178,7 +178,7 @@ def preview(
     output = preview_week(settings, week, format)
     if out:
         out.write_text(output, encoding="utf-8")
-        console.print(f"wrote {out}")
+        console.print(f"wrote {shown(out)}")
     else:
         sys.stdout.write(output if output.endswith("\n") else output + "\n")
 
@@ -225,7 +225,7 @@ def archive(
         weeks = weeks_with(doc_store.publication_dates(session), settings.zone)
         weeks = sorted(set(weeks) | set(digest_store.stored_weeks(session)))
     written = write_archive([load_week(settings, w) for w in weeks], out, settings.title)
-    console.print(f"wrote {len(written)} pages to {out}/ (open {out / 'index.html'})")
+    console.print(f"wrote {len(written)} pages to {shown(out)}/ (open {shown(out / 'index.html')})")
 
 
 @app.command()

@@ -83,7 +83,7 @@ def sources_add(name: str, url: str, config: Config = None) -> None:
     if any(s.name == name or s.url == url for s in settings.sources):
         stop(f"not added: a source named {name!r} or with that URL exists", FAILED)
     _append_feeds(settings, [(name, url)])
-    console.print(f"added feed {shown(repr(name))} to {settings.config_path}")
+    console.print(f"added feed {shown(repr(name))} to {shown(settings.config_path)}")
 
 
 @sources_app.command("import")
@@ -121,7 +121,7 @@ def sources_export(
                       settings.title)  # fmt: skip
     if out:
         out.write_text(text, encoding="utf-8")
-        console.print(f"wrote {out}")
+        console.print(f"wrote {shown(out)}")
     else:
         sys.stdout.write(text)
 
