@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Mapping
+from typing import Any
 
 # scheme://user:password@ (the scheme optional for a value known to be a URL).
 _IN_TEXT = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*://)([^\s/@:]*):([^\s/]+)@")
@@ -21,3 +24,28 @@ def mask_text(text: str) -> str:
 
 def _masked(match: re.Match[str]) -> str:
     return f"{match[1]}{match[2]}:***@"
+
+
+def mask_log_records() -> None:
+    """Every log record made in this process from now on has the passwords of its URLs
+    masked, whoever logs it (a library, Prefect): its copy in Prefect's database included.
+    Once per process; a record without "@" costs one test."""
+    make = logging.getLogRecordFactory()
+    if getattr(make, "masks_urls", False):
+        return
+
+    def masked(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make(*args, **kwargs)
+        if "@" in str(record.msg) or any("@" in str(a) for a in _args(record)):
+            record.msg, record.args = mask_text(record.getMessage()), None
+        return record
+
+    masked.masks_urls = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(masked)
+
+
+def _args(record: logging.LogRecord) -> tuple[Any, ...]:
+    args = record.args
+    if isinstance(args, Mapping):
+        return tuple(args.values())
+    return args or ()

@@ -40,3 +40,21 @@ def test_every_url_of_a_message_is_masked() -> None:
 def test_one_address_without_line_breaks(address: str, alone: bool, with_name: bool) -> None:
     assert (address_problem(address) is None) is alone
     assert (address_problem(address, display_name=True) is None) is with_name
+
+
+def test_a_log_record_has_the_password_of_its_urls_masked(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import logging
+
+    from flows.redact import mask_log_records
+
+    mask_log_records()
+    mask_log_records()  # once per process, however often asked
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("flows.test").info("fetching %s", "https://me:pw@x.example/f")
+        logging.getLogger("flows.test").info("as is: https://x.example/f (%d)", 1)
+    assert caplog.messages == [
+        "fetching https://me:***@x.example/f",
+        "as is: https://x.example/f (1)",
+    ]
