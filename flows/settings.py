@@ -81,7 +81,9 @@ class Settings:
         shown["smtp"] = replace(self.smtp, password="***" if self.smtp.password else "")
         shown["database_url"] = mask_url(self.database_url)
         shown["http_proxy"] = mask_url(self.http_proxy)
-        shown["sources"] = tuple(replace(s, url=mask_url(s.url or "")) for s in self.sources)
+        shown["sources"] = tuple(
+            replace(s, url=mask_url(s.url)) if s.url else s for s in self.sources
+        )
         return shown
 
 
