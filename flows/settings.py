@@ -5,20 +5,30 @@ from __future__ import annotations
 import importlib.util
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-SOURCE_KINDS = ("files", "feed", "mailbox")
+from flows.redact import mask_url
+from flows.settings_check import (
+    OTHER_VARIABLES,
+    SOURCE_KEYS,
+    SettingsError,
+    Values,
+    address_problem,
+    http_url,
+    source_problems,
+    unknown_names,
+    unknown_variables,
+    variable,
+)
+
+SOURCE_KINDS = tuple(SOURCE_KEYS)
 TRANSPORTS = ("outbox", "smtp")
 TASK_RUNNERS = ("threads", "dask")
 SMTP_SECURITY = ("starttls", "tls", "none")
-
-
-class SettingsError(ValueError):
-    """The configuration is wrong; the message names the key and what to do."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,7 @@ class Settings:
     http_proxy: str = ""  # every feed fetched through this proxy ("http://host:3128"); "": direct
     ca_file: str = ""  # CAs trusted besides the system's, for feeds, IMAP and SMTP (a PEM file)
     fetch_timeout: float = 60.0  # seconds a whole fetch of a feed may take, redirects included
+    warnings: tuple[str, ...] = ()  # DIGEST_* variables that set nothing, said once by the CLI
 
     @property
     def zone(self) -> ZoneInfo:
@@ -70,58 +81,77 @@ class Settings:
         """The settings as they may be shown: secrets masked."""
         shown = {f.name: getattr(self, f.name) for f in fields(self)}
         shown["smtp"] = replace(self.smtp, password="***" if self.smtp.password else "")
-        shown |= {key: mask_url(getattr(self, key)) for key in ("database_url", "http_proxy")}
+        shown["database_url"] = mask_url(self.database_url)
+        shown["http_proxy"] = mask_url(self.http_proxy)
+        shown["sources"] = tuple(
+            replace(s, url=mask_url(s.url)) if s.url else s for s in self.sources
+        )
         return shown
-
-
-def mask_url(url: str) -> str:
-    """Hide the password of a database or proxy URL."""
-    scheme, sep, rest = url.partition("://")
-    userinfo, at, host = rest.rpartition("@")
-    if not sep or not at or ":" not in userinfo:
-        return url
-    return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{host}"
-
-
-def variable(section: str, key: str) -> str:
-    """The environment variable of a key: DIGEST_KEY for [digest], else DIGEST_SECTION_KEY."""
-    return f"DIGEST_{key}".upper() if section == "digest" else f"DIGEST_{section}_{key}".upper()
 
 
 def load_settings(
     path: Path | str | None = None, environ: Mapping[str, str] | None = None
 ) -> Settings:
-    """Read the config file and the environment once into a frozen Settings."""
+    """Read the config file and the environment once into a frozen Settings, checked whole:
+    a table or key it does not read is an error too. Every key is read here, unconditionally:
+    reading a key is what makes it known (one edit adds a setting)."""
     env = os.environ if environ is None else environ
     config_path, data = _read_config(path, env)
     base = config_path.resolve().parent if config_path.exists() else Path.cwd()
+    value = Values(env)
     digest, delivery, smtp, prefect = (
-        _table(data, name) for name in ("digest", "delivery", "smtp", "prefect")
+        value.table(data, name) for name in ("digest", "delivery", "smtp", "prefect")
     )
-    value = _Values(env)
     database_url = value.text(digest, "digest", "database_url", "sqlite:///data/digest.db")
-    sender = value.text(delivery, "delivery", "from", "Newsletter Digest <digest@localhost>")
     ca_file = value.text(digest, "digest", "ca_file", "")
-    runner = value.choice(prefect, "prefect", "task_runner", "threads", TASK_RUNNERS)
-    return Settings(
+    sender = _address(
+        value.text(delivery, "delivery", "from", "Newsletter Digest <digest@localhost>"),
+        value.where("delivery", "from"),
+    )
+    settings = Settings(
         config_path=config_path if config_path.exists() else None,
         database_url=_resolve_sqlite(database_url, base),
         timezone=_timezone(value.text(digest, "digest", "timezone", "UTC")),
         title=value.text(digest, "digest", "title", "Weekly digest"),
-        http_proxy=value.text(digest, "digest", "http_proxy", ""),
+        http_proxy=_proxy(
+            value.text(digest, "digest", "http_proxy", ""), value.where("digest", "http_proxy")
+        ),
         ca_file=str(_path(ca_file, base)) if ca_file else "",
         fetch_timeout=value.number(digest, "digest", "fetch_timeout", 60.0),
-        sources=_sources(data.get("sources", []), base, env),
+        sources=_sources(value.array(data, "sources"), base, env, config_path),
         transport=value.choice(delivery, "delivery", "transport", "outbox", TRANSPORTS),
         outbox=_path(value.text(delivery, "delivery", "outbox", "outbox"), base),
         sender=sender,
-        reply_to=value.text(delivery, "delivery", "reply_to", sender),
+        reply_to=_address(
+            value.text(delivery, "delivery", "reply_to", sender),
+            value.where("delivery", "reply_to"),
+        ),
         recipients=_recipients(value.get(delivery, "delivery", "recipients", [])),
         base_url=value.text(delivery, "delivery", "base_url", "").rstrip("/"),
-        task_runner=_runner(runner),
+        task_runner=_runner(
+            value.choice(prefect, "prefect", "task_runner", "threads", TASK_RUNNERS)
+        ),
         dask_address=value.text(prefect, "prefect", "dask_address", ""),
-        dask_workers=int(value.number(prefect, "prefect", "dask_workers", 2)),
+        dask_workers=value.integer(prefect, "prefect", "dask_workers", 2, 1, 1024),
         smtp=_smtp(value, smtp, env),
+    )
+    problems = unknown_names(data, value.sections, value.keys)
+    if problems:
+        raise SettingsError(f"{config_path}: " + "; also ".join(problems))
+    return replace(
+        settings,
+        warnings=tuple(unknown_variables(env, known_variables(value.keys, settings.sources))),
+    )
+
+
+def known_variables(keys: Iterable[tuple[str, str]], sources: Iterable[SourceSettings]) -> set[str]:
+    """Every DIGEST_* variable that sets something: a key's, a secret's, a mailbox's password."""
+    secrets = ["DIGEST_SMTP_PASSWORD"]
+    secrets += [source_password_variable(s.name) for s in sources if s.kind == "mailbox"]
+    return (
+        {variable(section, key) for section, key in keys}
+        | set(OTHER_VARIABLES)
+        | {name + end for name in secrets for end in ("", "_FILE")}
     )
 
 
@@ -131,46 +161,11 @@ def _read_config(path: Path | str | None, env: Mapping[str, str]) -> tuple[Path,
     if config_path.exists():
         try:
             return config_path, tomllib.loads(config_path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as err:
             raise SettingsError(f"{config_path}: not valid TOML: {err}") from err
     if path or env.get("DIGEST_CONFIG"):
         raise SettingsError(f"{config_path}: config file not found (set DIGEST_CONFIG)")
     return config_path, {}
-
-
-@dataclass(frozen=True)
-class _Values:
-    """A key of a config table, the environment first (DIGEST_<KEY> for [digest],
-    DIGEST_<SECTION>_<KEY> for the others), checked; an error names the key."""
-
-    env: Mapping[str, str]
-
-    def get(self, table: Mapping[str, Any], section: str, key: str, default: Any) -> Any:
-        var = variable(section, key)
-        if var in self.env:
-            return self.env[var]
-        return table.get(key, default)
-
-    def text(self, table: Mapping[str, Any], section: str, key: str, default: str) -> str:
-        value = self.get(table, section, key, default)
-        if not isinstance(value, str):
-            raise SettingsError(f"{section}.{key}: expected text, got {value!r}")
-        return value
-
-    def number(self, table: Mapping[str, Any], section: str, key: str, default: float) -> float:
-        value = self.get(table, section, key, default)
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            raise SettingsError(f"{section}.{key}: expected a number, got {value!r}") from None
-
-    def choice(
-        self, table: Mapping[str, Any], section: str, key: str, default: str, allowed: tuple
-    ) -> str:
-        value = self.text(table, section, key, default)
-        if value not in allowed:
-            raise SettingsError(f"{section}.{key}: {value!r} is not one of {', '.join(allowed)}")
-        return value
 
 
 def _timezone(timezone: str) -> str:
@@ -191,15 +186,21 @@ def _recipients(value: Any) -> tuple[str, ...]:
         raise SettingsError(f"delivery.recipients: expected a list of addresses, got {value!r}")
     recipients = tuple(r.strip() for r in value if r.strip())
     for address in recipients:
-        if "@" not in address:
-            raise SettingsError(f"delivery.recipients: {address!r} is not an email address")
+        if problem := address_problem(address, display_name=True):
+            raise SettingsError(f"delivery.recipients: {problem}")
     return recipients
 
 
-def _smtp(value: _Values, smtp: Mapping[str, Any], env: Mapping[str, str]) -> SmtpSettings:
+def _address(text: str, name: str) -> str:
+    if problem := address_problem(text, display_name=True):
+        raise SettingsError(f"{name}: {problem}")
+    return text
+
+
+def _smtp(value: Values, smtp: Mapping[str, Any], env: Mapping[str, str]) -> SmtpSettings:
     return SmtpSettings(
         host=value.text(smtp, "smtp", "host", "localhost"),
-        port=int(value.number(smtp, "smtp", "port", 587)),
+        port=value.integer(smtp, "smtp", "port", 587, 1, 65535),
         security=value.choice(smtp, "smtp", "security", "starttls", SMTP_SECURITY),
         username=value.text(smtp, "smtp", "username", ""),
         password=_secret(env, "DIGEST_SMTP_PASSWORD"),
@@ -215,12 +216,6 @@ def _runner(name: str) -> str:
             "pip install 'newsletter-digest[dask]'"
         )
     return name
-
-
-def _table(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-    if not isinstance(value := data.get(name, {}), Mapping):
-        raise SettingsError(f"[{name}]: expected a table")
-    return value
 
 
 def _secret(env: Mapping[str, str], var: str) -> str:
@@ -254,47 +249,51 @@ def source_password_variable(name: str) -> str:
     return "DIGEST_SOURCE_" + "".join(c if c.isalnum() else "_" for c in name.upper()) + "_PASSWORD"
 
 
-def _sources(value: Any, base: Path, env: Mapping[str, str]) -> tuple[SourceSettings, ...]:
-    if not isinstance(value, list):
-        raise SettingsError("sources: expected [[sources]] tables")
+def _sources(
+    value: list[Any], base: Path, env: Mapping[str, str], origin: Path
+) -> tuple[SourceSettings, ...]:
     sources: list[SourceSettings] = []
-    names: set[str] = set()
     for index, entry in enumerate(value):
-        where = f"sources[{index}]"
         if not isinstance(entry, Mapping):
-            raise SettingsError(f"{where}: expected a table")
+            raise SettingsError(f"sources[{index}]: expected a table")
         name = entry.get("name")
         if not isinstance(name, str) or not name.strip():
-            raise SettingsError(f"{where}.name: every source needs a name")
+            raise SettingsError(f"sources[{index}].name: every source needs a name")
+        where = f"[[sources]] {name!r}"
         kind = entry.get("kind", "files")
         if kind not in SOURCE_KINDS:
             raise SettingsError(f"{where}.kind: {kind!r} is not one of {', '.join(SOURCE_KINDS)}")
-        if name in names:
-            raise SettingsError(f"{where}.name: {name!r} is used twice")
-        names.add(name)
-        path = entry.get("path")
-        if kind == "files" and not isinstance(path, str):
+        if any(s.name == name for s in sources):
+            raise SettingsError(f"sources[{index}].name: {name!r} is used twice")
+        if problems := source_problems(entry, kind, where):
+            raise SettingsError(f"{origin}: " + "; also ".join(problems))
+        path, url = entry.get("path"), entry.get("url")
+        if kind == "files" and path is None:
             raise SettingsError(f"{where}.path: a files source needs the folder to read")
-        url = entry.get("url")
-        if kind == "feed" and not (
-            isinstance(url, str) and url.startswith(("http://", "https://"))
-        ):
-            raise SettingsError(f"{where}.url: a feed source needs an http(s) URL, got {url!r}")
-        if kind == "mailbox" and not (isinstance(path, str) or entry.get("imap_host")):
+        if kind == "feed":
+            url = http_url(url, f"{where}.url", "a feed source needs an http(s) URL")
+        if kind == "mailbox" and path is None and not entry.get("imap_host"):
             raise SettingsError(
                 f"{where}: a mailbox source needs a path (Maildir, mbox or .eml folder) "
                 "or an imap_host"
             )
-        password = _secret(env, source_password_variable(name)) if kind == "mailbox" else ""
-        options = {k: v for k, v in entry.items() if k not in {"name", "kind", "path", "url"}}
         sources.append(
             SourceSettings(
                 name=name,
                 kind=kind,
                 path=_path(path, base) if isinstance(path, str) else None,
-                url=entry.get("url"),
-                options=options,
-                password=password,
+                url=url,
+                options={
+                    k: v for k, v in entry.items() if k not in {"name", "kind", "path", "url"}
+                },
+                password=_secret(env, source_password_variable(name)) if kind == "mailbox" else "",
             )
         )
     return tuple(sources)
+
+
+def _proxy(url: str, name: str) -> str:
+    if url:
+        schemes = ("http", "https", "socks5", "socks5h")
+        http_url(url, name, "expected a proxy URL such as http://host:3128", schemes)
+    return url

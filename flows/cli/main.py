@@ -11,6 +11,8 @@ import typer
 from rich.table import Table
 
 from flows.cli.common import (
+    FAILED,
+    PARTIAL,
     Config,
     DryRun,
     Resend,
@@ -19,8 +21,13 @@ from flows.cli.common import (
     migrated_settings,
     prefect_defaults,
     settings_or_exit,
+    shown,
+    stop,
     week_option,
 )
+from flows.settings import Settings
+from flows.settings_check import did_you_mean
+from flows.weeks import WeekError, week_range
 
 
 @app.command()
@@ -49,14 +56,31 @@ def ingest(
     config: Config = None,
 ) -> None:
     """Fetch the sources and store what is new. Example: digest ingest --source seeds"""
-    settings = settings_or_exit(config)
+    settings = settings_or_exit(config, reads_sources=True)
+    if source is not None:
+        _known_source(settings, source)  # before Prefect starts: a typo costs no 20 s
     prefect_defaults()
     from flows.orchestration.ingest_flow import run_ingest
 
     reports = run_ingest(settings, str(config) if config else None, source)
     console.print(_sources_table(reports))
     if reports and all(r.status == "failed" for r in reports):
-        raise typer.Exit(1)
+        raise typer.Exit(FAILED)
+    if _unwell(reports):
+        raise typer.Exit(PARTIAL)
+
+
+def _unwell(reports) -> bool:  # type: ignore[no-untyped-def]
+    """Some source failed now, or is skipped for failing before (backing off, or disabled):
+    for cron, exit code 3."""
+    return any(r.status in ("failed", "skipped") for r in reports or ())
+
+
+def _known_source(settings: Settings, name: str) -> None:
+    names = [s.name for s in settings.sources]
+    if name not in names:
+        hint = did_you_mean(name, names, repr) or f" (known: {', '.join(names) or 'none'})"
+        stop(f"no source named {name!r} in {settings.config_path}{hint}")
 
 
 @app.command()
@@ -73,7 +97,8 @@ def run(
     config: Config = None,
 ) -> None:
     """Ingest, then build and deliver a week's digest. Example: digest run --week 2025-W43"""
-    settings = settings_or_exit(config)
+    settings = settings_or_exit(config, reads_sources=not no_ingest)
+    week = week_option(week)
     prefect_defaults()
     from flows.orchestration.run_settings import given_settings
     from flows.orchestration.weekly_flow import backfill_flow, weekly_flow
@@ -86,7 +111,7 @@ def run(
             )
         else:
             sources, one = weekly_flow(
-                week=week_option(week), ingest=not no_ingest, resend=resend, dry_run=dry_run,
+                week=week, ingest=not no_ingest, resend=resend, dry_run=dry_run,
                 config=cfg,
             )  # fmt: skip
             weeks = [one]
@@ -94,7 +119,9 @@ def run(
         console.print(_sources_table(sources))
     console.print(_weeks_table(weeks))
     if any(w.status == "failed" for w in weeks):
-        raise typer.Exit(1)
+        raise typer.Exit(FAILED)
+    if _unwell(sources):  # the digest went out, without them
+        raise typer.Exit(PARTIAL)
 
 
 @app.command()
@@ -110,6 +137,10 @@ def backfill(
     Example: digest backfill 2025-W40 2025-W50
     """
     settings = settings_or_exit(config)
+    try:
+        week_range(from_week, to_week)  # before Prefect starts: a typo costs no 20 s
+    except WeekError as err:
+        stop(f"{err} (backfill FIRST LAST, e.g. 2025-W40 2025-W50)")
     prefect_defaults()
     from flows.orchestration.run_settings import given_settings
     from flows.orchestration.weekly_flow import backfill_flow
@@ -117,15 +148,15 @@ def backfill(
     cfg = str(config) if config else None
     with given_settings(cfg, settings):
         _, weeks = backfill_flow(
-            from_week=week_option(from_week),
-            to_week=week_option(to_week),
+            from_week=from_week,
+            to_week=to_week,
             resend=resend,
             dry_run=dry_run,
             config=cfg,
         )
     console.print(_weeks_table(weeks))
     if any(w.status == "failed" for w in weeks):
-        raise typer.Exit(1)
+        raise typer.Exit(FAILED)
 
 
 @app.command()
@@ -136,17 +167,18 @@ def preview(
     config: Config = None,
 ) -> None:
     """Render a week without delivering it. Example: digest preview --week 2025-W43 --format json"""
+    if format not in ("html", "text", "json"):
+        stop(f"--format {format!r}: expected html, text or json")
+    week = week_option(week) or week
+    settings = settings_or_exit(config)
     from db.migrate import upgrade
     from flows.pipeline.preview import preview_week
 
-    if format not in ("html", "text", "json"):
-        raise typer.BadParameter("format must be html, text or json")
-    settings = settings_or_exit(config)
     upgrade(settings.database_url)
-    output = preview_week(settings, week_option(week) or week, format)
+    output = preview_week(settings, week, format)
     if out:
         out.write_text(output, encoding="utf-8")
-        console.print(f"wrote {out}")
+        console.print(f"wrote {shown(out)}")
     else:
         sys.stdout.write(output if output.endswith("\n") else output + "\n")
 
@@ -157,19 +189,20 @@ def deliveries(
     config: Config = None,
 ) -> None:
     """The delivery ledger of a week. Example: digest deliveries --week 2025-W43"""
+    week = week_option(week) or week
+    settings = settings_or_exit(config)
     from db import digests as digest_store
     from db.engine import session_scope
     from db.migrate import upgrade
 
-    settings = settings_or_exit(config)
     upgrade(settings.database_url)
     with session_scope(settings.database_url) as session:
-        rows = digest_store.deliveries_for_week(session, week_option(week) or week)
+        rows = digest_store.deliveries_for_week(session, week)
     table = Table("recipient", "transport", "state", "attempts", "updated", "where", "error")
     for r in rows:
         table.add_row(
-            r.recipient, r.transport, r.state, str(r.attempts),
-            f"{r.updated_at:%Y-%m-%d %H:%M}", r.location or "", r.error or "",
+            shown(r.recipient), r.transport, r.state, str(r.attempts),
+            f"{r.updated_at:%Y-%m-%d %H:%M}", shown(r.location or ""), shown(r.error or ""),
         )  # fmt: skip
     console.print(table)
 
@@ -180,6 +213,7 @@ def archive(
     config: Config = None,
 ) -> None:
     """Write the web archive: an index and a page per week. Example: digest archive --out site/"""
+    settings = migrated_settings(config)
     from db import digests as digest_store
     from db import documents as doc_store
     from db.engine import session_scope
@@ -187,18 +221,17 @@ def archive(
     from flows.render.archive import write_archive
     from flows.weeks import weeks_with
 
-    settings = migrated_settings(config)
     with session_scope(settings.database_url) as session:
         weeks = weeks_with(doc_store.publication_dates(session), settings.zone)
         weeks = sorted(set(weeks) | set(digest_store.stored_weeks(session)))
     written = write_archive([load_week(settings, w) for w in weeks], out, settings.title)
-    console.print(f"wrote {len(written)} pages to {out}/ (open {out / 'index.html'})")
+    console.print(f"wrote {len(written)} pages to {shown(out)}/ (open {shown(out / 'index.html')})")
 
 
 @app.command()
 def serve(config: Config = None) -> None:
     """Run the weekly schedule and a backfill deployment from this process. Example: digest serve"""
-    settings = settings_or_exit(config)
+    settings = settings_or_exit(config, reads_sources=True)
     prefect_defaults()
     from flows.orchestration.serve import serve_deployments
 
@@ -212,15 +245,14 @@ def deploy(config: Config = None) -> None:
 
     Example: PREFECT_API_URL=http://127.0.0.1:4200/api digest deploy
     """
-    settings = settings_or_exit(config)
+    settings = settings_or_exit(config, reads_sources=True)
     prefect_defaults()
     from flows.orchestration.deploy import POOL, DeployError, deploy_all
 
     try:
         deploy_all(settings, os.environ)
     except DeployError as err:
-        console.print(f"[red]deploy failed:[/red] {err}")
-        raise typer.Exit(1) from None
+        stop(f"deploy failed: {err}", FAILED)
     console.print(
         f"deployed weekly (Mondays 07:00, {settings.timezone}), ingest and backfill "
         f"to the work pool {POOL!r}; start a worker: prefect worker start --pool {POOL}"
@@ -234,8 +266,8 @@ def _sources_table(reports) -> Table:  # type: ignore[no-untyped-def]
     for r in reports:
         reason = r.error or "; ".join(f"{f.identity}: {f.reason}" for f in r.failures)
         table.add_row(
-            r.source, r.status, str(r.new), str(r.updated), str(r.unchanged),
-            str(r.duplicate), str(r.failed), reason,
+            shown(r.source), r.status, str(r.new), str(r.updated), str(r.unchanged),
+            str(r.duplicate), str(r.failed), shown(reason),
         )  # fmt: skip
     return table
 
@@ -244,7 +276,8 @@ def _weeks_table(weeks) -> Table:  # type: ignore[no-untyped-def]
     table = Table("week", "status", "stories", "documents", "file written")
     for w in weeks:
         files = "\n".join(_relative(f) for f in w.files)
-        table.add_row(w.week, w.status, str(w.stories), str(w.documents), files or w.error or "")
+        table.add_row(w.week, w.status, str(w.stories), str(w.documents),
+                      shown(files or w.error or ""))  # fmt: skip
     return table
 
 

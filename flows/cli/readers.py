@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from flows.cli.common import Config, app, console, migrated_settings
+from flows.cli.common import Config, app, console, migrated_settings, shown, stop
+from flows.settings_check import address_problem
 
 subscribers_app = typer.Typer(help="Readers beyond the config's recipients.", no_args_is_help=True)
 app.add_typer(subscribers_app, name="subscribers")
@@ -17,15 +18,15 @@ app.add_typer(subscribers_app, name="subscribers")
 @subscribers_app.command("add")
 def subscribers_add(email: str, config: Config = None) -> None:
     """Subscribe an address. Example: digest subscribers add ana@example.org"""
+    if problem := address_problem(email):
+        stop(problem)
+    settings = migrated_settings(config)
     from db import subscribers as subscriber_store
     from db.engine import session_scope
 
-    if "@" not in email:
-        raise typer.BadParameter(f"{email!r} is not an email address")
-    settings = migrated_settings(config)
     with session_scope(settings.database_url) as session:
         subscriber_store.add(session, email, datetime.now(UTC))
-    console.print(f"subscribed {email}")
+    console.print(f"subscribed {shown(email)}")
 
 
 @subscribers_app.command("remove")
@@ -37,16 +38,16 @@ def subscribers_remove(email: str, config: Config = None) -> None:
 @subscribers_app.command("list")
 def subscribers_list(config: Config = None) -> None:
     """Every subscriber and whether they still get the digest. Example: digest subscribers list"""
+    settings = migrated_settings(config)
     from db import subscribers as subscriber_store
     from db.engine import session_scope
 
-    settings = migrated_settings(config)
     with session_scope(settings.database_url) as session:
         rows = subscriber_store.list_all(session)
     table = Table("email", "from", "since", "status")
     for r in rows:
         status = f"unsubscribed {r.unsubscribed_at:%Y-%m-%d}" if r.unsubscribed_at else "active"
-        table.add_row(r.email, r.origin, f"{r.added_at:%Y-%m-%d}", status)
+        table.add_row(shown(r.email), r.origin, f"{r.added_at:%Y-%m-%d}", status)
     console.print(table)
 
 
@@ -56,13 +57,13 @@ def unsubscribe(email: str, config: Config = None) -> None:
 
     Example: digest unsubscribe ana@example.org
     """
+    settings = migrated_settings(config)
     from db import subscribers as subscriber_store
     from db.engine import session_scope
 
-    settings = migrated_settings(config)
     with session_scope(settings.database_url) as session:
         changed = subscriber_store.unsubscribe_email(session, email, datetime.now(UTC))
-    console.print(f"{email} {'unsubscribed' if changed else 'was already unsubscribed'}")
+    console.print(f"{shown(email)} {'unsubscribed' if changed else 'was already unsubscribed'}")
 
 
 @app.command("serve-unsubscribe")
@@ -75,11 +76,10 @@ def serve_unsubscribe(
 
     Example: digest serve-unsubscribe --port 8025
     """
+    settings = migrated_settings(config)
     from db import subscribers as subscriber_store
     from db.engine import session_scope
     from flows.deliver.unsubscribe import make_server
-
-    settings = migrated_settings(config)
 
     def by_token(token: str) -> str | None:
         with session_scope(settings.database_url) as session:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -21,6 +22,7 @@ from flows.orchestration.runner import PARALLEL, heartbeats_only_for_deployments
 from flows.pipeline.cpu_pool import start_cpu_pool
 from flows.pipeline.ingest_chunk import SourceBatch
 from flows.records import SourceReport, SourceStatus
+from flows.redact import mask_text
 from flows.render.reports import sources_markdown, sources_summary
 from flows.settings import Settings, SourceSettings
 
@@ -90,7 +92,8 @@ def ingest_sources(settings: Settings, only: str | None = None) -> list[SourceRe
         for batch in batches(chosen)
     ]
     results = [f.result() for f in futures]
-    reports = [r for result in results for r in unwrapped(result)]
+    # Logs and the artifact go to Prefect's database: no password of a URL in them.
+    reports = [masked_report(r) for result in results for r in unwrapped(result)]
     # One line for the run and one per source that needs a look: a line per source sent
     # to Prefect's API cost more than a run where every feed answers 304.
     logger.info("%s", sources_summary(reports))
@@ -105,6 +108,13 @@ def ingest_sources(settings: Settings, only: str | None = None) -> list[SourceRe
         description="What the last ingest fetched, skipped and failed, per source",
     )
     return reports
+
+
+def masked_report(report: SourceReport) -> SourceReport:
+    """The report with the password of any URL in its reasons masked."""
+    failures = tuple(replace(f, reason=mask_text(f.reason)) for f in report.failures)
+    error = mask_text(report.error) if report.error else report.error
+    return replace(report, error=error, failures=failures)
 
 
 def _plain(value: T) -> T:

@@ -14,6 +14,7 @@ import feedparser
 
 from flows.html_text import html_to_lines
 from flows.records import Failure, Fetched, HttpResult, RawItem, SourceError
+from flows.redact import mask_url
 from flows.sanitise import clean_html
 
 log = logging.getLogger(__name__)
@@ -197,7 +198,7 @@ def feed_items(
     if result.status == "retry_later":
         return Fetched("retry_later", reason=result.reason, retry_after=result.retry_after)
     if result.status != "ok":
-        raise SourceError(f"{name}: {result.url}: {result.reason}")
+        raise SourceError(f"{name}: {mask_url(result.url)}: {result.reason}")
     try:
         items = parse_feed(
             name, result.body, url=result.url, content_type=result.content_type,

@@ -23,9 +23,14 @@ def read_opml(data: bytes) -> list[tuple[str, str]]:
     for outline in root.iter("outline"):
         url = (outline.get("xmlUrl") or "").strip()
         if url:
-            name = outline.get("title") or outline.get("text") or url
-            feeds.append((name.strip(), url))
+            titles = (_one_line(outline.get(a) or "") for a in ("title", "text"))
+            feeds.append((next((t for t in titles if t), url), url))
     return feeds
+
+
+def _one_line(text: str) -> str:
+    """A title as a name: control characters and runs of white space as one space."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
 
 
 def write_opml(feeds: Sequence[tuple[str, str]], title: str) -> str:

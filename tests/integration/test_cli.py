@@ -70,7 +70,7 @@ def test_a_wrong_setting_stops_with_the_key_named(tmp_path: Path) -> None:
     config.write_text('[delivery]\ntransport = "pigeon"\n', encoding="utf-8")
     done = digest("sources", "--config", str(config), env=dict(os.environ))
     assert done.returncode == 2
-    assert "delivery.transport" in done.stdout
+    assert "delivery.transport" in done.stderr
 
 
 def test_a_bad_week_is_refused(tmp_path: Path) -> None:

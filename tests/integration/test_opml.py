@@ -56,7 +56,7 @@ def test_sources_add_import_export_and_list(tmp_path: Path) -> None:
         == 0
     )
     again = digest("sources", "add", "harbour", "https://other.example/feed", cwd=tmp_path)
-    assert again.returncode == 1 and "exists" in again.stdout
+    assert again.returncode == 1 and "exists" in again.stderr
     (tmp_path / "subs.opml").write_bytes(OPML)
     imported = digest("sources", "import", "subs.opml", cwd=tmp_path)
     assert imported.returncode == 0

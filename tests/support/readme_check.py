@@ -16,7 +16,8 @@ from flows.settings import source_password_variable, variable
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS_SOURCE = ROOT / "flows" / "settings.py"
-READERS = {"get", "text", "number", "choice"}  # load_settings' helpers: (table, section, key, ...)
+# load_settings' helpers: (table, section, key, ...)
+READERS = {"get", "text", "number", "integer", "choice"}
 VARIABLE = re.compile(r"DIGEST_[A-Z0-9_]*[A-Z0-9]")
 README_VARIABLE = re.compile(r"\bDIGEST_[A-Z0-9_<>]*[A-Z0-9>]")
 SOURCE_PASSWORD = re.compile(r"DIGEST_SOURCE_(<NAME>|[A-Z0-9_]+)_PASSWORD")
