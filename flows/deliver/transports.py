@@ -7,7 +7,7 @@ import re
 import smtplib
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from pathlib import Path
@@ -16,8 +16,8 @@ from typing import Protocol
 from flows.atomic_write import write_file
 
 log = logging.getLogger(__name__)
-RETRIES = 3
-BACKOFF = 1.0  # seconds, doubled after each temporary failure
+# Seconds to wait before each new try after a temporary failure: three tries in all.
+BACKOFF = (1.0, 2.0)
 
 
 class DeliveryError(Exception):
@@ -29,13 +29,20 @@ class TemporaryDeliveryError(DeliveryError):
 
 
 class PermanentDeliveryError(DeliveryError):
-    """5xx: the server refused; trying again will not help."""
+    """5xx, a refused login, no STARTTLS, an untrusted certificate, an outbox that cannot be
+    written: trying again at once will not help."""
+
+
+UNSAFE_IN_NAME = re.compile(r"[^\w@.+-]")
+
+
+def outbox_path(outbox: Path, name: str) -> Path:
+    return outbox / f"{UNSAFE_IN_NAME.sub('_', name)}.eml"
 
 
 def write_outbox(message: EmailMessage, outbox: Path, name: str) -> Path:
     """The message as an .eml file; a half-written file never appears under its name."""
-    safe = re.sub(r"[^\w@.+-]", "_", name)
-    return write_file(outbox / f"{safe}.eml", bytes(message))
+    return write_file(outbox_path(outbox, name), bytes(message))
 
 
 def write_preview(html: str, outbox: Path, week: str) -> Path:
@@ -63,10 +70,26 @@ class OutboxWriter:
         recipient: str,
         before_data: Callable[[], None] | None = None,
     ) -> str:
-        """Write the message; returns the file written."""
+        """Write the message; returns the file written. A failed write (folder not
+        writable, disk full) is a PermanentDeliveryError naming the folder."""
         if before_data is not None:
             before_data()
-        return str(write_outbox(message, self.outbox, f"{self.prefix}_{recipient}"))
+        try:
+            return str(write_outbox(message, self.outbox, self._name(recipient)))
+        except OSError as err:
+            reason = err.strerror or str(err)
+            raise PermanentDeliveryError(
+                f"{recipient}: cannot write to the outbox {self.outbox}: {reason}"
+            ) from None
+
+    def delivered(self, recipient: str) -> str | None:
+        """The file of a write the ledger left in doubt, when it is there: a file appears
+        whole or not at all, so one there was delivered."""
+        path = outbox_path(self.outbox, self._name(recipient))
+        return str(path) if path.is_file() else None
+
+    def _name(self, recipient: str) -> str:
+        return f"{self.prefix}_{recipient}"
 
 
 class SmtpServer(Protocol):
@@ -87,17 +110,32 @@ class SmtpServer(Protocol):
 
 
 class SmtpSender:
-    """One SMTP connection reused for every recipient of a run."""
+    """One SMTP connection reused for every recipient of a run.
+
+    Temporary failures (4xx, refused or dropped connections, timeouts) are tried again
+    after each wait of `backoff`; permanent ones (5xx, a refused login, a server without
+    STARTTLS, a certificate not trusted) fail at once. `sleep` is how it waits (tests
+    give one that does not)."""
 
     writes_files = False
 
-    def __init__(self, settings: SmtpServer, ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        settings: SmtpServer,
+        ssl_context: ssl.SSLContext | None = None,
+        *,
+        backoff: Sequence[float] = BACKOFF,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.settings = settings
         self.context = ssl_context or ssl.create_default_context()
+        self.backoff, self.sleep = tuple(backoff), sleep
         self.client: smtplib.SMTP | None = None
+        self.server = f"{settings.host}:{settings.port}"
 
     def __enter__(self) -> SmtpSender:
-        self._connect()
+        """Connect, trying again after temporary failures; raises DeliveryError."""
+        self._with_retries("connection", self._connect)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -108,24 +146,40 @@ class SmtpSender:
                 self.client.close()
             self.client = None
 
+    def _with_retries(self, what: str, attempt: Callable[[], None]) -> None:
+        for delay in (*self.backoff, None):
+            try:
+                return attempt()
+            except TemporaryDeliveryError as err:
+                if delay is None:
+                    raise
+                log.warning("%s: %s (retrying in %.1f s)", what, err, delay)
+                self.sleep(delay)
+
     def _connect(self) -> None:
         s = self.settings
+        self.__exit__()
+        client: smtplib.SMTP | None = None
         try:
             if s.security == "tls":
-                client: smtplib.SMTP = smtplib.SMTP_SSL(
-                    s.host, s.port, timeout=s.timeout, context=self.context
-                )
+                client = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=self.context)
             else:
                 client = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
                 if s.security == "starttls":
+                    client.ehlo()
+                    if not client.has_extn("starttls"):
+                        raise PermanentDeliveryError(
+                            f"{self.server}: the server does not offer STARTTLS "
+                            '(smtp.security = "starttls"); nothing was sent in clear'
+                        )
                     client.starttls(context=self.context)
             client.ehlo_or_helo_if_needed()
             if s.username:
                 client.login(s.username, s.password)
-        except smtplib.SMTPAuthenticationError as err:
-            raise PermanentDeliveryError(f"{s.host}: login refused: {_reply(err)}") from None
-        except (smtplib.SMTPException, OSError) as err:
-            raise TemporaryDeliveryError(f"{s.host}:{s.port}: cannot connect: {err}") from None
+        except (smtplib.SMTPException, OSError, PermanentDeliveryError) as err:
+            if client is not None:
+                client.close()
+            raise classify(err, self.server, "cannot connect") from None
         self.client = client
 
     def send(
@@ -134,63 +188,80 @@ class SmtpSender:
         recipient: str,
         before_data: Callable[[], None] | None = None,
     ) -> str:
-        """MAIL, RCPT, then `before_data()`, then DATA; temporary failures retried. Returns
-        the server's host."""
-        delay = BACKOFF
-        for attempt in range(1, RETRIES + 1):
+        """MAIL, RCPT, then `before_data()`, then DATA; temporary failures tried again on a
+        new connection. Returns the server's host."""
+
+        def once() -> None:
+            if self.client is None:
+                self._connect()
             try:
                 self._send_once(message, recipient, before_data)
-                return self.settings.host
-            except TemporaryDeliveryError as err:
-                if attempt == RETRIES:
-                    raise
-                log.warning("%s: attempt %d failed (%s); retrying", recipient, attempt, err)
-                time.sleep(delay)
-                delay *= 2
-                self._reconnect()
-        raise AssertionError("unreachable: the last attempt returns or raises")
+            except TemporaryDeliveryError:
+                self.__exit__()  # the next try starts on a new connection
+                raise
 
-    def _reconnect(self) -> None:
-        self.__exit__()
-        try:
-            self._connect()
-        except TemporaryDeliveryError:
-            self.client = None
+        self._with_retries(recipient, once)
+        return self.settings.host
 
     def _send_once(
         self, message: EmailMessage, recipient: str, before_data: Callable[[], None] | None
     ) -> None:
-        if self.client is None:
-            raise TemporaryDeliveryError(f"{recipient}: no connection to {self.settings.host}")
+        assert self.client is not None
         client = self.client
         try:
             sender = message["From"].addresses[0].addr_spec
             code, reply = client.mail(sender)
-            _check(code, reply, recipient, "MAIL FROM")
+            _check(code, reply, recipient, "MAIL FROM", self.server)
             code, reply = client.rcpt(recipient)
-            _check(code, reply, recipient, "RCPT TO")
+            _check(code, reply, recipient, "RCPT TO", self.server)
             if before_data is not None:
                 before_data()
             # smtplib sends bytes as they are: the lines must already end in CRLF.
             code, reply = client.data(message.as_bytes(policy=SMTP_POLICY))
-            _check(code, reply, recipient, "DATA")
+            _check(code, reply, recipient, "DATA", self.server)
         except PermanentDeliveryError:
-            client.rset()  # end the refused transaction; the connection serves the next one
+            try:
+                client.rset()  # end the refused transaction; the connection serves the next one
+            except (smtplib.SMTPException, OSError):
+                self.__exit__()
             raise
-        except smtplib.SMTPServerDisconnected as err:
-            raise TemporaryDeliveryError(f"{recipient}: connection dropped: {err}") from None
-        except (smtplib.SMTPResponseException, OSError) as err:
-            raise TemporaryDeliveryError(f"{recipient}: {err}") from None
+        except (smtplib.SMTPException, OSError) as err:
+            raise classify(err, self.server, f"sending to {recipient}") from None
 
 
-def _check(code: int, reply: bytes, recipient: str, step: str) -> None:
+def classify(err: Exception, server: str, step: str) -> DeliveryError:
+    """The delivery error an SMTP or socket error amounts to, its text naming the server."""
+    if isinstance(err, DeliveryError):
+        return err
+    if isinstance(err, ssl.SSLCertVerificationError):
+        return PermanentDeliveryError(
+            f"{server}: certificate not trusted: {err.verify_message or err.reason}"
+        )
+    if isinstance(err, ssl.SSLError):
+        return PermanentDeliveryError(f"{server}: TLS failed: {err.reason or err}")
+    if isinstance(err, smtplib.SMTPNotSupportedError):
+        return PermanentDeliveryError(f"{server}: {step}: {err}")
+    if isinstance(err, smtplib.SMTPResponseException):
+        what = "login refused" if isinstance(err, smtplib.SMTPAuthenticationError) else step
+        kind = PermanentDeliveryError if err.smtp_code >= 500 else TemporaryDeliveryError
+        return kind(f"{server}: {what}: {_reply(err)}")
+    if isinstance(err, smtplib.SMTPServerDisconnected):
+        return TemporaryDeliveryError(f"{server}: {step}: connection dropped: {err}")
+    # Refused, reset or timed out: the server may be back soon.
+    return TemporaryDeliveryError(f"{server}: {step}: {err}")
+
+
+def _check(code: int, reply: bytes, recipient: str, step: str, server: str) -> None:
     if 200 <= code < 400:
         return
     words = reply.decode("utf-8", "replace")
     if code >= 500:
-        raise PermanentDeliveryError(f"{recipient}: {step} refused: {code} {words}")
-    raise TemporaryDeliveryError(f"{recipient}: {step} deferred: {code} {words}")
+        raise PermanentDeliveryError(f"{recipient}: {server}: {step} refused: {code} {words}")
+    raise TemporaryDeliveryError(f"{recipient}: {server}: {step} deferred: {code} {words}")
 
 
 def _reply(err: smtplib.SMTPResponseException) -> str:
-    return f"{err.smtp_code} {err.smtp_error.decode('utf-8', 'replace')}"
+    error = err.smtp_error
+    return (
+        f"{err.smtp_code} {error.decode('utf-8', 'replace') if isinstance(error, bytes) else error}"
+    )
