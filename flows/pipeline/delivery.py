@@ -64,57 +64,58 @@ def deliver_week(
     A failure belongs to its reader: it is recorded with its reason and the others are
     sent. A transport that cannot open (a refused login, a server without STARTTLS, no
     server) fails every reader still to send to, with that reason; nothing is raised."""
-    week, url = digest.week, settings.database_url
-
-    def ledger(recipient: str, state: str, message_id: str, **extra: str | None) -> None:
-        with session_scope(url) as session:
-            digest_store.set_delivery(
-                session, digest_id, recipient, state=state, transport=settings.transport,
-                message_id=message_id, now=datetime.now(UTC), **extra,
-            )  # fmt: skip
-
-    failures: list[str] = []
-
-    def fail(recipient: str, message_id: str, err: Exception) -> None:
-        kind = "temporary" if isinstance(err, TemporaryDeliveryError) else "permanent"
-        ledger(recipient, "failed", message_id, error=f"{kind}: {err}")
-        failures.append(f"{recipient}: {kind}: {err}")
-        log.warning("%s: %s failed: %s", week, recipient, err)
-
-    plan = _pending(settings, digest_id, rendered, week, resend, transport)
-    files, sent, failed = [preview] if preview else [], 0, len(plan.unbuildable)
+    plan = _pending(settings, digest_id, rendered, digest.week, resend, transport)
+    book = _Ledger(settings, digest_id, digest.week)
     for recipient, message_id, err in plan.unbuildable:
-        fail(recipient, message_id, err)
+        book.fail(recipient, message_id, err)
+    files, sent = [preview] if preview else [], 0
     with ExitStack() as stack:
         try:
             sending = stack.enter_context(transport) if plan.pending else None
         except DeliveryError as err:
             for recipient, message_id, _ in plan.pending:
-                fail(recipient, message_id, err)
-            failed, sending = failed + len(plan.pending), None
+                book.fail(recipient, message_id, err)
+            sending = None
         for recipient, message_id, message in plan.pending if sending else ():
             try:
                 location = sending.send(
                     message,
                     recipient,
-                    before_data=lambda r=recipient, m=message_id: ledger(r, "sending", m),
+                    before_data=lambda r=recipient, m=message_id: book.set(r, "sending", m),
                 )
             except DeliveryError as err:
-                failed += 1
-                fail(recipient, message_id, err)
+                book.fail(recipient, message_id, err)
                 continue
-            ledger(recipient, "sent", message_id, location=location)
+            book.set(recipient, "sent", message_id, location=location)
             files += [location] if sending.writes_files else []
             sent += 1
-    skipped = plan.skipped + len(plan.in_doubt)
-    status = _status(sent, skipped, failed)
-    notes = [
-        *failures[:3],
-        *([f"and {len(failures) - 3} more failed"] if len(failures) > 3 else []),
-    ]
+    skipped, failed = plan.skipped + len(plan.in_doubt), len(book.failures)
+    notes = [*book.failures[:3], *([f"and {failed - 3} more failed"] if failed > 3 else [])]
     notes += [_doubt_note(plan.in_doubt)] if plan.in_doubt else []
-    error = "\n".join(notes) or None
-    return WeekReport(week, status, *totals(digest), tuple(files), sent, skipped, failed, error)
+    return WeekReport(digest.week, _status(sent, skipped, failed), *totals(digest),
+                      tuple(files), sent, skipped, failed, "\n".join(notes) or None)  # fmt: skip
+
+
+class _Ledger:
+    """The ledger lines of one week's delivery, and the failures it recorded."""
+
+    def __init__(self, settings: Settings, digest_id: int, week: str) -> None:
+        self.settings, self.digest_id, self.week = settings, digest_id, week
+        self.failures: list[str] = []
+
+    def set(self, recipient: str, state: str, message_id: str, **extra: str | None) -> None:
+        with session_scope(self.settings.database_url) as session:
+            digest_store.set_delivery(
+                session, self.digest_id, recipient, state=state,
+                transport=self.settings.transport, message_id=message_id, now=datetime.now(UTC),
+                **extra,
+            )  # fmt: skip
+
+    def fail(self, recipient: str, message_id: str, err: Exception) -> None:
+        kind = "temporary" if isinstance(err, TemporaryDeliveryError) else "permanent"
+        self.set(recipient, "failed", message_id, error=f"{kind}: {err}")
+        self.failures.append(f"{recipient}: {kind}: {err}")
+        log.warning("%s: %s failed: %s", self.week, recipient, err)
 
 
 def _status(sent: int, skipped: int, failed: int) -> str:
