@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -89,8 +90,9 @@ def _digest_week(settings: Settings, week: str, *, resend: bool, dry_run: bool) 
         )
     else:
         report = deliver_week(settings, built, resend=resend, preview=_preview(settings, built))
-    logger.info("%s: %s, %d stories, %d documents", week, report.status, report.stories,
-                report.documents)  # fmt: skip
+    level = logging.WARNING if report.status in ("partial", "failed") else logging.INFO
+    logger.log(level, "%s: %s, %d stories, %d documents%s", week, report.status, report.stories,
+               report.documents, f"\n{report.error}" if report.error else "")  # fmt: skip
     create_markdown_artifact(
         key=f"digest-{week.lower()}",
         markdown=digest_markdown(digest, report),
