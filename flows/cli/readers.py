@@ -20,7 +20,8 @@ def subscribers_add(email: str, config: Config = None) -> None:
     from db import subscribers as subscriber_store
     from db.engine import session_scope
 
-    if "@" not in email:
+    # No space or control character: the address becomes a header line of each email.
+    if "@" not in email or any(c.isspace() or not c.isprintable() for c in email):
         raise typer.BadParameter(f"{email!r} is not an email address")
     settings = migrated_settings(config)
     with session_scope(settings.database_url) as session:

@@ -131,6 +131,7 @@ class SmtpSender:
         self.context = ssl_context or ssl.create_default_context()
         self.backoff, self.sleep = tuple(backoff), sleep
         self.client: smtplib.SMTP | None = None
+        self.unreachable: TemporaryDeliveryError | None = None  # the last connection's failure
         self.server = f"{settings.host}:{settings.port}"
 
     def __enter__(self) -> SmtpSender:
@@ -189,11 +190,19 @@ class SmtpSender:
         before_data: Callable[[], None] | None = None,
     ) -> str:
         """MAIL, RCPT, then `before_data()`, then DATA; temporary failures tried again on a
-        new connection. Returns the server's host."""
+        new connection. Returns the server's host. Once the server could not be reached
+        through every wait, the recipients after fail at once: the next run tries again."""
+        if self.unreachable is not None:
+            raise TemporaryDeliveryError(f"{recipient}: not tried: {self.unreachable}")
 
         def once() -> None:
             if self.client is None:
-                self._connect()
+                try:
+                    self._connect()
+                except TemporaryDeliveryError as err:
+                    self.unreachable = err
+                    raise
+                self.unreachable = None
             try:
                 self._send_once(message, recipient, before_data)
             except TemporaryDeliveryError:

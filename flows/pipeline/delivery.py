@@ -8,7 +8,9 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.errors import MessageError
 from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
 from email.utils import parseaddr
 from typing import Protocol
 
@@ -186,7 +188,8 @@ def _pending(
             continue
         try:
             message = _message(settings, rendered, reader, message_id, domain)
-        except ValueError as err:  # an address that cannot be a header
+            message.as_bytes(policy=SMTP_POLICY)  # fails here, for this reader alone
+        except (ValueError, MessageError) as err:  # an address that cannot be a header
             plan.unbuildable.append((reader.email, message_id, err))
             continue
         plan.pending.append((reader.email, message_id, message))

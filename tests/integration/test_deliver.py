@@ -171,6 +171,21 @@ def test_a_server_that_keeps_dropping_is_a_temporary_failure() -> None:
     assert inbox.messages == [] and waits == [1.0, 2.0]
 
 
+def test_a_server_gone_mid_run_fails_the_rest_without_waiting_for_each() -> None:
+    inbox, waits = Inbox(), []
+    with smtp_server(inbox) as port:
+        smtp = sender(port, "none", waits).__enter__()
+        smtp.send(message("ana@example.org"), "ana@example.org")
+    # The server has stopped: bo is tried through the waits, cy is not tried at all.
+    with pytest.raises(TemporaryDeliveryError, match=rf"127\.0\.0\.1:{port}: cannot connect"):
+        smtp.send(message("bo@example.org"), "bo@example.org")
+    assert waits == [1.0, 2.0]
+    with pytest.raises(TemporaryDeliveryError, match=r"cy@example\.org: not tried: 127"):
+        smtp.send(message("cy@example.org"), "cy@example.org")
+    assert waits == [1.0, 2.0] and [r for r, _ in inbox.messages] == [["ana@example.org"]]
+    smtp.__exit__()
+
+
 def test_nobody_listening_is_a_temporary_failure_tried_again() -> None:
     from tests.support.smtp_servers import free_port
 

@@ -230,3 +230,18 @@ def test_an_address_one_run_named_is_not_mailed_by_the_next(tmp_path: Path) -> N
         # Subscribed by command, an address is a reader whatever the settings say.
         subscriber_store.add(session, "extra@example.org", datetime.now(UTC))
         assert subscriber_store.would_receive(session, READERS) == [*READERS, "extra@example.org"]
+
+
+def test_an_address_that_cannot_be_a_header_fails_alone(tmp_path: Path) -> None:
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        settings, digest_id = stored(tmp_path)
+        with session_scope(settings.database_url) as session:
+            subscriber_store.add(
+                session, "eve@example.org\r\nBcc: all@example.org", datetime.now(UTC)
+            )
+        report = deliver(settings, digest_id, transport_for(smtp_to(settings, port), WEEK))
+    assert (report.status, report.sent, report.failed) == ("partial", 2, 1)
+    [(state, error)] = [v for k, v in ledger(settings).items() if k.startswith("eve")]
+    assert state == "failed" and error and "linefeed" in error
+    assert [rcpts for rcpts, _ in inbox.messages] == [["ana@example.org"], ["bo@example.org"]]
