@@ -217,19 +217,20 @@ def _message(
 
 
 def dry_run_plan(settings: Settings, week: str, resend: bool) -> tuple[str, ...]:
-    """Who a real send would mail, read without writing: config recipients and subscribers,
-    less those who unsubscribed; those the ledger already has are skipped unless `resend`."""
+    """Who a real send would mail, read without writing: this run's config recipients and
+    the subscribers, less those who unsubscribed; those the ledger already has are skipped
+    unless `resend`, and one a stopped run left "sending" is named as in doubt."""
     with session_scope(settings.database_url) as session:
         readers = subscriber_store.would_receive(session, settings.recipients)
         stored = digest_store.digest_id(session, week)
-        done = {
-            reader
+        records = {
+            reader: record.state
             for reader in readers
             if stored is not None
             and (record := digest_store.delivery(session, stored, reader)) is not None
-            and record.state in ("sent", "sending")
         }
+    said = {"sent": "already sent to {}", "sending": "in doubt, a stopped run was sending to {}"}
     return tuple(
-        f"already sent to {r}" if r in done and not resend else f"would send to {r}"
+        said.get(records.get(r, "") if not resend else "", "would send to {}").format(r)
         for r in readers
     )
