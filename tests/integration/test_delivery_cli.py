@@ -56,6 +56,9 @@ def test_an_address_from_the_environment_is_mailed_by_that_run_only(
         ("2025-W49", "reader@example.org"),
         ("2025-W43", "reader@example.org"),
     ]
+    listed = digest("subscribers", "list", "--config", str(config), env=api_env).stdout
+    assert "not mailed: the settings no longer name it" in next(
+        line for line in listed.splitlines() if "extra@example.org" in line)  # fmt: skip
 
 
 def test_a_reader_not_served_makes_the_run_exit_1_with_the_reason(
