@@ -15,22 +15,15 @@ from typing import Protocol
 
 from flows.atomic_write import write_file
 
+# The errors are named here too: each transport raises them, its callers catch them.
+from flows.deliver.errors import DeliveryError as DeliveryError
+from flows.deliver.errors import PermanentDeliveryError as PermanentDeliveryError
+from flows.deliver.errors import TemporaryDeliveryError as TemporaryDeliveryError
+from flows.deliver.errors import check_reply, classify
+
 log = logging.getLogger(__name__)
 # Seconds to wait before each new try after a temporary failure: three tries in all.
 BACKOFF = (1.0, 2.0)
-
-
-class DeliveryError(Exception):
-    """A message did not reach the server; the text names the recipient and the reply."""
-
-
-class TemporaryDeliveryError(DeliveryError):
-    """4xx or a dropped connection: worth trying again later."""
-
-
-class PermanentDeliveryError(DeliveryError):
-    """5xx, a refused login, no STARTTLS, an untrusted certificate, an outbox that cannot be
-    written: trying again at once will not help."""
 
 
 UNSAFE_IN_NAME = re.compile(r"[^\w@.+-]")
@@ -220,14 +213,14 @@ class SmtpSender:
         try:
             sender = message["From"].addresses[0].addr_spec
             code, reply = client.mail(sender)
-            _check(code, reply, recipient, "MAIL FROM", self.server)
+            check_reply(code, reply, recipient, "MAIL FROM", self.server)
             code, reply = client.rcpt(recipient)
-            _check(code, reply, recipient, "RCPT TO", self.server)
+            check_reply(code, reply, recipient, "RCPT TO", self.server)
             if before_data is not None:
                 before_data()
             # smtplib sends bytes as they are: the lines must already end in CRLF.
             code, reply = client.data(message.as_bytes(policy=SMTP_POLICY))
-            _check(code, reply, recipient, "DATA", self.server)
+            check_reply(code, reply, recipient, "DATA", self.server)
         except PermanentDeliveryError:
             try:
                 client.rset()  # end the refused transaction; the connection serves the next one
@@ -236,41 +229,3 @@ class SmtpSender:
             raise
         except (smtplib.SMTPException, OSError) as err:
             raise classify(err, self.server, f"sending to {recipient}") from None
-
-
-def classify(err: Exception, server: str, step: str) -> DeliveryError:
-    """The delivery error an SMTP or socket error amounts to, its text naming the server."""
-    if isinstance(err, DeliveryError):
-        return err
-    if isinstance(err, ssl.SSLCertVerificationError):
-        return PermanentDeliveryError(
-            f"{server}: certificate not trusted: {err.verify_message or err.reason}"
-        )
-    if isinstance(err, ssl.SSLError):
-        return PermanentDeliveryError(f"{server}: TLS failed: {err.reason or err}")
-    if isinstance(err, smtplib.SMTPNotSupportedError):
-        return PermanentDeliveryError(f"{server}: {step}: {err}")
-    if isinstance(err, smtplib.SMTPResponseException):
-        what = "login refused" if isinstance(err, smtplib.SMTPAuthenticationError) else step
-        kind = PermanentDeliveryError if err.smtp_code >= 500 else TemporaryDeliveryError
-        return kind(f"{server}: {what}: {_reply(err)}")
-    if isinstance(err, smtplib.SMTPServerDisconnected):
-        return TemporaryDeliveryError(f"{server}: {step}: connection dropped: {err}")
-    # Refused, reset or timed out: the server may be back soon.
-    return TemporaryDeliveryError(f"{server}: {step}: {err}")
-
-
-def _check(code: int, reply: bytes, recipient: str, step: str, server: str) -> None:
-    if 200 <= code < 400:
-        return
-    words = reply.decode("utf-8", "replace")
-    if code >= 500:
-        raise PermanentDeliveryError(f"{recipient}: {server}: {step} refused: {code} {words}")
-    raise TemporaryDeliveryError(f"{recipient}: {server}: {step} deferred: {code} {words}")
-
-
-def _reply(err: smtplib.SMTPResponseException) -> str:
-    error = err.smtp_error
-    return (
-        f"{err.smtp_code} {error.decode('utf-8', 'replace') if isinstance(error, bytes) else error}"
-    )
