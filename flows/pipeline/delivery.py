@@ -121,7 +121,8 @@ class _Ledger:
 
 
 def _status(sent: int, skipped: int, failed: int) -> str:
-    """ "partial" when some readers failed and others got the digest (now or before)."""
+    """The week's word: "partial" when some readers failed and others have the digest
+    (sent now or before), "failed" when none has it."""
     if failed:
         return "partial" if sent or skipped else "failed"
     return "sent" if sent else "already sent" if skipped else "built"
