@@ -51,19 +51,36 @@ def unsubscribe_token(session: Session, token: str, now: datetime) -> str | None
 
 
 def recipients(session: Session, configured: Iterable[str], now: datetime) -> list[Subscriber]:
-    """Config recipients and subscribers, each once, without those who unsubscribed."""
-    for email in configured:
+    """This run's config recipients and the subscribers, each once, without those who
+    unsubscribed.
+
+    A config address gets a row (origin "config") for its unsubscribe token and its
+    unsubscribing, but the row does not make it a reader: an address that an earlier
+    run's settings or environment named, and this run's do not, is not mailed.
+    """
+    wanted = _addresses(configured)
+    for email in wanted:
         if _row(session, email) is None:
             add(session, email, now, origin="config")
     rows = session.scalars(select(models.Subscriber).order_by(models.Subscriber.email))
-    return [_record(r) for r in rows if r.unsubscribed_at is None]
+    return [_record(r) for r in rows if _reads(r, wanted)]
 
 
 def would_receive(session: Session, configured: Iterable[str]) -> list[str]:
     """The addresses `recipients` would return, read only: for a dry run."""
+    wanted = _addresses(configured)
     rows = {r.email: r for r in session.scalars(select(models.Subscriber))}
-    emails = {e.strip().lower() for e in configured} | set(rows)
-    return sorted(e for e in emails if e not in rows or rows[e].unsubscribed_at is None)
+    emails = wanted | {email for email, row in rows.items() if _reads(row, wanted)}
+    return sorted(e for e in emails if e not in rows or _reads(rows[e], wanted))
+
+
+def _addresses(configured: Iterable[str]) -> set[str]:
+    return {e.strip().lower() for e in configured if e.strip()}
+
+
+def _reads(row: models.Subscriber, configured: set[str]) -> bool:
+    """Whether a row is a reader of a run whose settings name `configured`."""
+    return row.unsubscribed_at is None and (row.origin != "config" or row.email in configured)
 
 
 def list_all(session: Session) -> list[Subscriber]:

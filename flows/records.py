@@ -103,7 +103,7 @@ class WeekReport:
     """What building (and delivering) one week's digest did."""
 
     week: str
-    status: str  # "sent" | "built" | "empty" | "failed" | "dry-run"
+    status: str  # "sent" | "already sent" | "partial" | "built" | "empty" | "failed" | "dry-run"
     stories: int = 0
     documents: int = 0
     files: tuple[str, ...] = ()

@@ -118,7 +118,7 @@ def run(
     if sources:
         console.print(_sources_table(sources))
     console.print(_weeks_table(weeks))
-    if any(w.status == "failed" for w in weeks):
+    if any(w.status in ("failed", "partial") for w in weeks):
         raise typer.Exit(FAILED)
     if _unwell(sources):  # the digest went out, without them
         raise typer.Exit(PARTIAL)
@@ -155,7 +155,7 @@ def backfill(
             config=cfg,
         )
     console.print(_weeks_table(weeks))
-    if any(w.status == "failed" for w in weeks):
+    if any(w.status in ("failed", "partial") for w in weeks):
         raise typer.Exit(FAILED)
 
 
@@ -275,9 +275,8 @@ def _sources_table(reports) -> Table:  # type: ignore[no-untyped-def]
 def _weeks_table(weeks) -> Table:  # type: ignore[no-untyped-def]
     table = Table("week", "status", "stories", "documents", "file written")
     for w in weeks:
-        files = "\n".join(_relative(f) for f in w.files)
-        table.add_row(w.week, w.status, str(w.stories), str(w.documents),
-                      shown(files or w.error or ""))  # fmt: skip
+        files = "\n".join([*(_relative(f) for f in w.files), *([w.error] if w.error else [])])
+        table.add_row(w.week, w.status, str(w.stories), str(w.documents), shown(files))
     return table
 
 

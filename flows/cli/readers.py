@@ -45,8 +45,11 @@ def subscribers_list(config: Config = None) -> None:
     with session_scope(settings.database_url) as session:
         rows = subscriber_store.list_all(session)
     table = Table("email", "from", "since", "status")
+    configured = {e.strip().lower() for e in settings.recipients}
     for r in rows:
         status = f"unsubscribed {r.unsubscribed_at:%Y-%m-%d}" if r.unsubscribed_at else "active"
+        if not r.unsubscribed_at and r.origin == "config" and r.email not in configured:
+            status = "not mailed: the settings no longer name it"  # kept for its history
         table.add_row(shown(r.email), r.origin, f"{r.added_at:%Y-%m-%d}", status)
     console.print(table)
 

@@ -8,6 +8,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from flows.records import RenderedDigest
+from flows.safe_text import header_value, without_bidi_controls
 
 
 def stable_message_id(week: str, recipient: str, domain: str) -> str:
@@ -28,9 +29,14 @@ def build_message(
     unsubscribe_mailto: str | None = None,
     unsubscribe_url: str | None = None,
 ) -> EmailMessage:
-    """multipart/alternative: the plain text first, the HTML last (the one clients prefer)."""
+    """multipart/alternative: the plain text first, the HTML last (the one clients prefer).
+
+    The subject comes from a story's title: it is made one line of bounded length, as a
+    line break in a header is refused (and would inject headers). No bidi override
+    reaches the subject or the body. An address that cannot be a header raises ValueError.
+    """
     message = EmailMessage()
-    message["Subject"] = rendered.subject
+    message["Subject"] = header_value(rendered.subject)
     message["From"] = sender
     message["To"] = recipient
     message["Reply-To"] = reply_to
@@ -43,6 +49,7 @@ def build_message(
     if unsubscribe_url:
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     # Quoted-printable keeps every line under SMTP's 998-octet limit (inlined CSS is long).
-    message.set_content(rendered.text, charset="utf-8", cte="quoted-printable")
-    message.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="quoted-printable")
+    text, html = without_bidi_controls(rendered.text), without_bidi_controls(rendered.html)
+    message.set_content(text, charset="utf-8", cte="quoted-printable")
+    message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
     return message

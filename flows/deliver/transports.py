@@ -7,36 +7,36 @@ import re
 import smtplib
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from pathlib import Path
 from typing import Protocol
 
 from flows.atomic_write import write_file
+
+# The errors are named here too: each transport raises them, its callers catch them.
+from flows.deliver.errors import DeliveryError as DeliveryError
+from flows.deliver.errors import PermanentDeliveryError as PermanentDeliveryError
+from flows.deliver.errors import TemporaryDeliveryError as TemporaryDeliveryError
+from flows.deliver.errors import check_reply, classify
 from flows.tls import verified_context
 
 log = logging.getLogger(__name__)
-RETRIES = 3
-BACKOFF = 1.0  # seconds, doubled after each temporary failure
+# Seconds to wait before each new try after a temporary failure: three tries in all.
+BACKOFF = (1.0, 2.0)
 
 
-class DeliveryError(Exception):
-    """A message did not reach the server; the text names the recipient and the reply."""
+UNSAFE_IN_NAME = re.compile(r"[^\w@.+-]")
 
 
-class TemporaryDeliveryError(DeliveryError):
-    """4xx or a dropped connection: worth trying again later."""
-
-
-class PermanentDeliveryError(DeliveryError):
-    """5xx: the server refused; trying again will not help."""
+def outbox_path(outbox: Path, name: str) -> Path:
+    return outbox / f"{UNSAFE_IN_NAME.sub('_', name)}.eml"
 
 
 def write_outbox(message: EmailMessage, outbox: Path, name: str) -> Path:
     """The message as an .eml file; a half-written file never appears under its name."""
-    safe = re.sub(r"[^\w@.+-]", "_", name)
-    return write_file(outbox / f"{safe}.eml", bytes(message))
+    return write_file(outbox_path(outbox, name), bytes(message))
 
 
 def write_preview(html: str, outbox: Path, week: str) -> Path:
@@ -64,10 +64,26 @@ class OutboxWriter:
         recipient: str,
         before_data: Callable[[], None] | None = None,
     ) -> str:
-        """Write the message; returns the file written."""
+        """Write the message; returns the file written. A failed write (folder not
+        writable, disk full) is a PermanentDeliveryError naming the folder."""
         if before_data is not None:
             before_data()
-        return str(write_outbox(message, self.outbox, f"{self.prefix}_{recipient}"))
+        try:
+            return str(write_outbox(message, self.outbox, self._name(recipient)))
+        except OSError as err:
+            reason = err.strerror or str(err)
+            raise PermanentDeliveryError(
+                f"{recipient}: cannot write to the outbox {self.outbox}: {reason}"
+            ) from None
+
+    def delivered(self, recipient: str) -> str | None:
+        """The file of a write the ledger left in doubt, when it is there: a file appears
+        whole or not at all, so one there was delivered."""
+        path = outbox_path(self.outbox, self._name(recipient))
+        return str(path) if path.is_file() else None
+
+    def _name(self, recipient: str) -> str:
+        return f"{self.prefix}_{recipient}"
 
 
 class SmtpServer(Protocol):
@@ -88,17 +104,33 @@ class SmtpServer(Protocol):
 
 
 class SmtpSender:
-    """One SMTP connection reused for every recipient of a run."""
+    """One SMTP connection reused for every recipient of a run.
+
+    Temporary failures (4xx, refused or dropped connections, timeouts) are tried again
+    after each wait of `backoff`; permanent ones (5xx, a refused login, a server without
+    STARTTLS, a certificate not trusted) fail at once. `sleep` is how it waits (tests
+    give one that does not)."""
 
     writes_files = False
 
-    def __init__(self, settings: SmtpServer, ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        settings: SmtpServer,
+        ssl_context: ssl.SSLContext | None = None,
+        *,
+        backoff: Sequence[float] = BACKOFF,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.settings = settings
         self.context = ssl_context or verified_context()  # certificate and host name checked
+        self.backoff, self.sleep = tuple(backoff), sleep
         self.client: smtplib.SMTP | None = None
+        self.unreachable: TemporaryDeliveryError | None = None  # the last connection's failure
+        self.server = f"{settings.host}:{settings.port}"
 
     def __enter__(self) -> SmtpSender:
-        self._connect()
+        """Connect, trying again after temporary failures; raises DeliveryError."""
+        self._with_retries("connection", self._connect)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -109,24 +141,40 @@ class SmtpSender:
                 self.client.close()
             self.client = None
 
+    def _with_retries(self, what: str, attempt: Callable[[], None]) -> None:
+        for delay in (*self.backoff, None):
+            try:
+                return attempt()
+            except TemporaryDeliveryError as err:
+                if delay is None:
+                    raise
+                log.warning("%s: %s (retrying in %.1f s)", what, err, delay)
+                self.sleep(delay)
+
     def _connect(self) -> None:
         s = self.settings
+        self.__exit__()
+        client: smtplib.SMTP | None = None
         try:
             if s.security == "tls":
-                client: smtplib.SMTP = smtplib.SMTP_SSL(
-                    s.host, s.port, timeout=s.timeout, context=self.context
-                )
+                client = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=self.context)
             else:
                 client = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
                 if s.security == "starttls":
+                    client.ehlo()
+                    if not client.has_extn("starttls"):
+                        raise PermanentDeliveryError(
+                            f"{self.server}: the server does not offer STARTTLS "
+                            '(smtp.security = "starttls"); nothing was sent in clear'
+                        )
                     client.starttls(context=self.context)
             client.ehlo_or_helo_if_needed()
             if s.username:
                 client.login(s.username, s.password)
-        except smtplib.SMTPAuthenticationError as err:
-            raise PermanentDeliveryError(f"{s.host}: login refused: {_reply(err)}") from None
-        except (smtplib.SMTPException, OSError) as err:
-            raise TemporaryDeliveryError(f"{s.host}:{s.port}: cannot connect: {err}") from None
+        except (smtplib.SMTPException, OSError, PermanentDeliveryError) as err:
+            if client is not None:
+                client.close()
+            raise classify(err, self.server, "cannot connect") from None
         self.client = client
 
     def send(
@@ -135,63 +183,50 @@ class SmtpSender:
         recipient: str,
         before_data: Callable[[], None] | None = None,
     ) -> str:
-        """MAIL, RCPT, then `before_data()`, then DATA; temporary failures retried. Returns
-        the server's host."""
-        delay = BACKOFF
-        for attempt in range(1, RETRIES + 1):
+        """MAIL, RCPT, then `before_data()`, then DATA; temporary failures tried again on a
+        new connection. Returns the server's host. Once the server could not be reached
+        through every wait, the recipients after fail at once: the next run tries again."""
+        if self.unreachable is not None:
+            raise TemporaryDeliveryError(f"{recipient}: not tried: {self.unreachable}")
+
+        def once() -> None:
+            if self.client is None:
+                try:
+                    self._connect()
+                except TemporaryDeliveryError as err:
+                    self.unreachable = err
+                    raise
+                self.unreachable = None
             try:
                 self._send_once(message, recipient, before_data)
-                return self.settings.host
-            except TemporaryDeliveryError as err:
-                if attempt == RETRIES:
-                    raise
-                log.warning("%s: attempt %d failed (%s); retrying", recipient, attempt, err)
-                time.sleep(delay)
-                delay *= 2
-                self._reconnect()
-        raise AssertionError("unreachable: the last attempt returns or raises")
+            except TemporaryDeliveryError:
+                self.__exit__()  # the next try starts on a new connection
+                raise
 
-    def _reconnect(self) -> None:
-        self.__exit__()
-        try:
-            self._connect()
-        except TemporaryDeliveryError:
-            self.client = None
+        self._with_retries(recipient, once)
+        return self.settings.host
 
     def _send_once(
         self, message: EmailMessage, recipient: str, before_data: Callable[[], None] | None
     ) -> None:
-        if self.client is None:
-            raise TemporaryDeliveryError(f"{recipient}: no connection to {self.settings.host}")
+        assert self.client is not None
         client = self.client
         try:
             sender = message["From"].addresses[0].addr_spec
             code, reply = client.mail(sender)
-            _check(code, reply, recipient, "MAIL FROM")
+            check_reply(code, reply, recipient, "MAIL FROM", self.server)
             code, reply = client.rcpt(recipient)
-            _check(code, reply, recipient, "RCPT TO")
+            check_reply(code, reply, recipient, "RCPT TO", self.server)
             if before_data is not None:
                 before_data()
             # smtplib sends bytes as they are: the lines must already end in CRLF.
             code, reply = client.data(message.as_bytes(policy=SMTP_POLICY))
-            _check(code, reply, recipient, "DATA")
+            check_reply(code, reply, recipient, "DATA", self.server)
         except PermanentDeliveryError:
-            client.rset()  # end the refused transaction; the connection serves the next one
+            try:
+                client.rset()  # end the refused transaction; the connection serves the next one
+            except (smtplib.SMTPException, OSError):
+                self.__exit__()
             raise
-        except smtplib.SMTPServerDisconnected as err:
-            raise TemporaryDeliveryError(f"{recipient}: connection dropped: {err}") from None
-        except (smtplib.SMTPResponseException, OSError) as err:
-            raise TemporaryDeliveryError(f"{recipient}: {err}") from None
-
-
-def _check(code: int, reply: bytes, recipient: str, step: str) -> None:
-    if 200 <= code < 400:
-        return
-    words = reply.decode("utf-8", "replace")
-    if code >= 500:
-        raise PermanentDeliveryError(f"{recipient}: {step} refused: {code} {words}")
-    raise TemporaryDeliveryError(f"{recipient}: {step} deferred: {code} {words}")
-
-
-def _reply(err: smtplib.SMTPResponseException) -> str:
-    return f"{err.smtp_code} {err.smtp_error.decode('utf-8', 'replace')}"
+        except (smtplib.SMTPException, OSError) as err:
+            raise classify(err, self.server, f"sending to {recipient}") from None

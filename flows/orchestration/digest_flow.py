@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -88,16 +89,27 @@ def _digest_week(settings: Settings, week: str, *, resend: bool, dry_run: bool) 
             week, "dry-run", files=delivery.dry_run_plan(settings, week, resend), **counts
         )
     else:
-        preview = write_preview(built.rendered.html, settings.outbox, week)
-        report = deliver_week(settings, built, resend=resend, preview=str(preview))
-    logger.info("%s: %s, %d stories, %d documents", week, report.status, report.stories,
-                report.documents)  # fmt: skip
+        report = deliver_week(settings, built, resend=resend, preview=_preview(settings, built))
+    level = logging.WARNING if report.status in ("partial", "failed") else logging.INFO
+    logger.log(level, "%s: %s, %d stories, %d documents%s", week, report.status, report.stories,
+               report.documents, f"\n{report.error}" if report.error else "")  # fmt: skip
     create_markdown_artifact(
         key=f"digest-{week.lower()}",
         markdown=digest_markdown(digest, report),
         description=f"The digest of {week}",
     )
     return report
+
+
+def _preview(settings: Settings, built: BuiltWeek) -> str:
+    """The week's HTML in the outbox folder; "" when it cannot be written (an SMTP delivery
+    needs no outbox, and an outbox delivery records the failure against each reader)."""
+    try:
+        return str(write_preview(built.rendered.html, settings.outbox, built.digest.week))
+    except OSError as err:
+        get_run_logger().warning("%s: no preview in %s: %s", built.digest.week,
+                                 settings.outbox, err.strerror or err)  # fmt: skip
+        return ""
 
 
 @task(name="build-week", task_run_name="build-{week}", cache_policy=NO_CACHE)
@@ -120,16 +132,13 @@ def build_week(settings: Settings, week: str, store: bool = True) -> BuiltWeek:
     return BuiltWeek(digest, rendered, digest_id)
 
 
-# Retried when the SMTP server cannot be reached at all; the ledger makes a retry safe.
-@task(
-    name="deliver-week",
-    task_run_name="deliver-{built.digest.week}",
-    cache_policy=NO_CACHE,
-    retries=2,
-    retry_delay_seconds=30,
-)
+# Not retried as a task: the transport tries a temporary failure again with back-off, a
+# permanent one fails its readers at once with the reason, and the next run tries the
+# failed readers again (the ledger makes that safe).
+@task(name="deliver-week", task_run_name="deliver-{built.digest.week}", cache_policy=NO_CACHE)
 def deliver_week(settings: Settings, built: BuiltWeek, resend: bool, preview: str) -> WeekReport:
-    """Send to each recipient at most once, as the ledger says, unless `resend`."""
+    """Send to each recipient at most once, as the ledger says, unless `resend`; a failed
+    reader is recorded as failed, never raised."""
     assert built.digest_id is not None
     return delivery.deliver_week(
         settings, built.digest_id, built.digest, built.rendered, resend=resend, preview=preview,

@@ -4,10 +4,13 @@ through the transport given (the outbox folder or an SMTP server)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, ExitStack
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.errors import MessageError
 from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
 from email.utils import parseaddr
 from typing import Protocol
 
@@ -18,10 +21,10 @@ from flows.deliver.message import build_message, stable_message_id
 from flows.deliver.transports import (
     DeliveryError,
     OutboxWriter,
-    PermanentDeliveryError,
     SmtpSender,
+    TemporaryDeliveryError,
 )
-from flows.records import Digest, RenderedDigest, WeekReport
+from flows.records import Digest, RenderedDigest, Subscriber, WeekReport
 from flows.settings import Settings
 from flows.stories.late import totals
 from flows.tls import verified_context
@@ -59,97 +62,177 @@ def deliver_week(
     transport: AbstractContextManager[Transport],
 ) -> WeekReport:
     """Send the stored digest `digest_id` to each recipient the ledger has not served yet
-    (every one when `resend`); each send is recorded before and after its data goes out."""
-    week, url = digest.week, settings.database_url
+    (every one when `resend`); each send is recorded before and after its data goes out.
 
-    def ledger(recipient: str, state: str, message_id: str, **extra: str | None) -> None:
-        with session_scope(url) as session:
+    A failure belongs to its reader: it is recorded with its reason and the others are
+    sent. A transport that cannot open (a refused login, a server without STARTTLS, no
+    server) fails every reader still to send to, with that reason; nothing is raised."""
+    plan = _pending(settings, digest_id, rendered, digest.week, resend, transport)
+    book = _Ledger(settings, digest_id, digest.week)
+    for recipient, message_id, err in plan.unbuildable:
+        book.fail(recipient, message_id, err)
+    files, sent = [preview] if preview else [], 0
+    with ExitStack() as stack:
+        try:
+            sending = stack.enter_context(transport) if plan.pending else None
+        except DeliveryError as err:
+            for recipient, message_id, _ in plan.pending:
+                book.fail(recipient, message_id, err)
+            sending = None
+        for recipient, message_id, message in plan.pending if sending else ():
+            try:
+                location = sending.send(
+                    message,
+                    recipient,
+                    before_data=lambda r=recipient, m=message_id: book.set(r, "sending", m),
+                )
+            except DeliveryError as err:
+                book.fail(recipient, message_id, err)
+                continue
+            book.set(recipient, "sent", message_id, location=location)
+            files += [location] if sending.writes_files else []
+            sent += 1
+    skipped, failed = plan.skipped + len(plan.in_doubt), len(book.failures)
+    notes = [*book.failures[:3], *([f"and {failed - 3} more failed"] if failed > 3 else [])]
+    notes += [_doubt_note(plan.in_doubt)] if plan.in_doubt else []
+    return WeekReport(digest.week, _status(sent, skipped, failed), *totals(digest),
+                      tuple(files), sent, skipped, failed, "\n".join(notes) or None)  # fmt: skip
+
+
+class _Ledger:
+    """The ledger lines of one week's delivery, and the failures it recorded."""
+
+    def __init__(self, settings: Settings, digest_id: int, week: str) -> None:
+        self.settings, self.digest_id, self.week = settings, digest_id, week
+        self.failures: list[str] = []
+
+    def set(self, recipient: str, state: str, message_id: str, **extra: str | None) -> None:
+        with session_scope(self.settings.database_url) as session:
             digest_store.set_delivery(
-                session, digest_id, recipient, state=state, transport=settings.transport,
-                message_id=message_id, now=datetime.now(UTC), **extra,
+                session, self.digest_id, recipient, state=state,
+                transport=self.settings.transport, message_id=message_id, now=datetime.now(UTC),
+                **extra,
             )  # fmt: skip
 
-    pending, skipped = _pending(settings, digest_id, rendered, week, resend)
-    files, sent, failed = [preview], 0, 0
-    if pending:
-        with transport as sending:
-            for recipient, message_id, message in pending:
-                try:
-                    location = sending.send(
-                        message,
-                        recipient,
-                        before_data=lambda r=recipient, m=message_id: ledger(r, "sending", m),
-                    )
-                except DeliveryError as err:
-                    failed += 1
-                    kind = "permanent" if isinstance(err, PermanentDeliveryError) else "temporary"
-                    ledger(recipient, "failed", message_id, error=f"{kind}: {err}")
-                    log.warning("%s: %s failed: %s", week, recipient, err)
-                    continue
-                ledger(recipient, "sent", message_id, location=location)
-                files += [location] if sending.writes_files else []
-                sent += 1
-    status = _status(sent, skipped, failed)
-    return WeekReport(week, status, *totals(digest), tuple(files), sent, skipped, failed)
+    def fail(self, recipient: str, message_id: str, err: Exception) -> None:
+        kind = "temporary" if isinstance(err, TemporaryDeliveryError) else "permanent"
+        self.set(recipient, "failed", message_id, error=f"{kind}: {err}")
+        self.failures.append(f"{recipient}: {kind}: {err}")
+        log.warning("%s: %s failed: %s", self.week, recipient, err)
 
 
 def _status(sent: int, skipped: int, failed: int) -> str:
-    if failed and not sent:
-        return "failed"
+    """The week's word: "partial" when some readers failed and others have the digest
+    (sent now or before), "failed" when none has it."""
+    if failed:
+        return "partial" if sent or skipped else "failed"
     return "sent" if sent else "already sent" if skipped else "built"
 
 
+def _doubt_note(in_doubt: Sequence[str]) -> str:
+    return (
+        f"in doubt, not sent again: {', '.join(in_doubt)} (a run stopped while the server "
+        "took the message; --resend sends again)"
+    )
+
+
+@dataclass
+class _Plan:
+    """Who a delivery will mail, who it skips, and why."""
+
+    pending: list[tuple[str, str, EmailMessage]] = field(default_factory=list)
+    unbuildable: list[tuple[str, str, Exception]] = field(default_factory=list)
+    in_doubt: list[str] = field(default_factory=list)
+    skipped: int = 0
+
+
 def _pending(
-    settings: Settings, digest_id: int, rendered: RenderedDigest, week: str, resend: bool
-) -> tuple[list[tuple[str, str, EmailMessage]], int]:
-    """(recipient, Message-ID, message) of each reader still to send to, and how many were
-    skipped as sent already."""
+    settings: Settings,
+    digest_id: int,
+    rendered: RenderedDigest,
+    week: str,
+    resend: bool,
+    transport: object,
+) -> _Plan:
+    """The readers of this run (its settings' recipients and the subscribers) still to be
+    sent to, as the ledger says.
+
+    A reader left "sending" by a run that died is looked at again: the outbox tells
+    whether its file was written (then it is "sent", else it is sent now); SMTP cannot
+    tell whether the message arrived, so it stays in doubt and is not sent twice.
+    """
     domain = parseaddr(settings.sender)[1].rpartition("@")[2] or "localhost"
     with session_scope(settings.database_url) as session:
         readers = subscriber_store.recipients(session, settings.recipients, datetime.now(UTC))
-    pending, skipped = [], 0
+    # A transport of another kind (none but the outbox can tell) leaves a send in doubt.
+    delivered: Callable[[str], str | None] = getattr(transport, "delivered", lambda _: None)
+    plan = _Plan()
     for reader in readers:
         with session_scope(settings.database_url) as session:
             record = digest_store.delivery(session, digest_id, reader.email)
-        # "sending" means the run died after DATA began: the copy may well have arrived.
-        if record is not None and record.state in ("sent", "sending") and not resend:
-            skipped += 1
-            log.info("%s: already sent to %s (%s)", week, reader.email, record.state)
-            continue
         message_id = stable_message_id(week, reader.email, domain)
-        message = build_message(
-            rendered,
-            sender=settings.sender,
-            reply_to=settings.reply_to,
-            recipient=reader.email,
-            message_id=message_id,
-            date=datetime.now(UTC),
-            list_id=f"{settings.title} <digest.{domain}>",
-            unsubscribe_mailto=f"mailto:{parseaddr(settings.sender)[1]}?subject=unsubscribe",
-            unsubscribe_url=(
-                f"{settings.base_url}/unsubscribe?token={reader.token}"
-                if settings.base_url.startswith("https://")
-                else None
-            ),
-        )
-        pending.append((reader.email, message_id, message))
-    return pending, skipped
+        state = None if record is None or resend else record.state
+        if state == "sending" and (location := delivered(reader.email)) is not None:
+            with session_scope(settings.database_url) as session:
+                digest_store.set_delivery(
+                    session, digest_id, reader.email, state="sent", transport=record.transport,
+                    message_id=message_id, now=datetime.now(UTC), location=location,
+                )  # fmt: skip
+            state = "sent"
+        if state == "sent":
+            plan.skipped += 1
+            log.info("%s: already sent to %s", week, reader.email)
+            continue
+        if state == "sending" and record.transport != "outbox":
+            plan.in_doubt.append(reader.email)
+            log.warning("%s: %s left in doubt by a stopped run: not sent again", week,
+                        reader.email)  # fmt: skip
+            continue
+        try:
+            message = _message(settings, rendered, reader, message_id, domain)
+            message.as_bytes(policy=SMTP_POLICY)  # fails here, for this reader alone
+        except (ValueError, MessageError) as err:  # an address that cannot be a header
+            plan.unbuildable.append((reader.email, message_id, err))
+            continue
+        plan.pending.append((reader.email, message_id, message))
+    return plan
+
+
+def _message(
+    settings: Settings, rendered: RenderedDigest, reader: Subscriber, message_id: str, domain: str
+) -> EmailMessage:
+    return build_message(
+        rendered,
+        sender=settings.sender,
+        reply_to=settings.reply_to,
+        recipient=reader.email,
+        message_id=message_id,
+        date=datetime.now(UTC),
+        list_id=f"{settings.title} <digest.{domain}>",
+        unsubscribe_mailto=f"mailto:{parseaddr(settings.sender)[1]}?subject=unsubscribe",
+        unsubscribe_url=(
+            f"{settings.base_url}/unsubscribe?token={reader.token}"
+            if settings.base_url.startswith("https://")
+            else None
+        ),
+    )
 
 
 def dry_run_plan(settings: Settings, week: str, resend: bool) -> tuple[str, ...]:
-    """Who a real send would mail, read without writing: config recipients and subscribers,
-    less those who unsubscribed; those the ledger already has are skipped unless `resend`."""
+    """Who a real send would mail, read without writing: this run's config recipients and
+    the subscribers, less those who unsubscribed; those the ledger already has are skipped
+    unless `resend`, and one a stopped run left "sending" is named as in doubt."""
     with session_scope(settings.database_url) as session:
         readers = subscriber_store.would_receive(session, settings.recipients)
         stored = digest_store.digest_id(session, week)
-        done = {
-            reader
+        records = {
+            reader: record.state
             for reader in readers
             if stored is not None
             and (record := digest_store.delivery(session, stored, reader)) is not None
-            and record.state in ("sent", "sending")
         }
+    said = {"sent": "already sent to {}", "sending": "in doubt, a stopped run was sending to {}"}
     return tuple(
-        f"already sent to {r}" if r in done and not resend else f"would send to {r}"
+        said.get(records.get(r, "") if not resend else "", "would send to {}").format(r)
         for r in readers
     )

@@ -10,6 +10,7 @@ from db.engine import session_scope
 from flows.pipeline.week_documents import week_documents
 from flows.records import Digest
 from flows.render.digest import digest_to_json, late_to_json, render_digest
+from flows.safe_text import without_bidi_controls
 from flows.settings import Settings
 from flows.stories.build import build_stories
 from flows.stories.continuing import link_stories, look_back, relink
@@ -53,6 +54,6 @@ def preview_week(settings: Settings, week: str, format: str) -> str:
     digest = load_week(settings, week)
     if format == "json":
         data = digest_to_json(digest) | {"late_arrivals": late_to_json(digest, settings.zone)}
-        return json.dumps(data, indent=2, ensure_ascii=False)
+        return without_bidi_controls(json.dumps(data, indent=2, ensure_ascii=False))
     rendered = render_digest(digest)
     return rendered.html if format == "html" else rendered.text

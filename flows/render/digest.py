@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from flows.normalise.headlines import is_usable_title
 from flows.records import Continuation, Digest, RenderedDigest, Sighting, Story
+from flows.safe_text import without_bidi_controls
 from flows.sanitise import safe_url
 from flows.weeks import week_of
 
@@ -164,7 +165,9 @@ def render_digest(
     context = {**base, "stories": kept, "more": len(stories) - shown, "ref": refs.get,
                "links": links}  # fmt: skip
     text = wrap(TEXT.get_template("digest.txt.j2").render(context))
-    return RenderedDigest(digest.week, subject_of(digest), html, text, preheader)
+    return RenderedDigest(digest.week, without_bidi_controls(subject_of(digest)),
+                          without_bidi_controls(html), without_bidi_controls(text),
+                          without_bidi_controls(preheader))  # fmt: skip
 
 
 def _thread_url(story: StoryView) -> str | None:
@@ -182,6 +185,9 @@ class _DigestView:
         self.starts = digest.starts
         self.last_day = digest.ends - timedelta(seconds=1)
         self.stories = digest.stories
+        # One count in the header and the footer: the week's own stories and its late
+        # arrivals, those shown and those left to the archive.
+        self.story_count = len(digest.stories) + len(digest.late)
         self.document_count = digest.document_count
         self.late_documents = sum(len(s.documents) for s in digest.late)
 
@@ -198,7 +204,8 @@ def wrap(text: str, width: int = WRAP) -> str:
 
 
 def digest_to_json(digest: Digest) -> dict[str, Any]:
-    """The digest's stories with their documents, for other tools."""
+    """The digest's stories with their documents, for other tools. A link is there only
+    when the HTML would show it (http, https or mailto), else it is null."""
     return {
         "week": digest.week,
         "title": digest.title,
@@ -209,7 +216,7 @@ def digest_to_json(digest: Digest) -> dict[str, Any]:
             {
                 "key": story.key,
                 "headline": story.headline,
-                "url": story.url,
+                "url": safe_url(story.url),
                 "extract": story.extract,
                 "published_at": story.published_at.isoformat(),
                 "continues": None if story.continues is None else {
@@ -223,12 +230,12 @@ def digest_to_json(digest: Digest) -> dict[str, Any]:
                         "id": doc.id,
                         "title": doc.title,
                         "publisher": doc.publisher,
-                        "url": doc.url,
+                        "url": safe_url(doc.url),
                         "published_at": doc.published_at.isoformat(),
                         "date_how": doc.date_how,
                         "sightings": [
-                            {"source": s.source, "identity": s.identity, "url": s.url,
-                             "title": s.title}
+                            {"source": s.source, "identity": s.identity,
+                             "url": safe_url(s.url), "title": s.title}
                             for s in doc.sightings
                         ],
                     }

@@ -42,6 +42,11 @@ def digest_markdown(digest: Digest, report: WeekReport) -> str:
         f"{len(digest.stories)} stories from {digest.document_count} documents; "
         f"status: {report.status}, sent {report.sent}, already sent {report.skipped}, "
         f"failed {report.failed}.",
+        *(
+            ["", *(f"- {_cell(line)}" for line in report.error.splitlines())]
+            if report.error
+            else []
+        ),
         "",
         "| # | story | sources | date |",
         "|---:|---|---:|---|",

@@ -1,8 +1,10 @@
-"""Sending over SMTP to real servers: TLS, STARTTLS, AUTH, and servers that misbehave."""
+"""Sending over SMTP to real servers: TLS, STARTTLS, AUTH, and servers that misbehave.
+Waits between tries are recorded, never slept: `sleep=waits.append`."""
 
 from __future__ import annotations
 
 import email
+import time
 from datetime import UTC, datetime
 from email import policy
 from pathlib import Path
@@ -82,11 +84,61 @@ def test_a_wrong_password_is_a_permanent_failure_without_the_password(certs: Cer
     assert "not-the-password" not in str(caught.value)
 
 
-def test_a_451_is_retried_and_arrives_once() -> None:
-    inbox = Inbox(script=["451 4.7.1 try again later"])
-    with smtp_server(inbox) as port, SmtpSender(settings(port, "none")) as sender:
-        sender.send(message("ana@example.org"), "ana@example.org")
+def sender(port: int, security: str, waits: list[float], **kwargs: object) -> SmtpSender:
+    return SmtpSender(settings(port, security), sleep=waits.append, **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_451_is_retried_after_a_wait_and_arrives_once() -> None:
+    inbox, waits = Inbox(script=["451 4.7.1 try again later"]), []
+    with smtp_server(inbox) as port, sender(port, "none", waits) as smtp:
+        smtp.send(message("ana@example.org"), "ana@example.org")
     assert len(inbox.messages) == 1
+    assert waits == [1.0]
+
+
+def test_a_4xx_every_time_is_tried_three_times_with_growing_waits() -> None:
+    inbox, waits = Inbox(script=["452 4.3.1 mailbox full"] * 5), []
+    with (
+        smtp_server(inbox) as port,
+        sender(port, "none", waits, backoff=(5, 30)) as smtp,
+        pytest.raises(TemporaryDeliveryError, match=r"127\.0\.0\.1:\d+: .*452 4\.3\.1"),
+    ):
+        smtp.send(message("ana@example.org"), "ana@example.org")
+    assert waits == [5, 30] and inbox.script == ["452 4.3.1 mailbox full"] * 2
+
+
+def test_a_535_fails_at_once_naming_the_server() -> None:
+    waits: list[float] = []
+    with smtp_server(Inbox(), auth=True) as port:
+        wrong = SmtpSettings(host="127.0.0.1", port=port, security="none", timeout=10,
+                             username=USER, password="not-the-password")  # fmt: skip
+        started = time.monotonic()
+        with pytest.raises(PermanentDeliveryError) as caught:
+            SmtpSender(wrong, sleep=waits.append).__enter__()
+    assert time.monotonic() - started < 2 and waits == []
+    assert str(caught.value) == (
+        f"127.0.0.1:{port}: login refused: 535 5.7.8 Authentication credentials invalid"
+    )
+
+
+def test_a_server_without_starttls_fails_at_once_and_nothing_goes_in_clear() -> None:
+    inbox, waits = Inbox(), []
+    with smtp_server(inbox, security="none") as port:
+        started = time.monotonic()
+        with pytest.raises(PermanentDeliveryError, match="does not offer STARTTLS") as caught:
+            sender(port, "starttls", waits).__enter__()
+    assert time.monotonic() - started < 2 and waits == []
+    assert f"127.0.0.1:{port}" in str(caught.value) and inbox.messages == []
+
+
+def test_a_certificate_not_trusted_fails_at_once(certs: Certificates) -> None:
+    waits: list[float] = []
+    with (
+        smtp_server(Inbox(), security="tls", certs=certs) as port,
+        pytest.raises(PermanentDeliveryError, match="certificate not trusted") as caught,
+    ):
+        sender(port, "tls", waits).__enter__()  # the system's CAs, not the test's
+    assert f"127.0.0.1:{port}" in str(caught.value) and waits == []
 
 
 def test_a_550_fails_that_recipient_and_the_others_still_get_theirs() -> None:
@@ -100,29 +152,48 @@ def test_a_550_fails_that_recipient_and_the_others_still_get_theirs() -> None:
 
 
 def test_a_connection_dropped_after_data_is_retried_on_a_new_one() -> None:
-    inbox = Inbox(drop_after_data=1)
-    with smtp_server(inbox) as port, SmtpSender(settings(port, "none")) as sender:
-        sender.send(message("ana@example.org"), "ana@example.org")
-        sender.send(message("bo@example.org"), "bo@example.org")
+    inbox, waits = Inbox(drop_after_data=1), []
+    with smtp_server(inbox) as port, sender(port, "none", waits) as smtp:
+        smtp.send(message("ana@example.org"), "ana@example.org")
+        smtp.send(message("bo@example.org"), "bo@example.org")
     assert [rcpt for rcpt, _ in inbox.messages] == [["ana@example.org"], ["bo@example.org"]]
+    assert waits == [1.0]
 
 
 def test_a_server_that_keeps_dropping_is_a_temporary_failure() -> None:
-    inbox = Inbox(drop_after_data=10)
+    inbox, waits = Inbox(drop_after_data=10), []
     with (
         smtp_server(inbox) as port,
-        SmtpSender(settings(port, "none")) as sender,
+        sender(port, "none", waits) as smtp,
         pytest.raises(TemporaryDeliveryError, match=r"ana@example\.org"),
     ):
-        sender.send(message("ana@example.org"), "ana@example.org")
-    assert inbox.messages == []
+        smtp.send(message("ana@example.org"), "ana@example.org")
+    assert inbox.messages == [] and waits == [1.0, 2.0]
 
 
-def test_nobody_listening_is_a_temporary_failure() -> None:
+def test_a_server_gone_mid_run_fails_the_rest_without_waiting_for_each() -> None:
+    inbox, waits = Inbox(), []
+    with smtp_server(inbox) as port:
+        smtp = sender(port, "none", waits).__enter__()
+        smtp.send(message("ana@example.org"), "ana@example.org")
+    # The server has stopped: bo is tried through the waits, cy is not tried at all.
+    with pytest.raises(TemporaryDeliveryError, match=rf"127\.0\.0\.1:{port}: cannot connect"):
+        smtp.send(message("bo@example.org"), "bo@example.org")
+    assert waits == [1.0, 2.0]
+    with pytest.raises(TemporaryDeliveryError, match=r"cy@example\.org: not tried: 127"):
+        smtp.send(message("cy@example.org"), "cy@example.org")
+    assert waits == [1.0, 2.0] and [r for r, _ in inbox.messages] == [["ana@example.org"]]
+    smtp.__exit__()
+
+
+def test_nobody_listening_is_a_temporary_failure_tried_again() -> None:
     from tests.support.smtp_servers import free_port
 
-    with pytest.raises(TemporaryDeliveryError, match="cannot connect"):
-        SmtpSender(settings(free_port(), "none")).__enter__()
+    waits: list[float] = []
+    port = free_port()
+    with pytest.raises(TemporaryDeliveryError, match=rf"127\.0\.0\.1:{port}: cannot connect"):
+        sender(port, "none", waits).__enter__()
+    assert waits == [1.0, 2.0]
 
 
 def test_the_outbox_file_is_the_message(tmp_path: Path) -> None:

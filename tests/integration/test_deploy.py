@@ -53,9 +53,12 @@ def test_served_deployments_schedule_and_run(tmp_path: Path, seeds_copy: Path) -
         )  # fmt: skip
         try:
             with temporary_settings({PREFECT_API_URL: api}), get_client(sync_client=True) as client:
-                weekly = wait_for(
-                    "the weekly deployment", lambda: client.read_deployment_by_name("weekly/weekly")
-                )
+                # `serve` registers its deployments one after another (prefect's serve()
+                # applies each in turn): weekly being there says nothing of backfill yet.
+                weekly, _, _ = wait_for("the served deployments", lambda: [
+                    client.read_deployment_by_name(name)
+                    for name in ("weekly/weekly", "backfill/backfill", "ingest/ingest")
+                ])  # fmt: skip
                 [schedule] = client.read_deployment_schedules(weekly.id)
                 assert schedule.schedule.cron == "0 7 * * 1"
                 assert schedule.schedule.timezone == "Europe/Paris"

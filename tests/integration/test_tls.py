@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import trustme
 
-from flows.deliver.transports import TemporaryDeliveryError
+from flows.deliver.transports import PermanentDeliveryError
 from flows.pipeline.delivery import transport_for
 from flows.records import SourceError
 from flows.settings import load_settings
@@ -180,7 +180,7 @@ def test_smtp_verifies_the_server_and_honours_ca_file(
     inbox = smtp_servers.Inbox()
     with smtp_servers.smtp_server(inbox, security=security, auth=True, certs=certs) as port:
         untrusted = transport_for(smtp_settings(tmp_path, port, security), "2025-W43")
-        with pytest.raises(TemporaryDeliveryError, match="certificate verify failed"):
+        with pytest.raises(PermanentDeliveryError, match="certificate not trusted"):
             untrusted.__enter__()
         assert inbox.messages == []
         with transport_for(smtp_settings(tmp_path, port, security, ca_file), "2025-W43") as sender:
