@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flows.records import Fetched, RawItem, SourceError, SourceStatus
+from flows.records import Failure, Fetched, RawItem, SourceError, SourceStatus
 from flows.sources.fetch import MAX_BYTES, Fetcher, FetchRequest, HttpResult, fetch
 from flows.sources.files import read_folder
 from flows.sources.mailbox import read_eml_folder, read_imap, read_maildir, read_mbox
@@ -30,7 +30,7 @@ def read_source(
         items, failures = read_folder(name, path, zone, now)
         return Fetched("ok", items, failures)
     if kind == "mailbox":
-        return Fetched("ok", read_mailbox(name, path, options, password, now))
+        return Fetched("ok", *read_mailbox(name, path, options, password, now))
     raise SourceError(f"{name}: sources of kind {kind!r} cannot be read here")
 
 
@@ -45,7 +45,7 @@ def fetch_feed(
 
 def read_mailbox(
     name: str, path: Path | None, options: Mapping[str, Any], password: str, now: datetime
-) -> list[RawItem]:
+) -> tuple[list[RawItem], list[Failure]]:
     """IMAP when an imap_host is set; else a Maildir, an mbox file or a folder of .eml."""
     if options.get("imap_host"):
         return read_imap(
