@@ -86,7 +86,7 @@ URL_LIMIT = 2000  # browsers' practical limit; longer is junk
 REASON_LIMIT = 1000  # a failure's reason, as sources.last_error keeps it
 _BIDI_AND_NONCHARS = "\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff"
 _CONTROL = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI_AND_NONCHARS}]")
-_ONE_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI_AND_NONCHARS}]+")
+_LINE_BREAKS = re.compile("[\t\n\r\x0b\x0c\x1c-\x1f\x85\u2028\u2029]+")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
@@ -105,13 +105,13 @@ def as_text(value: object) -> str | None:
 
 
 def single_line(value: object, limit: int) -> str | None:
-    """One line of text (a title, a name, an identity), safe to store and show: controls,
-    bidi and separators become one space, ends trimmed, cut to `limit` characters; None when
-    nothing is left."""
+    """One line of text (a title, a name, an identity), safe to store and show: line breaks
+    and separators become a space, other controls and bidi characters go, ends trimmed, cut
+    to `limit` characters; None when nothing is left."""
     text = as_text(value)
     if text is None:
         return None
-    text = _ONE_LINE.sub(" ", _SURROGATE.sub("\ufffd", text)).strip()
+    text = _CONTROL.sub("", _LINE_BREAKS.sub(" ", _SURROGATE.sub("\ufffd", text))).strip()
     return text[:limit].rstrip() or None
 
 

@@ -14,7 +14,7 @@ import feedparser
 
 from flows.html_text import html_to_lines
 from flows.records import Failure, Fetched, HttpResult, RawItem, SourceError
-from flows.sanitise import as_text, clean_html
+from flows.sanitise import as_text, clean_html, multi_line
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ def _xml_item(source: str, entry: Any, publisher: str, base: str, fetched_at: da
             source=source,
             identity=entry_identity(entry.get("id"), link, title,
                                     entry.get("published") or entry.get("updated") or ""),
-            body=clean_html(content, content_base or base).encode("utf-8"),
+            body=multi_line(clean_html(content, content_base or base)).encode("utf-8"),
             content_type="text/html",
             fetched_at=fetched_at,
             publisher=publisher,
@@ -213,7 +213,7 @@ def _json_item(
     return RawItem(
         source=source,
         identity=entry_identity(as_text(entry.get("id")), link, title, date),
-        body=(html or text).encode("utf-8", errors="replace"),
+        body=multi_line(html or text).encode("utf-8", errors="replace"),
         content_type="text/html" if html else "text/plain",
         fetched_at=fetched_at,
         publisher=publisher,

@@ -17,6 +17,7 @@ from functools import partial
 from pathlib import Path
 
 from flows.records import Failure, RawItem, SourceError
+from flows.sanitise import multi_line
 from flows.sources.tracking import strip_tracking
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def _content(part: EmailMessage) -> tuple[bytes, str | None]:
     """The part's text as UTF-8; its undecoded bytes (charset unknown) when it names a
     charset Python does not know."""
     try:
-        return part.get_content().encode("utf-8", errors="replace"), "utf-8"
+        return multi_line(part.get_content()).encode("utf-8", errors="replace"), "utf-8"
     except (LookupError, UnicodeError, AssertionError, ValueError):
         payload = part.get_payload(decode=True)
         return (payload if isinstance(payload, bytes) else b""), None
