@@ -85,15 +85,21 @@ def sender_name(message: EmailMessage) -> str:
 def read_messages(
     source: str, messages: Iterable[tuple[str, Callable[[], bytes]]], now: datetime
 ) -> tuple[list[RawItem], list[Failure]]:
-    """Each (name, bytes reader) as a raw item; a message that cannot be read or parsed
-    fails alone, under its name, with why."""
-    items, failures = [], []
+    """Each (name, bytes reader) as a raw item, once by identity (a Message-ID seen twice:
+    the later message wins); a message that cannot be read or parsed fails alone, under its
+    name, with why."""
+    items: dict[str, RawItem] = {}
+    failures = []
     for name, read in messages:
         try:
-            items.append(message_to_item(source, read(), now))
+            item = message_to_item(source, read(), now)
         except Exception as err:  # a mail no parser expected: this message alone fails
             failures.append(Failure(source, name, f"unreadable mail: {type(err).__name__}: {err}"))
-    return items, failures
+            continue
+        if item.identity in items:
+            log.info("%s: %s appears twice; keeping the later", source, item.identity)
+        items[item.identity] = item
+    return list(items.values()), failures
 
 
 def read_maildir(source: str, path: Path, now: datetime) -> tuple[list[RawItem], list[Failure]]:
