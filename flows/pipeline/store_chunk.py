@@ -30,6 +30,7 @@ from flows.records import (
     SourceError,
     SourceReport,
 )
+from flows.sanitise import single_line
 from flows.sources.feeds import feed_items
 from flows.sources.health import next_fetch_at
 
@@ -186,7 +187,9 @@ def failed_run(
 
 def run_of(report: SourceReport, **health: object) -> source_store.Run:
     """What the source's row keeps of a report: status, error, counts, and its health."""
-    error = report.error or "; ".join(f"{f.identity}: {f.reason}" for f in report.failures) or None
+    error = report.error or "; ".join(f"{f.identity}: {f.reason}" for f in report.failures)
+    # A source's error may quote what it sent (a parser's message): one safe line, kept whole.
+    error = single_line(error, 100_000)
     counts = {
         "new": report.new,
         "updated": report.updated,

@@ -267,3 +267,41 @@ def test_a_three_word_text_stores_its_bands(database_url: str) -> None:
     with session_scope(database_url) as session:
         bands = session.scalar(select(func.count()).select_from(models.NearDupBand))
     assert bands and bands % 20 == 0
+
+
+def test_any_exception_in_a_source_is_its_recorded_failure(
+    database_url: str, tmp_path: Path, server: FeedServer
+) -> None:
+    """Options no reader expected (made here, past any settings check) raise inside the
+    batch: each becomes its source's failure, recorded, and the good source beside is read."""
+    from dataclasses import replace
+
+    from flows.pipeline.ingest_chunk import SourceBatch
+    from flows.settings import SourceSettings
+
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    (folder / "a.txt").write_text(GOOD_TEXT.format("Friday"), encoding="utf-8")
+    settings = load_settings(write_config(tmp_path, database_url, folder))
+    bad = (
+        SourceSettings("port", "mailbox", options={"imap_host": "127.0.0.1", "imap_port": "x"}),
+        SourceSettings("cap", "feed", url=server.url("/three.xml"), options={"max_bytes": "lots"}),
+    )
+    settings = replace(settings, sources=(*settings.sources, *bad))
+    upgrade(database_url)
+    with session_scope(database_url) as session:
+        source_store.sync_sources(session, [(s.name, s.kind, None) for s in settings.sources])
+        states = source_store.source_statuses(session, [s.name for s in settings.sources])
+    with SourceBatch(settings, states, datetime.now(UTC)) as batch:
+        reports = {r.source: r for r in batch.ingest(list(settings.sources))}
+    assert (reports["seeds"].status, reports["seeds"].new) == ("ok", 1)
+    for name in ("port", "cap"):
+        assert reports[name].status == "failed" and "ValueError" in reports[name].error
+    with session_scope(database_url) as session:
+        health = {s.name: s for s in source_store.list_sources(session)}
+    assert {n: h.last_status for n, h in health.items()} == {
+        "seeds": "ok",
+        "port": "failed",
+        "cap": "failed",
+    }
+    assert health["port"].next_fetch_at is not None and "ValueError" in health["cap"].last_error
