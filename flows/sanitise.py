@@ -88,6 +88,7 @@ _BIDI_AND_NONCHARS = "\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff"
 _CONTROL = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI_AND_NONCHARS}]")
 _LINE_BREAKS = re.compile("[\t\n\r\x0b\x0c\x1c-\x1f\x85\u2028\u2029]+")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+_NEEDS_WORK = re.compile(f"^\\s|[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff{_BIDI_AND_NONCHARS}]")
 
 
 def as_text(value: object) -> str | None:
@@ -108,9 +109,11 @@ def single_line(value: object, limit: int) -> str | None:
     """One line of text (a title, a name, an identity), safe to store and show: line breaks
     and separators become a space, other controls and bidi characters go, ends trimmed, cut
     to `limit` characters; None when nothing is left."""
-    text = as_text(value)
+    text = value if isinstance(value, str) else as_text(value)
     if text is None:
         return None
+    if len(text) <= limit and not _NEEDS_WORK.search(text) and not text[-1:].isspace():
+        return text or None  # the common case, found clean by one scan
     text = _CONTROL.sub("", _LINE_BREAKS.sub(" ", _SURROGATE.sub("\ufffd", text))).strip()
     return text[:limit].rstrip() or None
 
