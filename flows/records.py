@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flows import sanitise
+
 
 class SourceError(Exception):
     """A whole source cannot be read; the message names the source and says why."""
@@ -29,6 +31,13 @@ class RawItem:
     published_at: datetime | None = None
     date_how: str | None = None  # how published_at was known: "metadata", "feed", "header"
     charset: str | None = None  # declared by the source, may be wrong
+
+    def __post_init__(self) -> None:
+        """Made safe here, once, whatever the reader: later steps and the database get
+        text of the right type, without control or bidi characters, within the columns'
+        sizes; a value of a wrong type (a number for a title) is coerced or dropped."""
+        for name, value in sanitise.raw_item_fields(self).items():
+            object.__setattr__(self, name, value)
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,12 @@ class Failure:
     source: str
     identity: str  # "" when the whole source failed
     reason: str
+
+    def __post_init__(self) -> None:
+        """A reason quotes what came from outside (a header, a parser's message): safe too."""
+        object.__setattr__(self, "identity", sanitise.safe_identity(self.identity))
+        reason = sanitise.single_line(self.reason, sanitise.REASON_LIMIT)
+        object.__setattr__(self, "reason", reason or "unknown reason")
 
 
 @dataclass(frozen=True)

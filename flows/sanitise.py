@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import nh3
@@ -70,3 +73,103 @@ def safe_url(url: str | None) -> str | None:
     if scheme not in URL_SCHEMES or (scheme != "mailto" and not urlsplit(squeezed).netloc):
         return None
     return squeezed
+
+
+# Text from outside, made safe once where it enters (flows.records' RawItem and Failure):
+# control characters (NUL stops PostgreSQL), bidi overrides and isolates (they reorder what
+# a reader sees), line and paragraph separators in one-line fields, and lengths past a
+# column's size. The limits are the columns' (db/models.py).
+IDENTITY_LIMIT = 500  # sightings.identity
+PUBLISHER_LIMIT = 200  # documents.publisher
+TITLE_LIMIT = 1000  # a headline, not a text: a "title" longer than this is not one
+URL_LIMIT = 2000  # browsers' practical limit; longer is junk
+REASON_LIMIT = 1000  # a failure's reason, as sources.last_error keeps it
+_BIDI_AND_NONCHARS = "\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff"
+_CONTROL = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI_AND_NONCHARS}]")
+_LINE_BREAKS = re.compile("[\t\n\r\x0b\x0c\x1c-\x1f\x85\u2028\u2029]+")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_NEEDS_WORK = re.compile(f"^\\s|[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff{_BIDI_AND_NONCHARS}]")
+
+
+def as_text(value: object) -> str | None:
+    """A value that stands for text as text: a number becomes its digits, bytes are read as
+    UTF-8; None, lists, mappings and the like are no text at all."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, bytes | bytearray):
+        return bytes(value).decode("utf-8", errors="replace")
+    return None
+
+
+def single_line(value: object, limit: int) -> str | None:
+    """One line of text (a title, a name, an identity), safe to store and show: line breaks
+    and separators become a space, other controls and bidi characters go, ends trimmed, cut
+    to `limit` characters; None when nothing is left."""
+    text = value if isinstance(value, str) else as_text(value)
+    if text is None:
+        return None
+    if len(text) <= limit and not _NEEDS_WORK.search(text) and not text[-1:].isspace():
+        return text or None  # the common case, found clean by one scan
+    text = _CONTROL.sub("", _LINE_BREAKS.sub(" ", _SURROGATE.sub("\ufffd", text))).strip()
+    return text[:limit].rstrip() or None
+
+
+def multi_line(value: object, limit: int | None = None) -> str:
+    """Running text, safe to store: controls and bidi overrides out, newlines and tabs kept."""
+    text = _SURROGATE.sub("\ufffd", as_text(value) or "").replace("\r\n", "\n")
+    text = _CONTROL.sub("", text.replace("\r", "\n").replace("\u2028", "\n"))
+    return text if limit is None else text[:limit]
+
+
+def safe_identity(value: object) -> str:
+    """An item's identity within its source, within the column's size: one longer is cut
+    and keeps a hash of the whole, so two long identities that share a start stay two."""
+    text = single_line(value, 100_000) or ""
+    if len(text) <= IDENTITY_LIMIT:
+        return text
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return f"{text[: IDENTITY_LIMIT - 72]}…sha256:{digest}"
+
+
+CONTENT_TYPES = frozenset({"text/plain", "text/markdown", "text/html"})
+EARLIEST, LATEST = datetime(1900, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def raw_item_fields(item: Any) -> dict[str, object]:
+    """The fields of a raw item (flows.records.RawItem) as they may travel on: each of the
+    right type, safe and within its column's size (the source's name is the config's)."""
+    safe: dict[str, object] = {
+        "identity": safe_identity(item.identity),
+        "body": _as_bytes(item.body),
+        "content_type": item.content_type if item.content_type in CONTENT_TYPES
+        else "text/plain",
+        "publisher": single_line(item.publisher, PUBLISHER_LIMIT),
+        "title": single_line(item.title, TITLE_LIMIT),
+        "url": single_line(item.url, URL_LIMIT),
+        "published_at": _plausible(item.published_at),
+        "charset": single_line(item.charset, 40),
+    }  # fmt: skip
+    if safe["published_at"] is None:
+        safe["date_how"] = None
+    return safe
+
+
+def _as_bytes(body: object) -> bytes:
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, bytearray | memoryview):
+        return bytes(body)
+    return (as_text(body) or "").encode("utf-8", errors="replace")
+
+
+def _plausible(moment: object) -> datetime | None:
+    """A publication time to keep: aware (UTC when the source gave none), in 1900-2200;
+    anything else is no date (the text or the first sighting dates the item)."""
+    if not isinstance(moment, datetime):
+        return None
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware if EARLIEST <= aware < LATEST else None

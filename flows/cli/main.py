@@ -53,16 +53,19 @@ def migrate(
 @app.command()
 def ingest(
     source: Annotated[str | None, typer.Option(help="Only this source")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Try now, even sources backing off after failures")
+    ] = False,
     config: Config = None,
 ) -> None:
-    """Fetch the sources and store what is new. Example: digest ingest --source seeds"""
+    """Fetch the sources and store what is new. Example: digest ingest --source seeds --force"""
     settings = settings_or_exit(config, reads_sources=True)
     if source is not None:
         _known_source(settings, source)  # before Prefect starts: a typo costs no 20 s
     prefect_defaults()
     from flows.orchestration.ingest_flow import run_ingest
 
-    reports = run_ingest(settings, str(config) if config else None, source)
+    reports = run_ingest(settings, str(config) if config else None, source, force=force)
     console.print(_sources_table(reports))
     if reports and all(r.status == "failed" for r in reports):
         raise typer.Exit(FAILED)

@@ -13,6 +13,7 @@ from flows.normalise import boilerplate, headlines, roundups, sections
 from flows.normalise.dates import infer_date
 from flows.normalise.fingerprints import content_hash, raw_hash
 from flows.records import Document, Failure, RawItem
+from flows.sanitise import multi_line
 from flows.text import has_words, split_sentences, words
 
 BOMS = (
@@ -46,8 +47,8 @@ def normalise_items(
     for item in items:
         try:
             prepared.append(prepare(item))
-        except NormaliseError as err:
-            failures.append(Failure(item.source, item.identity, str(err)))
+        except Exception as err:  # whatever an item does to a step, it fails alone
+            failures.append(Failure(item.source, item.identity, reason_of(err)))
     texts: dict[str, list[str]] = defaultdict(list)
     for publisher, earlier in learned.items():
         texts[publisher].extend(earlier)
@@ -60,14 +61,22 @@ def normalise_items(
         model = models.get(p.item.publisher or "", boilerplate.Boilerplate())
         try:
             documents.append(to_document(p, model, zone))
-        except NormaliseError as err:
-            failures.append(Failure(p.item.source, p.item.identity, str(err)))
+        except Exception as err:  # whatever an item does to a step, it fails alone
+            failures.append(Failure(p.item.source, p.item.identity, reason_of(err)))
     return documents, failures
 
 
+def reason_of(err: Exception) -> str:
+    """Our own errors say why in words; anything else is named with its type, as a bug."""
+    if isinstance(err, NormaliseError):
+        return str(err)
+    return f"could not be normalised: {type(err).__name__}: {err}"
+
+
 def prepare(item: RawItem) -> Prepared:
-    """Decode and clean one item, or say why it cannot be read."""
-    text = decode(item.body, item.charset)
+    """Decode and clean one item, or say why it cannot be read. The text is made safe as
+    it is decoded (no NUL, control or bidi override reaches a later step or the store)."""
+    text = multi_line(decode(item.body, item.charset))
     if item.content_type == "text/html" or _looks_like_html(text):
         lines = html_to_lines(text)
     else:

@@ -35,14 +35,17 @@ def _ingest_run_name() -> str:
 
 
 @flow(name="ingest", flow_run_name=_ingest_run_name, task_runner=ThreadPoolTaskRunner(PARALLEL))
-def ingest_flow(source: str | None = None, config: str | None = None) -> list[SourceReport]:
-    """Fetch every configured source (or the one named), store what is new, report each."""
+def ingest_flow(
+    source: str | None = None, config: str | None = None, force: bool = False
+) -> list[SourceReport]:
+    """Fetch every configured source (or the one named), store what is new, report each;
+    `force` tries now the sources that are backing off after failures."""
     with run_settings(config) as settings:
-        return ingest_sources(settings, source)
+        return ingest_sources(settings, source, force=force)
 
 
 def run_ingest(
-    settings: Settings, config: str | None, source: str | None = None
+    settings: Settings, config: str | None, source: str | None = None, force: bool = False
 ) -> list[SourceReport]:
     """The ingest flow on the task runner the settings choose (threads, or Dask)."""
     if any(s.kind == "feed" for s in settings.sources):
@@ -57,10 +60,12 @@ def run_ingest(
         _frozen = True
     with given_settings(config, settings), heartbeats_only_for_deployments():
         flow = ingest_flow.with_options(task_runner=task_runner(settings))
-        return flow(source=source, config=config)
+        return flow(source=source, config=config, force=force)
 
 
-def ingest_sources(settings: Settings, only: str | None = None) -> list[SourceReport]:
+def ingest_sources(
+    settings: Settings, only: str | None = None, force: bool = False
+) -> list[SourceReport]:
     """The body of the ingest flow, callable from other flows with settings already read."""
     logger = get_run_logger()
     with session_scope(settings.database_url) as session:
@@ -88,6 +93,7 @@ def ingest_sources(settings: Settings, only: str | None = None) -> list[SourceRe
             wrap({s.name: states[s.name] for s in batch}),
             now,
             quoted=threads,
+            force=force,
         )
         for batch in batches(chosen)
     ]
@@ -146,12 +152,14 @@ def ingest_batch(
     states: dict[str, SourceStatus],
     now: datetime,
     quoted: bool = False,
+    force: bool = False,
 ) -> list[SourceReport]:
     """A batch's sources a chunk at a time; the batches run side by side (PARALLEL fetches
     at once). A source's failure is recorded on it and never fails the run.
 
     `quoted` (on the thread runner, as its arguments are): the reports are returned
-    quoted, else Prefect walks every field of every report looking for futures, twice."""
-    with SourceBatch(settings, states, now) as sources:
+    quoted, else Prefect walks every field of every report looking for futures, twice.
+    `force`: the sources backing off are tried too."""
+    with SourceBatch(settings, states, now, force=force) as sources:
         reports = sources.ingest(batch)
     return uninspected(reports) if quoted else reports

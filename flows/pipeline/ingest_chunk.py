@@ -3,6 +3,7 @@ stored as one job of the process pool while the batch fetches its next few."""
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
@@ -13,13 +14,15 @@ from datetime import datetime
 from db import sources as source_store
 from db.engine import session_scope
 from flows.pipeline.cpu_pool import submit_cpu_bound
-from flows.pipeline.store_chunk import Chunk, failed_run, run_of, store_chunk
+from flows.pipeline.store_chunk import Chunk, failed_run, named_error, run_of, store_chunk
 from flows.records import Fetched, HttpResult, SourceError, SourceReport, SourceStatus
 from flows.settings import Settings, SourceSettings
 from flows.sources.feeds import feed_items
 from flows.sources.fetch import MAX_BYTES, Fetcher
+from flows.sources.health import backs_off
 from flows.sources.read import fetch_feed, read_source
 
+log = logging.getLogger(__name__)
 # Sources stored in one transaction: the statements of a save cost about as much for
 # twenty documents as for one, and a chunk's bodies and texts are all it holds in memory.
 CHUNK = 16
@@ -32,9 +35,13 @@ class SourceBatch(ExitStack):
     connections kept alive), and the health of sources that answered "not modified",
     written together at the end: losing it to a crash costs one more conditional GET."""
 
-    def __init__(self, settings: Settings, states: dict[str, SourceStatus], now: datetime):
+    def __init__(
+        self, settings: Settings, states: dict[str, SourceStatus], now: datetime,
+        force: bool = False,
+    ) -> None:  # fmt: skip
         super().__init__()
-        self.settings, self.states, self.now = settings, states, now
+        self.settings, self.states, self.now, self.force = settings, states, now, force
+        self.backs_off = {s.name: backs_off(s.kind, s.options) for s in settings.sources}
         self.fetchers: dict[tuple[float, float], Fetcher] = {}
         self.unchanged: list[source_store.Run] = []
 
@@ -48,8 +55,21 @@ class SourceBatch(ExitStack):
         return self.fetchers[key]
 
     def ingest(self, sources: Sequence[SourceSettings]) -> list[SourceReport]:
-        """Chunk after chunk: while one chunk is parsed and stored, the next is fetched."""
+        """Chunk after chunk: while one chunk is parsed and stored, the next is fetched.
+        Nothing escapes: should the batch itself stop, each source it had not reported on
+        yet fails, recorded, with why."""
         reports: dict[str, SourceReport] = {}
+        try:
+            return self._ingest(sources, reports)
+        except Exception as err:  # a bug of ours met mid-batch: its sources' failure, not the run's
+            log.exception("a batch of sources stopped")
+            reason = f"the batch stopped: {named_error(err)}"
+            return [reports.get(s.name) or self._failed(s.name, f"{s.name}: {reason}")
+                    for s in sources]  # fmt: skip
+
+    def _ingest(
+        self, sources: Sequence[SourceSettings], reports: dict[str, SourceReport]
+    ) -> list[SourceReport]:
         storing: deque[tuple[Chunk, Future[dict[str, SourceReport]]]] = deque()
         for chunk in _chunks(sources, CHUNK):
             fetched = self._fetch(chunk, reports)
@@ -62,8 +82,7 @@ class SourceBatch(ExitStack):
         for pending in storing:
             reports.update(self._stored(*pending))
         if self.unchanged:
-            with session_scope(self.settings.database_url) as session:
-                source_store.record_runs(session, self.unchanged, self.now)
+            self._record(*self.unchanged)
         return [reports[s.name] for s in sources]
 
     def _fetch(
@@ -74,14 +93,20 @@ class SourceBatch(ExitStack):
         fetched: dict[str, HttpResult | Fetched] = {}
         for source in chunk:
             state = self.states[source.name]
-            skipped = _skipped(source, state, self.now)
+            waits = self.backs_off.get(source.name, True) and not self.force
+            skipped = _skipped(source, state, self.now, waits)
             if skipped is not None:
                 reports[source.name] = skipped
                 continue
             try:
                 got = self._read(source, state)
-            except SourceError as err:
-                reports[source.name] = self._failed(source.name, str(err))
+            except Exception as err:  # SourceError says why; anything else, its type does
+                reason = (
+                    str(err)
+                    if isinstance(err, SourceError)
+                    else f"{source.name}: {named_error(err)}"
+                )
+                reports[source.name] = self._failed(source.name, reason)
                 continue
             if isinstance(got, HttpResult) or got.status == "ok":
                 fetched[source.name] = got
@@ -126,13 +151,20 @@ class SourceBatch(ExitStack):
 
     def _failed(self, name: str, reason: str, retry_after: float | None = None) -> SourceReport:
         consecutive = self.states[name].consecutive_failures
-        report, run = failed_run(name, reason, consecutive, self.now, retry_after)
+        report, run = failed_run(name, reason, consecutive, self.now, retry_after,
+                                 self.backs_off.get(name, True))  # fmt: skip
         self._record(run)
         return report
 
-    def _record(self, run: source_store.Run) -> None:
-        with session_scope(self.settings.database_url) as session:
-            source_store.record_runs(session, [run], self.now)
+    def _record(self, *runs: source_store.Run) -> None:
+        """Record the runs; a store that refuses is logged, and the reports still go back:
+        the batch ends either way."""
+        try:
+            with session_scope(self.settings.database_url) as session:
+                source_store.record_runs(session, list(runs), self.now)
+        except Exception as err:  # the database itself failing: nothing more to do here
+            log.error("the status of %s could not be recorded: %s",
+                      ", ".join(r.name for r in runs), named_error(err))  # fmt: skip
 
     def _stored(
         self, job: Chunk, storing: Future[dict[str, SourceReport]]
@@ -142,12 +174,19 @@ class SourceBatch(ExitStack):
             return storing.result()
         except BrokenProcessPool:
             return {n: self._failed(n, "the parsing process died") for n in job.fetched}
+        except Exception as err:  # the job's transaction failed: each of its sources did
+            reason = f"could not be stored: {named_error(err)}"
+            return {n: self._failed(n, f"{n}: {reason}") for n in job.fetched}
 
 
-def _skipped(source: SourceSettings, state: SourceStatus, now: datetime) -> SourceReport | None:
+def _skipped(
+    source: SourceSettings, state: SourceStatus, now: datetime, waits: bool = True
+) -> SourceReport | None:
+    """Why the source is not tried this time, or None: disabled (gone), or backing off
+    after failures (only when it `waits`: not a local one, not forced)."""
     if state.disabled:
         return SourceReport(source.name, "skipped", error=f"disabled: {state.last_error}")
-    if state.next_fetch_at and now < state.next_fetch_at:
+    if waits and state.next_fetch_at and now < state.next_fetch_at:
         wait = f"backing off after {state.consecutive_failures} failures"
         return SourceReport(
             source.name, "skipped", error=f"{wait}, until {state.next_fetch_at:%Y-%m-%d %H:%M}Z"

@@ -13,6 +13,7 @@ import numpy as np
 from db import neardup as store
 from flows.dedupe.copies import Match, Text, links
 from flows.dedupe.near import (
+    BANDS,
     BINS,
     CONTAINED,
     band_keys,
@@ -60,16 +61,34 @@ def index_bands(
     for row, doc_id in enumerate(ids):
         signatures[row] = from_bytes(changed[doc_id].minhash)
     keys = band_keys(signatures)
-    # Key 0 marks a text without words: it has no bands, and matches nothing. The rows go
-    # in in key order, each insert next to the last in the key's B-tree.
-    flat, owners = keys.ravel(), np.repeat(np.array(ids, dtype=np.int64), keys.shape[1])
-    order = np.argsort(flat, kind="stable")
-    order = order[flat[order] != 0]
-    rows = list(zip(flat[order].tolist(), owners[order].tolist(), strict=True))
-    store.replace_bands(session, rows, replacing=updated)
+    store.replace_bands(session, band_rows(ids, keys), replacing=updated)
     store.set_duplicate_of(session, dict.fromkeys(updated & changed.keys()))
     texts = [Text(i, size_of(changed[i].minhash), bool(changed[i].sections)) for i in ids]
     return Indexed(ids, keys, signatures, texts)
+
+
+def band_rows(ids: Sequence[int], keys: np.ndarray) -> list[tuple[int, int]]:
+    """(key, document id) rows to store, each pair once and in key order (each insert next
+    to the last in the key's B-tree). Once: a short text repeats one value over many bins,
+    and whatever the band scheme, a document holding a key twice must not fail its store.
+    Key 0 marks a text without words: it has no bands, and matches nothing."""
+    owners = np.repeat(np.array(ids, dtype=np.int64), keys.shape[1] if keys.ndim == 2 else 0)
+    pairs = np.column_stack((keys.ravel(), owners)) if owners.size else np.zeros((0, 2), int)
+    pairs = np.unique(pairs[pairs[:, 0] != 0], axis=0)
+    return [(int(key), int(owner)) for key, owner in pairs.tolist()]
+
+
+def joined(parts: Sequence[Indexed]) -> Indexed:
+    """Texts indexed apart (one by one, when a batch could not be stored whole) as one."""
+    parts = [p for p in parts if p.ids]
+    if not parts:
+        return Indexed([], np.zeros((0, BANDS), np.int64), np.zeros((0, BINS), np.uint32), [])
+    return Indexed(
+        [i for p in parts for i in p.ids],
+        np.vstack([p.keys for p in parts]),
+        np.vstack([p.signatures for p in parts]),
+        [t for p in parts for t in p.texts],
+    )
 
 
 def find_originals(session: Session, indexed: Indexed) -> dict[int, int]:

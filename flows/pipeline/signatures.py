@@ -11,6 +11,7 @@ from db import neardup as store
 from db.engine import session_scope
 from db.migrate import upgrade
 from flows.dedupe.near import SIGNATURE_VERSION, band_keys, from_bytes, signature_bytes
+from flows.pipeline.linking import band_rows
 
 BATCH = 1000  # documents per transaction
 log = logging.getLogger(__name__)
@@ -39,11 +40,5 @@ def rebuild_signatures(database_url: str, batch: int = BATCH) -> int:
             blobs = signature_bytes([text for _, text in rows])
             store.set_signatures(session, dict(zip(ids, blobs, strict=True)), SIGNATURE_VERSION)
             keys = band_keys(np.stack([from_bytes(b) for b in blobs]))
-            bands = sorted(
-                (int(key), doc_id)
-                for doc_id, row in zip(ids, keys.tolist(), strict=True)
-                for key in row
-                if key != 0  # a text without words has no bands
-            )
-            store.replace_bands(session, bands, replacing=ids)
+            store.replace_bands(session, band_rows(ids, keys), replacing=ids)
         done += len(rows)

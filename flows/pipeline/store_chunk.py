@@ -3,10 +3,12 @@ the pool: its work, the writes included, then runs beside the fetching, not behi
 
 from __future__ import annotations
 
-from collections import Counter
+import logging
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from db import documents as doc_store
@@ -17,18 +19,25 @@ from db.neardup import set_duplicate_of
 from flows.dedupe.near import signed
 from flows.normalise.documents import normalise_items
 from flows.normalise.fingerprints import raw_hash
-from flows.pipeline.linking import find_originals, index_bands
+from flows.pipeline.linking import Indexed, find_originals, index_bands, joined
 from flows.records import (
     Document,
     Failure,
     Fetched,
     HttpResult,
     RawItem,
+    SaveOutcome,
     SourceError,
     SourceReport,
 )
+from flows.sanitise import single_line
 from flows.sources.feeds import feed_items
 from flows.sources.health import next_fetch_at
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -45,41 +54,90 @@ class Chunk:
 
 def store_chunk(chunk: Chunk) -> dict[str, SourceReport]:
     """Parse, normalise and store the chunk's sources, their health with them in one
-    transaction; then link the near-duplicates among the new texts. A report per source."""
+    transaction; then link the near-duplicates among the new texts. A report per source:
+    whatever a source's input does, it fails that source (or that item) alone."""
     reports: dict[str, SourceReport] = {}
     runs: list[source_store.Run] = []
     read: dict[str, Fetched] = {}
     for name, got in chunk.fetched.items():
         try:
             read[name] = feed_items(name, got, chunk.now) if isinstance(got, HttpResult) else got
-        except SourceError as err:
+        except Exception as err:  # SourceError says why; anything else is named by type
+            reason = str(err) if isinstance(err, SourceError) else f"{name}: {named_error(err)}"
             reports[name], run = failed_run(
-                name, str(err), chunk.consecutive_failures[name], chunk.now
+                name, reason, chunk.consecutive_failures[name], chunk.now
             )
             runs.append(run)
     fresh, normalised = _normalise(chunk, read)
-    documents = [d for docs, _ in normalised.values() for d in docs]
     with session_scope(chunk.database_url) as session:
-        outcomes = doc_store.save_documents(session, documents, chunk.now)
+        outcomes, indexed, refused = save_and_index(session, normalised, chunk.now)
         counts = Counter((saved.source, saved.outcome) for saved in outcomes)
-        indexed = index_bands(session, outcomes, documents)
         for name, f in read.items():
-            failures = [*f.failures, *normalised.get(name, ([], []))[1]]
-            status = "failed" if failures and not f.items else "partial" if failures else "ok"
+            failures = [*f.failures, *normalised.get(name, ([], []))[1], *refused.get(name, [])]
+            stored = len(f.items) - len(fresh[name]) + sum(counts[name, k] for k in KINDS)
+            status = "failed" if failures and not stored else "partial" if failures else "ok"
             saved = {kind: counts[name, kind] for kind in ("new", "updated", "duplicate")}
             reports[name] = SourceReport(name, status, unchanged=len(f.items) - len(fresh[name]),
                                          failures=tuple(failures), **saved)  # fmt: skip
             runs.append(run_of(reports[name], etag=f.etag, last_modified=f.last_modified,
                                moved_to=f.moved_to))  # fmt: skip
         source_store.record_runs(session, runs, chunk.now)
-    # Looked up once the new keys are stored, by a read that takes no write lock: two
-    # chunks stored side by side find each other's texts.
-    with session_scope(chunk.database_url, read_only=True) as session:
-        links = find_originals(session, indexed)
-    if links:
-        with session_scope(chunk.database_url) as session:
-            set_duplicate_of(session, links)
+    _link(chunk.database_url, indexed)
     return reports
+
+
+KINDS = ("new", "updated", "duplicate", "unchanged")
+
+
+def _link(database_url: str, indexed: Indexed) -> None:
+    """Looked up once the new keys are stored, by a read that takes no write lock: two
+    chunks stored side by side find each other's texts. The texts are stored by now: a
+    look-up that fails leaves them unlinked (logged), never lost."""
+    try:
+        with session_scope(database_url, read_only=True) as session:
+            links = find_originals(session, indexed)
+        if links:
+            with session_scope(database_url) as session:
+                set_duplicate_of(session, links)
+    except Exception as err:  # the link is an extra; the texts and statuses are stored
+        log.warning("near-duplicates of %d new texts not linked: %s", len(indexed.ids),
+                    named_error(err))  # fmt: skip
+
+
+def save_and_index(
+    session: Session, normalised: Mapping[str, tuple[list[Document], list[Failure]]],
+    now: datetime,
+) -> tuple[list[SaveOutcome], Indexed, dict[str, list[Failure]]]:  # fmt: skip
+    """Store the documents and their band keys, all in one go; when that fails, one by one,
+    each in a savepoint of its own: a document that cannot be stored fails alone, with
+    why, by source, and the rest are kept."""
+    documents = [d for docs, _ in normalised.values() for d in docs]
+    try:
+        with session.begin_nested():
+            outcomes = doc_store.save_documents(session, documents, now)
+            return outcomes, index_bands(session, outcomes, documents), {}
+    except Exception as err:  # which document it was, the one-by-one pass finds out
+        log.warning("a batch of %d texts could not be stored whole (%s): one by one",
+                    len(documents), named_error(err))  # fmt: skip
+    outcomes, parts, refused = [], [], defaultdict(list)
+    for doc in documents:
+        try:
+            with session.begin_nested():
+                saved = doc_store.save_documents(session, [doc], now)
+                parts.append(index_bands(session, saved, [doc]))
+        except Exception as err:  # this document alone
+            reason = f"could not be stored: {named_error(err)}"
+            refused[doc.source].append(Failure(doc.source, doc.identity, reason))
+        else:
+            outcomes += saved
+    return outcomes, joined(parts), dict(refused)
+
+
+def named_error(err: Exception) -> str:
+    """An unforeseen error, named by its type and the first line of its message (a
+    database error's message goes on with the whole statement)."""
+    first = (str(err).strip().splitlines() or [""])[0]
+    return f"{type(err).__name__}: {first}"
 
 
 def _normalise(
@@ -99,7 +157,11 @@ def _normalise(
     for name, items in fresh.items():
         if items:
             mine = {p: learned[p] for p in {i.publisher for i in items} if p in learned}
-            normalised[name] = normalise_and_sign(items, mine, chunk.zone)
+            try:
+                normalised[name] = normalise_and_sign(items, mine, chunk.zone)
+            except Exception as err:  # a step's bug met on one source: its items fail
+                reason = f"could not be normalised: {named_error(err)}"
+                normalised[name] = ([], [Failure(name, i.identity, reason) for i in items])
     return fresh, normalised
 
 
@@ -113,18 +175,21 @@ def normalise_and_sign(
 
 def failed_run(
     name: str, reason: str, consecutive_failures: int, now: datetime,
-    retry_after: float | None = None,
+    retry_after: float | None = None, backs_off: bool = True,
 ) -> tuple[SourceReport, source_store.Run]:  # fmt: skip
     """The report of a source that failed this time, and its health: tried again after a
-    back-off that grows with its failures (longer when the server said how long to wait)."""
+    back-off that grows with its failures (longer when the server said how long to wait);
+    a local source (`backs_off` False) is tried again at the next run."""
     report = SourceReport(name, "failed", error=reason)
-    wait = next_fetch_at(consecutive_failures + 1, now, retry_after)
+    wait = next_fetch_at(consecutive_failures + 1, now, retry_after) if backs_off else None
     return report, run_of(report, next_fetch_at=wait)
 
 
 def run_of(report: SourceReport, **health: object) -> source_store.Run:
     """What the source's row keeps of a report: status, error, counts, and its health."""
-    error = report.error or "; ".join(f"{f.identity}: {f.reason}" for f in report.failures) or None
+    error = report.error or "; ".join(f"{f.identity}: {f.reason}" for f in report.failures)
+    # A source's error may quote what it sent (a parser's message): one safe line, kept whole.
+    error = single_line(error, 100_000)
     counts = {
         "new": report.new,
         "updated": report.updated,

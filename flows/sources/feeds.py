@@ -15,7 +15,7 @@ import feedparser
 from flows.html_text import html_to_lines
 from flows.records import Failure, Fetched, HttpResult, RawItem, SourceError
 from flows.redact import mask_url
-from flows.sanitise import clean_html
+from flows.sanitise import as_text, clean_html, multi_line
 
 log = logging.getLogger(__name__)
 
@@ -43,22 +43,41 @@ def parse_feed(
     charset: str | None,
     fetched_at: datetime,
 ) -> list[RawItem]:
-    """Every entry of the feed once (by identity, the last one wins), or a FeedError."""
+    """Every entry of the feed once (by identity, the last one wins), or a FeedError; the
+    entries that could not be read are logged (feed_entries says which and why)."""
+    items, failures = feed_entries(source, body, url=url, content_type=content_type,
+                                   charset=charset, fetched_at=fetched_at)  # fmt: skip
+    for failure in failures:
+        log.info("%s: entry %s left out: %s", source, failure.identity, failure.reason)
+    return items
+
+
+def feed_entries(
+    source: str,
+    body: bytes,
+    *,
+    url: str,
+    content_type: str | None,
+    charset: str | None,
+    fetched_at: datetime,
+) -> tuple[list[RawItem], list[Failure]]:
+    """Every entry of the feed once, and each entry that could not be read, with why (it
+    fails alone); a FeedError when the body yields no feed at all."""
     if not body.strip():
         raise FeedError(source, "empty body")
     head = body.lstrip()[:512].lower()
     if content_type in JSON_TYPES or head.startswith(b"{"):
-        entries = _json_feed(source, body, url, fetched_at)
+        entries, failures = _json_feed(source, body, url, fetched_at)
     elif head.startswith((b"<!doctype html", b"<html")):
         raise FeedError(source, "not a feed: the server sent an HTML page")
     else:
-        entries = _xml_feed(source, body, url, content_type, charset, fetched_at)
+        entries, failures = _xml_feed(source, body, url, content_type, charset, fetched_at)
     unique: dict[str, RawItem] = {}
     for item in entries:
         if item.identity in unique:
             log.info("%s: entry %s appears twice; keeping the last", source, item.identity)
         unique[item.identity] = item
-    return list(unique.values())
+    return list(unique.values()), failures
 
 
 def entry_identity(guid: str | None, link: str | None, title: str, date: str) -> str:
@@ -74,7 +93,7 @@ def entry_identity(guid: str | None, link: str | None, title: str, date: str) ->
 def _xml_feed(
     source: str, body: bytes, url: str, content_type: str | None, charset: str | None,
     fetched_at: datetime,
-) -> list[RawItem]:  # fmt: skip
+) -> tuple[list[RawItem], list[Failure]]:  # fmt: skip
     # No content-location: given one, feedparser joins it with every element's URI (a
     # quarter of its time); links are joined below, against the channel's link or `url`.
     headers = {}
@@ -90,31 +109,43 @@ def _xml_feed(
             raise FeedError(source, f"malformed feed: {parsed.bozo_exception}")
         if not parsed.feed:
             raise FeedError(source, "not a feed: no channel and no entries")
-        return []
+        return [], []
     publisher = parsed.feed.get("title") or source
-    base = parsed.feed.get("link") or url
-    items = []
-    for entry in parsed.entries:
-        content, content_base = _best_content(entry)
-        when = entry.get("published_parsed") or entry.get("updated_parsed")
-        link = urljoin(base, entry["link"]) if entry.get("link") else None
-        title = _plain_title(entry)
-        items.append(
-            RawItem(
-                source=source,
-                identity=entry_identity(entry.get("id"), link, title,
-                                        entry.get("published") or entry.get("updated") or ""),
-                body=clean_html(content, content_base or base).encode("utf-8"),
-                content_type="text/html",
-                fetched_at=fetched_at,
-                publisher=publisher,
-                title=title or None,
-                url=link,
-                published_at=datetime.fromtimestamp(calendar.timegm(when), UTC) if when else None,
-                date_how="feed" if when else None,
-            )
-        )  # fmt: skip
-    return items
+    base = as_text(parsed.feed.get("link")) or url
+    items, failures = [], []
+    for number, entry in enumerate(parsed.entries):
+        try:
+            items.append(_xml_item(source, entry, publisher, base, fetched_at))
+        except Exception as err:  # an entry no reader expected fails alone, named
+            failures.append(_entry_failure(source, entry, number, err))
+    return items, failures
+
+
+def _entry_failure(source: str, entry: Any, number: int, err: Exception) -> Failure:
+    name = entry.get("id") or entry.get("link") if isinstance(entry, dict) else None
+    identity = as_text(name) or f"entry {number + 1}"
+    return Failure(source, identity, f"entry could not be read: {type(err).__name__}: {err}")
+
+
+def _xml_item(source: str, entry: Any, publisher: str, base: str, fetched_at: datetime) -> RawItem:
+    """One entry of an RSS or Atom feed as a raw item."""
+    content, content_base = _best_content(entry)
+    when = entry.get("published_parsed") or entry.get("updated_parsed")
+    link = urljoin(base, entry["link"]) if entry.get("link") else None
+    title = _plain_title(entry)
+    return RawItem(
+            source=source,
+            identity=entry_identity(entry.get("id"), link, title,
+                                    entry.get("published") or entry.get("updated") or ""),
+            body=multi_line(clean_html(content, content_base or base)).encode("utf-8"),
+            content_type="text/html",
+            fetched_at=fetched_at,
+            publisher=publisher,
+            title=title or None,
+            url=link,
+            published_at=datetime.fromtimestamp(calendar.timegm(when), UTC) if when else None,
+        date_how="feed" if when else None,
+    )  # fmt: skip
 
 
 def _plain_title(entry: Any) -> str:
@@ -136,46 +167,80 @@ def _best_content(entry: Any) -> tuple[str, str | None]:
     return entry.get("title") or "", None
 
 
-def _json_feed(source: str, body: bytes, url: str, fetched_at: datetime) -> list[RawItem]:
+def _json_feed(
+    source: str, body: bytes, url: str, fetched_at: datetime
+) -> tuple[list[RawItem], list[Failure]]:
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
         raise FeedError(source, f"malformed JSON: {err}") from None
     if not isinstance(data, dict) or not str(data.get("version", "")).startswith(JSON_FEED_VERSION):
         raise FeedError(source, "not a feed: JSON without a jsonfeed.org version")
-    base = data.get("home_page_url") or data.get("feed_url") or url
-    publisher = data.get("title") or source
-    items = []
-    for entry in data.get("items") or []:
-        if not isinstance(entry, dict):
-            continue
-        html = entry.get("content_html")
-        text = entry.get("content_text") or entry.get("summary") or ""
-        link = urljoin(base, entry["url"]) if entry.get("url") else None
-        date = entry.get("date_published") or entry.get("date_modified") or ""
-        published = _iso_date(date)
-        items.append(
-            RawItem(
-                source=source,
-                identity=entry_identity(str(entry.get("id") or ""), link,
-                                        entry.get("title", ""), date),
-                body=(html or text).encode("utf-8"),
-                content_type="text/html" if html else "text/plain",
-                fetched_at=fetched_at,
-                publisher=publisher,
-                title=entry.get("title") or None,
-                url=link,
-                published_at=published,
-                date_how="feed" if published else None,
-            )
-        )  # fmt: skip
-    return items
+    entries = data.get("items") or []
+    if not isinstance(entries, list):
+        raise FeedError(source, f"malformed JSON Feed: items is {_kind(entries)}, not a list")
+    base = _url(data.get("home_page_url")) or _url(data.get("feed_url")) or url
+    publisher = as_text(data.get("title")) or source
+    items, failures = [], []
+    for number, entry in enumerate(entries):
+        try:
+            items.append(_json_item(source, entry, base, publisher, fetched_at))
+        except Exception as err:  # a wrong type or anything unforeseen: this entry alone
+            name = as_text(entry.get("id")) if isinstance(entry, dict) else None
+            reason = str(err) if isinstance(err, EntryError) else f"{type(err).__name__}: {err}"
+            failures.append(Failure(source, name or f"item {number + 1}", reason))
+    return items, failures
+
+
+class EntryError(ValueError):
+    """One entry of a feed that cannot be read; the message says why."""
+
+
+def _json_item(
+    source: str, entry: object, base: str, publisher: str, fetched_at: datetime
+) -> RawItem:
+    """One JSON Feed item: numbers where text belongs are read as text; content of another
+    type (a list, an object) is no content."""
+    if not isinstance(entry, dict):
+        raise EntryError(f"an item is {_kind(entry)}, not an object")
+    html, text = as_text(entry.get("content_html")), as_text(entry.get("content_text"))
+    text = text or as_text(entry.get("summary")) or ""
+    if not (html or text):
+        wrong = [f"{k} is {_kind(entry[k])}" for k in ("content_html", "content_text", "summary")
+                 if entry.get(k) is not None and as_text(entry[k]) is None]  # fmt: skip
+        raise EntryError(f"no text content ({', '.join(wrong) or 'none given'})")
+    link = _url(entry.get("url"))
+    link = urljoin(base, link) if link else None
+    date = as_text(entry.get("date_published")) or as_text(entry.get("date_modified")) or ""
+    title = as_text(entry.get("title")) or ""
+    published = _iso_date(date)
+    return RawItem(
+        source=source,
+        identity=entry_identity(as_text(entry.get("id")), link, title, date),
+        body=multi_line(html or text).encode("utf-8", errors="replace"),
+        content_type="text/html" if html else "text/plain",
+        fetched_at=fetched_at,
+        publisher=publisher,
+        title=title or None,
+        url=link,
+        published_at=published,
+        date_how="feed" if published else None,
+    )
+
+
+def _url(value: object) -> str | None:
+    """A URL only when given as text: a number is no address."""
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _kind(value: object) -> str:
+    return {list: "a list", dict: "an object"}.get(type(value), f"of type {type(value).__name__}")
 
 
 def _iso_date(value: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -200,14 +265,18 @@ def feed_items(
     if result.status != "ok":
         raise SourceError(f"{name}: {mask_url(result.url)}: {result.reason}")
     try:
-        items = parse_feed(
+        items, failures = feed_entries(
             name, result.body, url=result.url, content_type=result.content_type,
             charset=result.charset, fetched_at=now,
         )  # fmt: skip
     except FeedError as err:
         raise SourceError(str(err)) from None
+    except Exception as err:  # a parser's own bug on hostile input: this source's failure
+        raise SourceError(
+            f"{name}: the feed could not be parsed: {type(err).__name__}: {err}"
+        ) from err
     items, left_out = newest(items, max_entries)
-    failures = [Failure(name, "", left_out)] if left_out else []
+    failures += [Failure(name, "", left_out)] if left_out else []
     return Fetched("ok", items, failures, reason=result.reason, **moved)
 
 

@@ -49,11 +49,16 @@ def read_folder(
             continue
         facts = metadata.get(path.name, {})
         published = facts.get("published")
+        try:
+            body = path.read_bytes()
+        except OSError as err:  # unreadable (permissions, gone meanwhile): this file alone
+            failures.append(Failure(source, path.name, f"cannot be read: {err.strerror or err}"))
+            continue
         items.append(
             RawItem(
                 source=source,
                 identity=path.name,
-                body=path.read_bytes(),
+                body=body,
                 content_type=content_type,
                 fetched_at=now,
                 publisher=facts.get("publisher"),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 FIRST_WAIT = timedelta(minutes=5)
 LONGEST_WAIT = timedelta(hours=24)
@@ -20,3 +22,10 @@ def next_fetch_at(
     if retry_after is not None:
         wait = max(wait, timedelta(seconds=min(retry_after, LONGEST_RETRY_AFTER.total_seconds())))
     return now + wait
+
+
+def backs_off(kind: str, options: Mapping[str, Any]) -> bool:
+    """Whether a failing source waits before its next try: a server (a feed, an IMAP
+    mailbox) is spared our retries; a folder or a mailbox file on this machine is not a
+    server, and the user who fixed it wants it read at the next run."""
+    return kind == "feed" or (kind == "mailbox" and bool(options.get("imap_host")))

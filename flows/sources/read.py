@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flows.records import Fetched, RawItem, SourceError, SourceStatus
+from flows.records import Failure, Fetched, RawItem, SourceError, SourceStatus
 from flows.sources.fetch import (
     FETCH_TIMEOUT,
     MAX_BYTES,
@@ -39,7 +39,7 @@ def read_source(
         items, failures = read_folder(name, path, zone, now)
         return Fetched("ok", items, failures)
     if kind == "mailbox":
-        return Fetched("ok", read_mailbox(name, path, options, password, now, ca_file))
+        return Fetched("ok", *read_mailbox(name, path, options, password, now, ca_file))
     raise SourceError(f"{name}: sources of kind {kind!r} cannot be read here")
 
 
@@ -64,7 +64,7 @@ def read_mailbox(
     password: str,
     now: datetime,
     ca_file: str = "",
-) -> list[RawItem]:
+) -> tuple[list[RawItem], list[Failure]]:
     """IMAP when an imap_host is set (its certificate checked against the system's CAs and
     `ca_file`'s); else a Maildir, an mbox file or a folder of .eml."""
     if options.get("imap_host"):
