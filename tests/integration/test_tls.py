@@ -150,8 +150,10 @@ def test_dovecot_is_read_with_ca_file_and_refused_without(imap) -> None:  # type
     options = imap_options(imap.port)
     with pytest.raises(SourceError, match="certificate verify failed"):
         read_mailbox("inbox", None, options, dovecot.PASSWORD, NOW)
-    items = read_mailbox("inbox", None, options, dovecot.PASSWORD, NOW, ca_file=str(imap.ca_file))
-    assert [i.identity for i in items] == ["<m1@x>"]
+    items, failures = read_mailbox(
+        "inbox", None, options, dovecot.PASSWORD, NOW, ca_file=str(imap.ca_file)
+    )
+    assert [i.identity for i in items] == ["<m1@x>"] and failures == []
 
 
 def smtp_settings(tmp_path: Path, port: int, security: str, ca_file: str = ""):  # type: ignore[no-untyped-def]
