@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+# The implicit digest's name (settings without [[digests]]), and that of rows stored before
+# there were several digests.
+DEFAULT_DIGEST = "weekly"
+
 
 class SourceError(Exception):
     """A whole source cannot be read; the message names the source and says why."""
@@ -111,6 +115,7 @@ class WeekReport:
     skipped: int = 0
     failed: int = 0
     error: str | None = None
+    digest: str = DEFAULT_DIGEST  # the name of the digest built
 
 
 @dataclass(frozen=True)
@@ -136,6 +141,7 @@ class DeliveryRecord:
     error: str | None
     location: str | None
     updated_at: datetime
+    digest: str = DEFAULT_DIGEST  # the digest's name: the ledger is per digest, week, reader
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,11 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+if TYPE_CHECKING:
+    from flows.digest_settings import DigestSettings
 SOURCE_KINDS = ("files", "feed", "mailbox")
 TRANSPORTS = ("outbox", "smtp")
 TASK_RUNNERS = ("threads", "dask")
@@ -59,6 +61,7 @@ class Settings:
     dask_address: str = ""  # a running scheduler ("tcp://host:8786"); empty: a local cluster
     dask_workers: int = 2  # worker processes of the local cluster
     http_proxy: str = ""  # every feed fetched through this proxy ("http://host:3128"); "": direct
+    digests: tuple[DigestSettings, ...] = ()  # flows.digest_settings: [[digests]] or implicit
 
     @property
     def zone(self) -> ZoneInfo:
@@ -100,7 +103,7 @@ def load_settings(
     value = _Values(env)
     database_url = value.text(digest, "digest", "database_url", "sqlite:///data/digest.db")
     sender = value.text(delivery, "delivery", "from", "Newsletter Digest <digest@localhost>")
-    return Settings(
+    settings = Settings(
         config_path=config_path if config_path.exists() else None,
         database_url=_resolve_sqlite(database_url, base),
         timezone=_timezone(value.text(digest, "digest", "timezone", "UTC")),
@@ -120,6 +123,9 @@ def load_settings(
         dask_workers=int(value.number(prefect, "prefect", "dask_workers", 2)),
         smtp=_smtp(value, smtp, env),
     )
+    from flows.digest_settings import parse_digests  # it imports SettingsError from here
+
+    return replace(settings, digests=parse_digests(data.get("digests"), settings))
 
 
 def _read_config(path: Path | str | None, env: Mapping[str, str]) -> tuple[Path, dict[str, Any]]:
@@ -137,16 +143,13 @@ def _read_config(path: Path | str | None, env: Mapping[str, str]) -> tuple[Path,
 
 @dataclass(frozen=True)
 class _Values:
-    """A key of a config table, the environment first (DIGEST_<KEY> for [digest],
-    DIGEST_<SECTION>_<KEY> for the others), checked; an error names the key."""
+    """A config key, the environment first (variable()), checked; an error names the key."""
 
     env: Mapping[str, str]
 
     def get(self, table: Mapping[str, Any], section: str, key: str, default: Any) -> Any:
         var = variable(section, key)
-        if var in self.env:
-            return self.env[var]
-        return table.get(key, default)
+        return self.env[var] if var in self.env else table.get(key, default)
 
     def text(self, table: Mapping[str, Any], section: str, key: str, default: str) -> str:
         value = self.get(table, section, key, default)
@@ -208,8 +211,7 @@ def _runner(name: str) -> str:
     """Dask is an extra: say how to get it rather than fail on an import in the middle of a run."""
     if name == "dask" and importlib.util.find_spec("prefect_dask") is None:
         raise SettingsError(
-            "prefect.task_runner: 'dask' needs the dask extra: "
-            "pip install 'newsletter-digest[dask]'"
+            "prefect.task_runner: 'dask' needs its extra: pip install 'newsletter-digest[dask]'"
         )
     return name
 

@@ -27,6 +27,10 @@ DryRun = Annotated[
 ]
 app = typer.Typer(help="A weekly digest of newsletters and feeds.", no_args_is_help=True)
 console = Console()
+DigestName = Annotated[
+    str | None,
+    typer.Option("--digest", help="Only this digest of [[digests]] (default: every one)"),
+]
 Config = Annotated[
     Path | None,
     typer.Option("--config", help="Settings file (default: $DIGEST_CONFIG or ./digest.toml)"),
@@ -62,3 +66,11 @@ def migrated_settings(config: Path | None) -> Settings:
     settings = settings_or_exit(config)
     upgrade(settings.database_url)
     return settings
+
+
+def known_digest(settings: Settings, name: str | None) -> None:
+    """Exit with a clear message when --digest names no configured digest."""
+    if name is not None and name not in {d.name for d in settings.digests}:
+        known = ", ".join(d.name for d in settings.digests)
+        console.print(f"[red]--digest:[/red] no digest is named {name!r} (digests: {known})")
+        raise typer.Exit(2)

@@ -12,10 +12,12 @@ from rich.table import Table
 
 from flows.cli.common import (
     Config,
+    DigestName,
     DryRun,
     Resend,
     app,
     console,
+    known_digest,
     migrated_settings,
     prefect_defaults,
     settings_or_exit,
@@ -70,10 +72,12 @@ def run(
         bool, typer.Option("--all-weeks", help="Every week that has documents")
     ] = False,
     dry_run: DryRun = False,
+    digest: DigestName = None,
     config: Config = None,
 ) -> None:
     """Ingest, then build and deliver a week's digest. Example: digest run --week 2025-W43"""
     settings = settings_or_exit(config)
+    known_digest(settings, digest)
     prefect_defaults()
     from flows.orchestration.run_settings import given_settings
     from flows.orchestration.weekly_flow import backfill_flow, weekly_flow
@@ -82,14 +86,13 @@ def run(
     with given_settings(cfg, settings):  # read once: the flows take them, not read again
         if all_weeks:
             sources, weeks = backfill_flow(
-                ingest=not no_ingest, resend=resend, dry_run=dry_run, config=cfg
+                ingest=not no_ingest, resend=resend, dry_run=dry_run, config=cfg, digest=digest
             )
         else:
-            sources, one = weekly_flow(
+            sources, weeks = weekly_flow(
                 week=week_option(week), ingest=not no_ingest, resend=resend, dry_run=dry_run,
-                config=cfg,
+                config=cfg, digest=digest,
             )  # fmt: skip
-            weeks = [one]
     if sources:
         console.print(_sources_table(sources))
     console.print(_weeks_table(weeks))
@@ -103,6 +106,7 @@ def backfill(
     to_week: Annotated[str, typer.Argument(help="Last ISO week, e.g. 2025-W50")],
     resend: Resend = False,
     dry_run: DryRun = False,
+    digest: DigestName = None,
     config: Config = None,
 ) -> None:
     """Build and deliver each week of a range that has documents.
@@ -110,6 +114,7 @@ def backfill(
     Example: digest backfill 2025-W40 2025-W50
     """
     settings = settings_or_exit(config)
+    known_digest(settings, digest)
     prefect_defaults()
     from flows.orchestration.run_settings import given_settings
     from flows.orchestration.weekly_flow import backfill_flow
@@ -122,6 +127,7 @@ def backfill(
             resend=resend,
             dry_run=dry_run,
             config=cfg,
+            digest=digest,
         )
     console.print(_weeks_table(weeks))
     if any(w.status == "failed" for w in weeks):
@@ -133,6 +139,9 @@ def preview(
     week: Annotated[str, typer.Option(help="ISO week, e.g. 2025-W43")],
     format: Annotated[str, typer.Option(help="html, text or json")] = "html",
     out: Annotated[Path | None, typer.Option(help="Write here instead of standard output")] = None,
+    digest: Annotated[
+        str | None, typer.Option("--digest", help="This digest (default: the first configured)")
+    ] = None,
     config: Config = None,
 ) -> None:
     """Render a week without delivering it. Example: digest preview --week 2025-W43 --format json"""
@@ -142,8 +151,9 @@ def preview(
     if format not in ("html", "text", "json"):
         raise typer.BadParameter("format must be html, text or json")
     settings = settings_or_exit(config)
+    known_digest(settings, digest)
     upgrade(settings.database_url)
-    output = preview_week(settings, week_option(week) or week, format)
+    output = preview_week(settings, week_option(week) or week, format, digest)
     if out:
         out.write_text(output, encoding="utf-8")
         console.print(f"wrote {out}")
@@ -154,6 +164,7 @@ def preview(
 @app.command()
 def deliveries(
     week: Annotated[str, typer.Option(help="ISO week, e.g. 2025-W43")],
+    digest: DigestName = None,
     config: Config = None,
 ) -> None:
     """The delivery ledger of a week. Example: digest deliveries --week 2025-W43"""
@@ -164,12 +175,16 @@ def deliveries(
     settings = settings_or_exit(config)
     upgrade(settings.database_url)
     with session_scope(settings.database_url) as session:
-        rows = digest_store.deliveries_for_week(session, week_option(week) or week)
+        rows = digest_store.deliveries_for_week(session, week_option(week) or week, digest)
+    several = len(settings.digests) > 1
     table = Table("recipient", "transport", "state", "attempts", "updated", "where", "error")
+    if several:
+        table.add_column("digest")
     for r in rows:
         table.add_row(
             r.recipient, r.transport, r.state, str(r.attempts),
             f"{r.updated_at:%Y-%m-%d %H:%M}", r.location or "", r.error or "",
+            *([r.digest] if several else []),
         )  # fmt: skip
     console.print(table)
 
@@ -177,22 +192,20 @@ def deliveries(
 @app.command()
 def archive(
     out: Annotated[Path, typer.Option(help="Folder of the static site")] = Path("site"),
+    digest: DigestName = None,
     config: Config = None,
 ) -> None:
-    """Write the web archive: an index and a page per week. Example: digest archive --out site/"""
-    from db import digests as digest_store
-    from db import documents as doc_store
-    from db.engine import session_scope
-    from flows.pipeline.preview import load_week
-    from flows.render.archive import write_archive
-    from flows.weeks import weeks_with
+    """Write the web archive: an index and a page per week, of each digest (the default
+    one at the top of the folder, another in a folder of its name).
+
+    Example: digest archive --out site/
+    """
+    from flows.pipeline.archive import archive_digests
 
     settings = migrated_settings(config)
-    with session_scope(settings.database_url) as session:
-        weeks = weeks_with(doc_store.publication_dates(session), settings.zone)
-        weeks = sorted(set(weeks) | set(digest_store.stored_weeks(session)))
-    written = write_archive([load_week(settings, w) for w in weeks], out, settings.title)
-    console.print(f"wrote {len(written)} pages to {out}/ (open {out / 'index.html'})")
+    known_digest(settings, digest)
+    for folder, written in archive_digests(settings, out, digest):
+        console.print(f"wrote {len(written)} pages to {folder}/ (open {folder / 'index.html'})")
 
 
 @app.command()

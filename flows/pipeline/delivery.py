@@ -21,7 +21,7 @@ from flows.deliver.transports import (
     PermanentDeliveryError,
     SmtpSender,
 )
-from flows.records import Digest, RenderedDigest, WeekReport
+from flows.records import DEFAULT_DIGEST, Digest, RenderedDigest, WeekReport
 from flows.settings import Settings
 from flows.stories.late import totals
 
@@ -56,9 +56,11 @@ def deliver_week(
     resend: bool,
     preview: str,
     transport: AbstractContextManager[Transport],
+    name: str = DEFAULT_DIGEST,
 ) -> WeekReport:
     """Send the stored digest `digest_id` to each recipient the ledger has not served yet
-    (every one when `resend`); each send is recorded before and after its data goes out."""
+    (every one when `resend`); each send is recorded before and after its data goes out.
+    `settings` are those of the digest `name` (its readers, title and outbox)."""
     week, url = digest.week, settings.database_url
 
     def ledger(recipient: str, state: str, message_id: str, **extra: str | None) -> None:
@@ -68,7 +70,7 @@ def deliver_week(
                 message_id=message_id, now=datetime.now(UTC), **extra,
             )  # fmt: skip
 
-    pending, skipped = _pending(settings, digest_id, rendered, week, resend)
+    pending, skipped = _pending(settings, digest_id, rendered, week, resend, name)
     files, sent, failed = [preview], 0, 0
     if pending:
         with transport as sending:
@@ -89,7 +91,9 @@ def deliver_week(
                 files += [location] if sending.writes_files else []
                 sent += 1
     status = _status(sent, skipped, failed)
-    return WeekReport(week, status, *totals(digest), tuple(files), sent, skipped, failed)
+    return WeekReport(
+        week, status, *totals(digest), tuple(files), sent, skipped, failed, digest=name
+    )
 
 
 def _status(sent: int, skipped: int, failed: int) -> str:
@@ -99,7 +103,12 @@ def _status(sent: int, skipped: int, failed: int) -> str:
 
 
 def _pending(
-    settings: Settings, digest_id: int, rendered: RenderedDigest, week: str, resend: bool
+    settings: Settings,
+    digest_id: int,
+    rendered: RenderedDigest,
+    week: str,
+    resend: bool,
+    name: str = DEFAULT_DIGEST,
 ) -> tuple[list[tuple[str, str, EmailMessage]], int]:
     """(recipient, Message-ID, message) of each reader still to send to, and how many were
     skipped as sent already."""
@@ -115,7 +124,9 @@ def _pending(
             skipped += 1
             log.info("%s: already sent to %s (%s)", week, reader.email, record.state)
             continue
-        message_id = stable_message_id(week, reader.email, domain)
+        # Another digest's week is another message: its own id, so clients keep both.
+        edition = week if name == DEFAULT_DIGEST else f"{name}-{week}"
+        message_id = stable_message_id(edition, reader.email, domain)
         message = build_message(
             rendered,
             sender=settings.sender,
@@ -123,7 +134,7 @@ def _pending(
             recipient=reader.email,
             message_id=message_id,
             date=datetime.now(UTC),
-            list_id=f"{settings.title} <digest.{domain}>",
+            list_id=f"{settings.title} <{_list_prefix(name)}digest.{domain}>",
             unsubscribe_mailto=f"mailto:{parseaddr(settings.sender)[1]}?subject=unsubscribe",
             unsubscribe_url=(
                 f"{settings.base_url}/unsubscribe?token={reader.token}"
@@ -135,12 +146,19 @@ def _pending(
     return pending, skipped
 
 
-def dry_run_plan(settings: Settings, week: str, resend: bool) -> tuple[str, ...]:
+def _list_prefix(name: str) -> str:
+    """Each digest is its own list (List-Id), the default one as it always was."""
+    return "" if name == DEFAULT_DIGEST else f"{name}."
+
+
+def dry_run_plan(
+    settings: Settings, week: str, resend: bool, name: str = DEFAULT_DIGEST
+) -> tuple[str, ...]:
     """Who a real send would mail, read without writing: config recipients and subscribers,
     less those who unsubscribed; those the ledger already has are skipped unless `resend`."""
     with session_scope(settings.database_url) as session:
         readers = subscriber_store.would_receive(session, settings.recipients)
-        stored = digest_store.digest_id(session, week)
+        stored = digest_store.digest_id(session, week, name)
         done = {
             reader
             for reader in readers
