@@ -115,6 +115,7 @@ def _pending(
     domain = parseaddr(settings.sender)[1].rpartition("@")[2] or "localhost"
     with session_scope(settings.database_url) as session:
         readers = subscriber_store.recipients(session, settings.recipients, datetime.now(UTC))
+    readers = [r for r in readers if r.email in digest_readers(settings, name, [r.email])]
     pending, skipped = [], 0
     for reader in readers:
         with session_scope(settings.database_url) as session:
@@ -146,6 +147,16 @@ def _pending(
     return pending, skipped
 
 
+def digest_readers(settings: Settings, name: str, emails: list[str]) -> list[str]:
+    """Those of the readers (config recipients and subscribers) who get the digest `name`:
+    its own recipients; the first digest also gets every other reader (subscribers added
+    by command), but those whom another digest lists and it does not."""
+    own = {e.lower() for e in settings.recipients}
+    others = {e.lower() for d in settings.digests if d.name != name for e in d.recipients}
+    first = not settings.digests or settings.digests[0].name == name
+    return [e for e in emails if e.lower() in own or (first and e.lower() not in others)]
+
+
 def _list_prefix(name: str) -> str:
     """Each digest is its own list (List-Id), the default one as it always was."""
     return "" if name == DEFAULT_DIGEST else f"{name}."
@@ -157,7 +168,9 @@ def dry_run_plan(
     """Who a real send would mail, read without writing: config recipients and subscribers,
     less those who unsubscribed; those the ledger already has are skipped unless `resend`."""
     with session_scope(settings.database_url) as session:
-        readers = subscriber_store.would_receive(session, settings.recipients)
+        readers = digest_readers(
+            settings, name, subscriber_store.would_receive(session, settings.recipients)
+        )
         stored = digest_store.digest_id(session, week, name)
         done = {
             reader
