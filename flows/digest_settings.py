@@ -155,3 +155,21 @@ def _schedule(cron: str, where: str) -> str:
             f"{where}.schedule: {cron!r} is not a cron string of five fields (e.g. {WEEKLY_CRON!r})"
         )
     return cron
+
+
+@dataclass(frozen=True)
+class WeeklySchedule:
+    """A weekly deployment: its name, cron string, and the digest it runs (None: all)."""
+
+    deployment: str
+    cron: str
+    digest: str | None
+
+
+def weekly_schedules(digests: Sequence[DigestSettings]) -> list[WeeklySchedule]:
+    """One "weekly" deployment when every digest has the same schedule (one ingest then
+    serves them all); else a "weekly-<name>" deployment per digest, on its own schedule."""
+    crons = {d.schedule for d in digests}
+    if len(crons) <= 1:
+        return [WeeklySchedule("weekly", crons.pop() if crons else WEEKLY_CRON, None)]
+    return [WeeklySchedule(f"weekly-{d.name}", d.schedule, d.name) for d in digests]

@@ -234,8 +234,11 @@ def deploy(config: Config = None) -> None:
     except DeployError as err:
         console.print(f"[red]deploy failed:[/red] {err}")
         raise typer.Exit(1) from None
+    from flows.digest_settings import weekly_schedules
+
+    weekly = ", ".join(f"{p.deployment} ({p.cron})" for p in weekly_schedules(settings.digests))
     console.print(
-        f"deployed weekly (Mondays 07:00, {settings.timezone}), ingest and backfill "
+        f"deployed {weekly} in {settings.timezone}, ingest and backfill "
         f"to the work pool {POOL!r}; start a worker: prefect worker start --pool {POOL}"
     )
 
