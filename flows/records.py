@@ -247,6 +247,7 @@ class Digest:
     document_count: int = 0
     notes: tuple[str, ...] = field(default=())
     late: tuple[Story, ...] = ()  # documents of earlier weeks, stored after those were sent
+    source_kinds: tuple[tuple[str, str], ...] = ()  # (source, kind): a story's coverage line
 
 
 @dataclass(frozen=True)

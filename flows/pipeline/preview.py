@@ -53,6 +53,7 @@ def load_week(settings: Settings, week: str, digest: DigestSettings | None = Non
         stories=tuple(own),
         document_count=len(chosen.own) if rules.keeps_all else _count(own),
         late=tuple(late),
+        source_kinds=tuple((source.name, source.kind) for source in settings.sources),
     )
 
 
