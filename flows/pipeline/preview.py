@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from db import late as late_store
 from db import threads as thread_store
@@ -10,12 +11,12 @@ from db.engine import session_scope
 from flows.digest_settings import DigestSettings
 from flows.pipeline.digests import digest_named, rules_of
 from flows.pipeline.week_documents import week_documents
-from flows.records import Digest
+from flows.records import Digest, Story
 from flows.render.digest import digest_to_json, late_to_json, render_digest
 from flows.settings import Settings
 from flows.stories.build import build_stories
 from flows.stories.continuing import link_stories, look_back, relink
-from flows.stories.select import select_stories
+from flows.stories.select import may_take, select_stories
 from flows.weeks import week_bounds
 
 
@@ -39,7 +40,10 @@ def load_week(settings: Settings, week: str, digest: DigestSettings | None = Non
             earlier = thread_store.stored_stories(session, look_back(week), week, name)
             links = {}
     own = select_stories(build_stories(chosen.own), rules)
-    late = select_stories(build_stories(chosen.late), rules)
+    # A sent week is rebuilt from what it holds; an unsent one groups only the late
+    # documents the rules may keep.
+    candidates = chosen.late if earlier is None else may_take(chosen.late, rules)
+    late = select_stories(build_stories(candidates), rules)
     if earlier is None:
         own, late = relink(own, links), relink(late, links)
     elif earlier:
@@ -57,7 +61,7 @@ def load_week(settings: Settings, week: str, digest: DigestSettings | None = Non
     )
 
 
-def _count(stories: list) -> int:  # type: ignore[type-arg]
+def _count(stories: Sequence[Story]) -> int:
     """Documents the digest's stories hold: what its rules kept of the week."""
     return len({doc.id for story in stories for doc in story.documents})
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from flows.records import Story
+from flows.records import StoredDocument, Story
 from flows.stories.build import make_story, rank
 from flows.text import key
 
@@ -45,6 +45,25 @@ def select_stories(stories: Sequence[Story], rules: Rules) -> list[Story]:
         if trimmed is not None and wanted(trimmed, rules):
             kept.append(trimmed)
     return rank(kept)
+
+
+def may_take(documents: Sequence[StoredDocument], rules: Rules) -> list[StoredDocument]:
+    """The documents that could make a story the rules keep, each judged alone: for the
+    late arrivals, which a digest with rules would otherwise group again each week (a
+    document it left out is never shown by it, so stays a candidate)."""
+    if rules.keeps_all:
+        return list(documents)
+    kept = []
+    for doc in documents:
+        seen = [s for s in doc.sightings if takes_source(s.source, rules)]
+        said = f" {key(doc.title + chr(10) + doc.text)} "
+        if not seen or any(f" {key(word)} " in said for word in rules.exclude_words):
+            continue
+        if (not (rules.include_words or rules.include_sources)
+                or any(s.source in rules.include_sources for s in seen)
+                or any(f" {key(word)} " in said for word in rules.include_words)):  # fmt: skip
+            kept.append(doc)
+    return kept
 
 
 def takes_source(source: str, rules: Rules) -> bool:

@@ -5,6 +5,7 @@ per digest (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import email
+import json
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -156,9 +157,12 @@ def test_two_digests_from_one_ingest_send_their_own_stories_to_their_own_readers
         assert "2025-W44" not in received(inbox)[WORLD]
 
 
-def test_one_digest_by_name_and_an_unknown_name(
+def test_one_digest_by_name_its_preview_archive_and_ledger_and_an_unknown_name(
     sqlite_url: str, tmp_path: Path, seeds_copy: Path
 ) -> None:
+    from typer.testing import CliRunner
+
+    from flows.cli.main import app
     from flows.settings import SettingsError
 
     tech = tmp_path / "techwire"
@@ -171,3 +175,29 @@ def test_one_digest_by_name_and_an_unknown_name(
         assert sorted(received(inbox)) == [TECH]
         with pytest.raises(SettingsError, match="no digest is named 'sport'"):
             backfill_flow(config=str(config), digest="sport")
+
+    cli = CliRunner(env={"COLUMNS": "200"})  # rich would wrap its tables at 80 columns
+    cfg = ["--config", str(config)]
+    shown = cli.invoke(app, ["preview", "--week", "2025-W43", "--format", "json",
+                             "--digest", "tech", *cfg])  # fmt: skip
+    assert shown.exit_code == 0, shown.output
+    data = json.loads(shown.output)
+    assert data["title"] == "Tech digest"
+    assert [s["headline"] for s in data["stories"]] == [
+        "Foundry opens new semiconductor plant in Arizona"
+    ]
+    assert data["stories"][0]["coverage"]["first"]["outlet"] == "Techwire"
+    world = cli.invoke(app, ["preview", "--week", "2025-W43", "--format", "text", *cfg])
+    assert world.exit_code == 0 and "World digest" in world.output  # the first digest
+    assert "Kuala Lumpur" in world.output and "Arizona" not in world.output
+
+    site = tmp_path / "site"
+    written = cli.invoke(app, ["archive", "--out", str(site), *cfg])
+    assert written.exit_code == 0, written.output
+    assert (site / "tech" / "2025-W43.html").exists() and (site / "world" / "index.html").exists()
+    assert "Arizona" in (site / "tech" / "2025-W43.html").read_text(encoding="utf-8")
+
+    ledger = cli.invoke(app, ["deliveries", "--week", "2025-W43", "--digest", "tech", *cfg])
+    assert ledger.exit_code == 0 and TECH in ledger.output and WORLD not in ledger.output
+    wrong = cli.invoke(app, ["preview", "--week", "2025-W43", "--digest", "sport", *cfg])
+    assert wrong.exit_code == 2 and "no digest is named 'sport'" in wrong.output

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from flows.records import Sighting, StoredDocument
 from flows.stories.build import make_story
-from flows.stories.select import Rules, select_stories
+from flows.stories.select import Rules, may_take, select_stories
 
 DAY = datetime(2025, 10, 22, 9, tzinfo=UTC)
 
@@ -72,3 +72,10 @@ def test_an_included_source_keeps_its_stories_beside_the_words() -> None:
     rules = Rules(include_words=("kuala lumpur",), include_sources=("wire",),
                   exclude_words=("boots",))  # fmt: skip
     assert headlines(select_stories(WEEK, rules)) == [CHIPS.headline, TRADE.headline]
+
+
+def test_late_documents_are_judged_alone_before_they_are_grouped() -> None:
+    documents = [d for story in WEEK for d in story.documents]
+    rules = Rules(sources=("wire",), include_words=("semiconductor",), exclude_words=("boots",))
+    assert [d.id for d in may_take(documents, rules)] == [1]
+    assert may_take(documents, Rules()) == documents
