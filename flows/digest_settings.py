@@ -8,9 +8,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flows.records import DEFAULT_DIGEST
 from flows.settings import Settings, SettingsError
 
-DEFAULT_DIGEST = "weekly"  # the implicit digest's name, and that of rows stored before 0010
 WEEKLY_CRON = "0 7 * * 1"  # Mondays 07:00: last week is complete, readers start theirs
 # The keys a [[digests]] table may have, for the check of unknown keys.
 DIGEST_KEYS = ("name", "title", "sources", "include", "exclude", "recipients", "schedule")
