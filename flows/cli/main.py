@@ -23,6 +23,7 @@ from flows.cli.common import (
     settings_or_exit,
     week_option,
 )
+from flows.records import DEFAULT_DIGEST
 
 
 @app.command()
@@ -257,10 +258,13 @@ def _sources_table(reports) -> Table:  # type: ignore[no-untyped-def]
 
 
 def _weeks_table(weeks) -> Table:  # type: ignore[no-untyped-def]
-    table = Table("week", "status", "stories", "documents", "file written")
+    named = {w.digest for w in weeks} - {DEFAULT_DIGEST} != set()  # say whose week it is
+    table = Table(*(["digest"] if named else []), "week", "status", "stories", "documents",
+                  "file written")  # fmt: skip
     for w in weeks:
         files = "\n".join(_relative(f) for f in w.files)
-        table.add_row(w.week, w.status, str(w.stories), str(w.documents), files or w.error or "")
+        table.add_row(*([w.digest] if named else []), w.week, w.status, str(w.stories),
+                      str(w.documents), files or w.error or "")  # fmt: skip
     return table
 
 
