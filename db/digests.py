@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from db import models
 from db.engine import as_utc
-from flows.records import DeliveryRecord, RenderedDigest, Story
+from flows.records import DEFAULT_DIGEST, DeliveryRecord, RenderedDigest, Story
 
 
 def save_week(
@@ -21,13 +21,22 @@ def save_week(
     content_hash: str,
     document_count: int,
     now: datetime,
+    name: str = DEFAULT_DIGEST,
 ) -> int:
-    """Store (or replace) the week's stories and rendered digest; returns the digest id."""
-    session.execute(delete(models.Story).where(models.Story.week == week))
+    """Store (or replace) the week's stories and rendered digest of the digest `name`;
+    returns the digest id."""
+    session.execute(
+        delete(models.Story).where(models.Story.week == week, models.Story.digest == name)
+    )
     carriers = _carriers(session, stories)
     for rank, story in enumerate(stories, start=1):
         row = models.Story(
-            week=week, key=story.key, rank=rank, headline=story.headline, extract=story.extract
+            digest=name,
+            week=week,
+            key=story.key,
+            rank=rank,
+            headline=story.headline,
+            extract=story.extract,
         )
         if story.continues is not None:
             link = story.continues
@@ -44,9 +53,9 @@ def save_week(
             models.StoryDocument(story_id=row.id, document_id=document_id, position=position)
             for position, document_id in enumerate(dict.fromkeys(members))
         )
-    digest = session.scalar(select(models.Digest).where(models.Digest.week == week))
+    digest = session.scalar(_digest_of(name, week))
     if digest is None:
-        digest = models.Digest(week=week)
+        digest = models.Digest(name=name, week=week)
         session.add(digest)
     if digest.content_hash != content_hash:
         digest.built_at = now
@@ -73,13 +82,26 @@ def _carriers(session: Session, stories: Sequence[Story]) -> dict[tuple[str, str
     return {(name, identity): document_id for name, identity, document_id in rows}
 
 
-def stored_weeks(session: Session) -> list[str]:
-    """Weeks with a stored digest: some hold only late arrivals, no document of their own."""
-    return list(session.scalars(select(models.Digest.week).order_by(models.Digest.week)))
+def _digest_of(name: str, week: str):  # type: ignore[no-untyped-def]
+    return select(models.Digest).where(models.Digest.name == name, models.Digest.week == week)
 
 
-def digest_id(session: Session, week: str) -> int | None:
-    return session.scalar(select(models.Digest.id).where(models.Digest.week == week))
+def stored_weeks(session: Session, name: str = DEFAULT_DIGEST) -> list[str]:
+    """Weeks with a stored digest `name`: some hold only late arrivals, no document of their
+    own."""
+    return list(
+        session.scalars(
+            select(models.Digest.week)
+            .where(models.Digest.name == name)
+            .order_by(models.Digest.week)
+        )
+    )
+
+
+def digest_id(session: Session, week: str, name: str = DEFAULT_DIGEST) -> int | None:
+    return session.scalar(
+        select(models.Digest.id).where(models.Digest.week == week, models.Digest.name == name)
+    )
 
 
 def delivery(session: Session, digest_id: int, recipient: str) -> DeliveryRecord | None:
@@ -123,13 +145,14 @@ def set_delivery(
     session.flush()
 
 
-def deliveries_for_week(session: Session, week: str) -> list[DeliveryRecord]:
-    rows = session.scalars(
-        select(models.Delivery)
-        .join(models.Digest)
-        .where(models.Digest.week == week)
-        .order_by(models.Delivery.recipient)
-    )
+def deliveries_for_week(
+    session: Session, week: str, name: str | None = None
+) -> list[DeliveryRecord]:
+    """The ledger of `week`: of the digest `name`, or of every digest."""
+    query = select(models.Delivery).join(models.Digest).where(models.Digest.week == week)
+    if name is not None:
+        query = query.where(models.Digest.name == name)
+    rows = session.scalars(query.order_by(models.Digest.name, models.Delivery.recipient))
     return [_record(row) for row in rows]
 
 
@@ -144,4 +167,5 @@ def _record(row: models.Delivery) -> DeliveryRecord:
         error=row.error,
         location=row.location,
         updated_at=as_utc(row.updated_at),
+        digest=row.digest.name,
     )

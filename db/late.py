@@ -1,5 +1,6 @@
 """Which weeks were sent and which digests hold which documents: what late arrivals need
-(the policy of where a late arrival goes is flows.stories.late's)."""
+(the policy of where a late arrival goes is flows.stories.late's). Each digest has its own:
+a document another digest showed may still come late to this one."""
 
 from __future__ import annotations
 
@@ -12,14 +13,17 @@ from sqlalchemy.orm import Session
 
 from db import models
 from db.engine import as_utc
+from flows.records import DEFAULT_DIGEST
 
 # "sending" counts: the run died after the message data went out, so it may have arrived.
 SENT_STATES = ("sent", "sending")
 
 
-def shown_in_sent(session: Session, document_ids: Collection[int]) -> set[int]:
-    """Those of these documents that a sent digest already shows."""
-    shown = _shown_in_sent()
+def shown_in_sent(
+    session: Session, document_ids: Collection[int], name: str = DEFAULT_DIGEST
+) -> set[int]:
+    """Those of these documents that a sent week of the digest `name` already shows."""
+    shown = _shown_in_sent(name)
     return set(
         session.scalars(
             select(shown.c.document_id).where(shown.c.document_id.in_(list(document_ids)))
@@ -28,10 +32,11 @@ def shown_in_sent(session: Session, document_ids: Collection[int]) -> set[int]:
 
 
 def unshown_between(
-    session: Session, starts: datetime, ends: datetime
+    session: Session, starts: datetime, ends: datetime, name: str = DEFAULT_DIGEST
 ) -> list[tuple[int, datetime]]:
-    """(id, published) of the documents published in [starts, ends) that no sent digest shows."""
-    shown = _shown_in_sent()
+    """(id, published) of the documents published in [starts, ends) that no sent week of the
+    digest `name` shows."""
+    shown = _shown_in_sent(name)
     rows = session.execute(
         select(models.Document.id, models.Document.published_at).where(
             models.Document.published_at >= starts,
@@ -42,56 +47,66 @@ def unshown_between(
     return [(document_id, as_utc(moment)) for document_id, moment in rows]
 
 
-def sent_weeks(session: Session) -> frozenset[str]:
-    """Weeks whose digest went to at least one reader."""
+def sent_weeks(session: Session, name: str = DEFAULT_DIGEST) -> frozenset[str]:
+    """Weeks whose digest `name` went to at least one reader."""
     return frozenset(
         session.scalars(
             select(models.Digest.week).where(
+                models.Digest.name == name,
                 exists().where(
                     models.Delivery.digest_id == models.Digest.id,
                     models.Delivery.state.in_(SENT_STATES),
-                )
+                ),
             )
         )
     )
 
 
-def held_by(session: Session, week: str) -> list[int]:
-    """The documents the stored stories of `week` hold."""
+def held_by(session: Session, week: str, name: str = DEFAULT_DIGEST) -> list[int]:
+    """The documents the stored stories of `week` of the digest `name` hold."""
     return list(
         session.scalars(
             select(models.StoryDocument.document_id)
             .join(models.Story, models.Story.id == models.StoryDocument.story_id)
-            .where(models.Story.week == week)
+            .where(models.Story.week == week, models.Story.digest == name)
         )
     )
 
 
-def holders(session: Session, document_ids: Collection[int]) -> dict[int, set[str]]:
-    """For each document, the weeks whose stored stories hold it."""
+def holders(
+    session: Session, document_ids: Collection[int], name: str = DEFAULT_DIGEST
+) -> dict[int, set[str]]:
+    """For each document, the weeks of the digest `name` whose stored stories hold it."""
     found: dict[int, set[str]] = defaultdict(set)
     if document_ids:
         rows = session.execute(
             select(models.StoryDocument.document_id, models.Story.week)
             .join(models.Story, models.Story.id == models.StoryDocument.story_id)
-            .where(models.StoryDocument.document_id.in_(list(document_ids)))
+            .where(
+                models.StoryDocument.document_id.in_(list(document_ids)),
+                models.Story.digest == name,
+            )
         )
         for document_id, week in rows:
             found[document_id].add(week)
     return dict(found)
 
 
-def _shown_in_sent():  # type: ignore[no-untyped-def]
-    """Subquery: (document_id, week) of every document a sent digest holds."""
+def _shown_in_sent(name: str):  # type: ignore[no-untyped-def]
+    """Subquery: (document_id, week) of every document a sent week of digest `name` holds."""
     return (
         select(models.StoryDocument.document_id, models.Story.week)
         .join(models.Story, models.Story.id == models.StoryDocument.story_id)
-        .join(models.Digest, models.Digest.week == models.Story.week)
+        .join(
+            models.Digest,
+            (models.Digest.week == models.Story.week) & (models.Digest.name == models.Story.digest),
+        )
         .where(
+            models.Story.digest == name,
             exists().where(
                 models.Delivery.digest_id == models.Digest.id,
                 models.Delivery.state.in_(SENT_STATES),
-            )
+            ),
         )
         .subquery()
     )

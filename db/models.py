@@ -18,6 +18,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from flows.records import DEFAULT_DIGEST
+
 # Named constraints so that migrations can refer to them on every backend.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -118,9 +120,10 @@ class Story(Base):
     """A story of one week's digest; rebuilt with the digest until it is sent."""
 
     __tablename__ = "stories"
-    __table_args__ = (UniqueConstraint("week", "key"),)
+    __table_args__ = (UniqueConstraint("digest", "week", "key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(100), server_default=DEFAULT_DIGEST)  # its name
     week: Mapped[str] = mapped_column(String(10), index=True)
     key: Mapped[str] = mapped_column(String(64))
     rank: Mapped[int] = mapped_column()
@@ -147,12 +150,14 @@ class StoryDocument(Base):
 
 
 class Digest(Base):
-    """One rendered week."""
+    """One rendered week of one digest."""
 
     __tablename__ = "digests"
+    __table_args__ = (UniqueConstraint("name", "week"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    week: Mapped[str] = mapped_column(String(10), unique=True)
+    name: Mapped[str] = mapped_column(String(100), server_default=DEFAULT_DIGEST)
+    week: Mapped[str] = mapped_column(String(10))
     subject: Mapped[str] = mapped_column(Text)
     html: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
@@ -163,7 +168,8 @@ class Digest(Base):
 
 
 class Delivery(Base):
-    """The ledger: one row per (digest, recipient), so each is sent once."""
+    """The ledger: one row per (digest, recipient), a digest being one week of one named
+    digest, so each reader gets each digest's week once."""
 
     __tablename__ = "deliveries"
     __table_args__ = (UniqueConstraint("digest_id", "recipient"),)

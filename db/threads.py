@@ -9,16 +9,21 @@ from sqlalchemy.orm import Session
 
 from db import models
 from db.documents import documents_with_ids
-from flows.records import Continuation, StoredStory
+from flows.records import DEFAULT_DIGEST, Continuation, StoredStory
 
 
-def stored_stories(session: Session, since: str, before: str) -> list[StoredStory]:
-    """The stored stories of the weeks from `since` up to (not including) `before`, week by
-    week in rank order, each with its member documents and the link it was stored with."""
+def stored_stories(
+    session: Session, since: str, before: str, name: str = DEFAULT_DIGEST
+) -> list[StoredStory]:
+    """The stored stories of the digest `name` of the weeks from `since` up to (not
+    including) `before`, week by week in rank order, each with its member documents and the
+    link it was stored with."""
     rows = list(
         session.scalars(
             select(models.Story)
-            .where(models.Story.week >= since, models.Story.week < before)
+            .where(
+                models.Story.digest == name, models.Story.week >= since, models.Story.week < before
+            )
             .order_by(models.Story.week, models.Story.rank)
         )
     )
@@ -48,11 +53,13 @@ def stored_stories(session: Session, since: str, before: str) -> list[StoredStor
     ]
 
 
-def links_of(session: Session, week: str) -> dict[str, Continuation]:
+def links_of(session: Session, week: str, name: str = DEFAULT_DIGEST) -> dict[str, Continuation]:
     """Story key -> the earlier story it continues, as `week`'s stored stories say."""
     rows = session.scalars(
         select(models.Story).where(
-            models.Story.week == week, models.Story.continues_key.is_not(None)
+            models.Story.digest == name,
+            models.Story.week == week,
+            models.Story.continues_key.is_not(None),
         )
     )
     return {row.key: link for row in rows if (link := _link(row)) is not None}

@@ -7,6 +7,10 @@ from datetime import datetime
 
 from flows import sanitise
 
+# The implicit digest's name (settings without [[digests]]), and that of rows stored before
+# there were several digests.
+DEFAULT_DIGEST = "weekly"
+
 
 class SourceError(Exception):
     """A whole source cannot be read; the message names the source and says why."""
@@ -126,6 +130,7 @@ class WeekReport:
     skipped: int = 0
     failed: int = 0
     error: str | None = None
+    digest: str = DEFAULT_DIGEST  # the name of the digest built
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,7 @@ class DeliveryRecord:
     error: str | None
     location: str | None
     updated_at: datetime
+    digest: str = DEFAULT_DIGEST  # the digest's name: the ledger is per digest, week, reader
 
 
 @dataclass(frozen=True)
@@ -256,6 +262,7 @@ class Digest:
     document_count: int = 0
     notes: tuple[str, ...] = field(default=())
     late: tuple[Story, ...] = ()  # documents of earlier weeks, stored after those were sent
+    source_kinds: tuple[tuple[str, str], ...] = ()  # (source, kind): a story's coverage line
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flows.redact import mask_url
@@ -25,6 +25,8 @@ from flows.settings_check import (
     variable,
 )
 
+if TYPE_CHECKING:
+    from flows.digest_settings import DigestSettings
 SOURCE_KINDS = tuple(SOURCE_KEYS)
 TRANSPORTS = ("outbox", "smtp")
 TASK_RUNNERS = ("threads", "dask")
@@ -72,6 +74,7 @@ class Settings:
     ca_file: str = ""  # CAs trusted besides the system's, for feeds, IMAP and SMTP (a PEM file)
     fetch_timeout: float = 60.0  # seconds a whole fetch of a feed may take, redirects included
     warnings: tuple[str, ...] = ()  # DIGEST_* variables that set nothing, said once by the CLI
+    digests: tuple[DigestSettings, ...] = ()  # flows.digest_settings: [[digests]] or implicit
 
     @property
     def zone(self) -> ZoneInfo:
@@ -135,11 +138,15 @@ def load_settings(
         dask_workers=value.integer(prefect, "prefect", "dask_workers", 2, 1, 1024),
         smtp=_smtp(value, smtp, env),
     )
+    digests = value.array(data, "digests")  # checked by flows.digest_settings
     problems = unknown_names(data, value.sections, value.keys)
     if problems:
         raise SettingsError(f"{config_path}: " + "; also ".join(problems))
+    from flows.digest_settings import parse_digests  # it imports SettingsError from here
+
     return replace(
         settings,
+        digests=parse_digests(digests, settings),
         warnings=tuple(unknown_variables(env, known_variables(value.keys, settings.sources))),
     )
 
@@ -212,8 +219,7 @@ def _runner(name: str) -> str:
     """Dask is an extra: say how to get it rather than fail on an import in the middle of a run."""
     if name == "dask" and importlib.util.find_spec("prefect_dask") is None:
         raise SettingsError(
-            "prefect.task_runner: 'dask' needs the dask extra: "
-            "pip install 'newsletter-digest[dask]'"
+            "prefect.task_runner: 'dask' needs its extra: pip install 'newsletter-digest[dask]'"
         )
     return name
 

@@ -61,6 +61,10 @@ app = _App(help="A weekly digest of newsletters and feeds.", no_args_is_help=Tru
 console = Console()
 # Errors and warnings: one line each on standard error, never wrapped, markup not read.
 errors = Console(stderr=True, soft_wrap=True, highlight=False)
+DigestName = Annotated[
+    str | None,
+    typer.Option("--digest", help="Only this digest of [[digests]] (default: every one)"),
+]
 Config = Annotated[
     Path | None,
     typer.Option("--config", help="Settings file (default: $DIGEST_CONFIG or ./digest.toml)"),
@@ -132,3 +136,10 @@ def migrated_settings(config: Path | None) -> Settings:
 
     upgrade(settings.database_url)
     return settings
+
+
+def known_digest(settings: Settings, name: str | None) -> None:
+    """Exit with a clear message when --digest names no configured digest."""
+    if name is not None and name not in {d.name for d in settings.digests}:
+        known = ", ".join(d.name for d in settings.digests)
+        stop(f"--digest: no digest is named {name!r} (digests: {known})")

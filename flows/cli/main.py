@@ -14,10 +14,12 @@ from flows.cli.common import (
     FAILED,
     PARTIAL,
     Config,
+    DigestName,
     DryRun,
     Resend,
     app,
     console,
+    known_digest,
     migrated_settings,
     prefect_defaults,
     settings_or_exit,
@@ -25,6 +27,7 @@ from flows.cli.common import (
     stop,
     week_option,
 )
+from flows.records import DEFAULT_DIGEST
 from flows.settings import Settings
 from flows.settings_check import did_you_mean
 from flows.weeks import WeekError, week_range
@@ -97,10 +100,12 @@ def run(
         bool, typer.Option("--all-weeks", help="Every week that has documents")
     ] = False,
     dry_run: DryRun = False,
+    digest: DigestName = None,
     config: Config = None,
 ) -> None:
     """Ingest, then build and deliver a week's digest. Example: digest run --week 2025-W43"""
     settings = settings_or_exit(config, reads_sources=not no_ingest)
+    known_digest(settings, digest)
     week = week_option(week)
     prefect_defaults()
     from flows.orchestration.run_settings import given_settings
@@ -110,14 +115,13 @@ def run(
     with given_settings(cfg, settings):  # read once: the flows take them, not read again
         if all_weeks:
             sources, weeks = backfill_flow(
-                ingest=not no_ingest, resend=resend, dry_run=dry_run, config=cfg
+                ingest=not no_ingest, resend=resend, dry_run=dry_run, config=cfg, digest=digest
             )
         else:
-            sources, one = weekly_flow(
+            sources, weeks = weekly_flow(
                 week=week, ingest=not no_ingest, resend=resend, dry_run=dry_run,
-                config=cfg,
+                config=cfg, digest=digest,
             )  # fmt: skip
-            weeks = [one]
     if sources:
         console.print(_sources_table(sources))
     console.print(_weeks_table(weeks))
@@ -133,6 +137,7 @@ def backfill(
     to_week: Annotated[str, typer.Argument(help="Last ISO week, e.g. 2025-W50")],
     resend: Resend = False,
     dry_run: DryRun = False,
+    digest: DigestName = None,
     config: Config = None,
 ) -> None:
     """Build and deliver each week of a range that has documents.
@@ -144,6 +149,7 @@ def backfill(
         week_range(from_week, to_week)  # before Prefect starts: a typo costs no 20 s
     except WeekError as err:
         stop(f"{err} (backfill FIRST LAST, e.g. 2025-W40 2025-W50)")
+    known_digest(settings, digest)
     prefect_defaults()
     from flows.orchestration.run_settings import given_settings
     from flows.orchestration.weekly_flow import backfill_flow
@@ -156,6 +162,7 @@ def backfill(
             resend=resend,
             dry_run=dry_run,
             config=cfg,
+            digest=digest,
         )
     console.print(_weeks_table(weeks))
     if any(w.status in ("failed", "partial") for w in weeks):
@@ -167,6 +174,9 @@ def preview(
     week: Annotated[str, typer.Option(help="ISO week, e.g. 2025-W43")],
     format: Annotated[str, typer.Option(help="html, text or json")] = "html",
     out: Annotated[Path | None, typer.Option(help="Write here instead of standard output")] = None,
+    digest: Annotated[
+        str | None, typer.Option("--digest", help="This digest (default: the first configured)")
+    ] = None,
     config: Config = None,
 ) -> None:
     """Render a week without delivering it. Example: digest preview --week 2025-W43 --format json"""
@@ -177,8 +187,9 @@ def preview(
     from db.migrate import upgrade
     from flows.pipeline.preview import preview_week
 
+    known_digest(settings, digest)
     upgrade(settings.database_url)
-    output = preview_week(settings, week, format)
+    output = preview_week(settings, week, format, digest)
     if out:
         out.write_text(output, encoding="utf-8")
         console.print(f"wrote {shown(out)}")
@@ -189,6 +200,7 @@ def preview(
 @app.command()
 def deliveries(
     week: Annotated[str, typer.Option(help="ISO week, e.g. 2025-W43")],
+    digest: DigestName = None,
     config: Config = None,
 ) -> None:
     """The delivery ledger of a week. Example: digest deliveries --week 2025-W43"""
@@ -200,12 +212,16 @@ def deliveries(
 
     upgrade(settings.database_url)
     with session_scope(settings.database_url) as session:
-        rows = digest_store.deliveries_for_week(session, week)
+        rows = digest_store.deliveries_for_week(session, week, digest)
+    several = len(settings.digests) > 1
     table = Table("recipient", "transport", "state", "attempts", "updated", "where", "error")
+    if several:
+        table.add_column("digest")
     for r in rows:
         table.add_row(
             shown(r.recipient), r.transport, r.state, str(r.attempts),
             f"{r.updated_at:%Y-%m-%d %H:%M}", shown(r.location or ""), shown(r.error or ""),
+            *([r.digest] if several else []),
         )  # fmt: skip
     console.print(table)
 
@@ -213,22 +229,22 @@ def deliveries(
 @app.command()
 def archive(
     out: Annotated[Path, typer.Option(help="Folder of the static site")] = Path("site"),
+    digest: DigestName = None,
     config: Config = None,
 ) -> None:
-    """Write the web archive: an index and a page per week. Example: digest archive --out site/"""
-    settings = migrated_settings(config)
-    from db import digests as digest_store
-    from db import documents as doc_store
-    from db.engine import session_scope
-    from flows.pipeline.preview import load_week
-    from flows.render.archive import write_archive
-    from flows.weeks import weeks_with
+    """Write the web archive: an index and a page per week, of each digest (the default
+    one at the top of the folder, another in a folder of its name).
 
-    with session_scope(settings.database_url) as session:
-        weeks = weeks_with(doc_store.publication_dates(session), settings.zone)
-        weeks = sorted(set(weeks) | set(digest_store.stored_weeks(session)))
-    written = write_archive([load_week(settings, w) for w in weeks], out, settings.title)
-    console.print(f"wrote {len(written)} pages to {shown(out)}/ (open {shown(out / 'index.html')})")
+    Example: digest archive --out site/
+    """
+    from flows.pipeline.archive import archive_digests
+
+    settings = migrated_settings(config)
+    known_digest(settings, digest)
+    for folder, written in archive_digests(settings, out, digest):
+        console.print(
+            f"wrote {len(written)} pages to {shown(folder)}/ (open {shown(folder / 'index.html')})"
+        )
 
 
 @app.command()
@@ -256,8 +272,11 @@ def deploy(config: Config = None) -> None:
         deploy_all(settings, os.environ)
     except DeployError as err:
         stop(f"deploy failed: {err}", FAILED)
+    from flows.digest_settings import weekly_schedules
+
+    weekly = ", ".join(f"{p.deployment} ({p.cron})" for p in weekly_schedules(settings.digests))
     console.print(
-        f"deployed weekly (Mondays 07:00, {settings.timezone}), ingest and backfill "
+        f"deployed {weekly} in {settings.timezone}, ingest and backfill "
         f"to the work pool {POOL!r}; start a worker: prefect worker start --pool {POOL}"
     )
 
@@ -276,10 +295,13 @@ def _sources_table(reports) -> Table:  # type: ignore[no-untyped-def]
 
 
 def _weeks_table(weeks) -> Table:  # type: ignore[no-untyped-def]
-    table = Table("week", "status", "stories", "documents", "file written")
+    named = {w.digest for w in weeks} - {DEFAULT_DIGEST} != set()  # say whose week it is
+    table = Table(*(["digest"] if named else []), "week", "status", "stories", "documents",
+                  "file written")  # fmt: skip
     for w in weeks:
         files = "\n".join([*(_relative(f) for f in w.files), *([w.error] if w.error else [])])
-        table.add_row(w.week, w.status, str(w.stories), str(w.documents), shown(files))
+        table.add_row(*([w.digest] if named else []), w.week, w.status, str(w.stories),
+                      str(w.documents), shown(files))  # fmt: skip
     return table
 
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
+import yaml
+
+from flows.digest_settings import WEEKLY_CRON, WeeklySchedule, weekly_schedules
 from flows.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,8 +43,35 @@ def deploy_all(settings: Settings, environ: Mapping[str, str]) -> str:
     env = deploy_environment(settings, environ)
     if _run(prefect_command("work-pool", "inspect", POOL), env).returncode != 0:
         _check(_run(prefect_command("work-pool", "create", POOL, "--type", "process"), env))
-    done = _run(prefect_command("deploy", "--prefect-file", str(PREFECT_FILE), "--all"), env)
-    return _check(done)
+    plans = weekly_schedules(settings.digests)
+    if plans == [WeeklySchedule("weekly", WEEKLY_CRON, None)]:  # what prefect.yaml says
+        done = _run(prefect_command("deploy", "--prefect-file", str(PREFECT_FILE), "--all"), env)
+        return _check(done)
+    with tempfile.TemporaryDirectory() as folder:
+        file = Path(folder) / "prefect.yaml"
+        file.write_text(yaml.safe_dump(with_schedules(plans), sort_keys=False), encoding="utf-8")
+        return _check(_run(prefect_command("deploy", "--prefect-file", str(file), "--all"), env))
+
+
+def with_schedules(plans: list[WeeklySchedule]) -> dict[str, Any]:
+    """prefect.yaml with its weekly deployment made once per plan: the digests' own cron
+    strings ([[digests]] schedule), each run with its digest's name."""
+    project = yaml.safe_load(PREFECT_FILE.read_text(encoding="utf-8"))
+    weekly = next(d for d in project["deployments"] if d["name"] == "weekly")
+    made = []
+    for plan in plans:
+        deployment = copy.deepcopy(weekly) | {"name": plan.deployment}
+        deployment["schedules"][0]["cron"] = plan.cron
+        deployment["description"] = (
+            f"Ingest every source, then deliver last week's digest {plan.digest or ''} "
+            f"({plan.cron})."
+        ).replace("  ", " ")
+        if plan.digest:
+            deployment["parameters"]["digest"] = plan.digest
+        made.append(deployment)
+    at = project["deployments"].index(weekly)
+    project["deployments"][at : at + 1] = made
+    return project
 
 
 def _run(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -16,10 +16,12 @@ from db import digests as digest_store
 from db.engine import session_scope
 from db.locks import week_lock
 from flows.deliver.transports import write_preview
+from flows.digest_settings import DigestSettings
 from flows.orchestration.run_settings import run_settings
 from flows.pipeline import delivery
+from flows.pipeline.digests import digest_named, settings_for
 from flows.pipeline.preview import load_week
-from flows.records import Digest, RenderedDigest, WeekReport
+from flows.records import DEFAULT_DIGEST, Digest, RenderedDigest, WeekReport
 from flows.render.archive import page_name
 from flows.render.digest import render_digest
 from flows.render.reports import digest_markdown
@@ -35,9 +37,13 @@ class BuiltWeek:
     digest_id: int | None  # None when the week has no documents
 
 
-def archive_url(settings: Settings, week: str) -> str | None:
-    """The week's page in the web archive (`digest archive`), when it is published."""
-    return f"{settings.base_url}/{page_name(week)}" if settings.base_url else None
+def archive_url(settings: Settings, week: str, name: str = DEFAULT_DIGEST) -> str | None:
+    """The week's page in the web archive (`digest archive`), when it is published: the
+    default digest's at its root, another digest's in a folder of its name."""
+    if not settings.base_url:
+        return None
+    folder = "" if name == DEFAULT_DIGEST else f"{name}/"
+    return f"{settings.base_url}/{folder}{page_name(week)}"
 
 
 def default_week(settings: Settings) -> str:
@@ -48,55 +54,73 @@ def default_week(settings: Settings) -> str:
 
 
 def _digest_run_name() -> str:
-    week = flow_run.parameters.get("week")
-    return f"digest-{week or 'last-week'}"
+    week, name = flow_run.parameters.get("week"), flow_run.parameters.get("digest")
+    return f"digest-{week or 'last-week'}" + (f"-{name}" if name else "")
 
 
 @flow(name="digest", flow_run_name=_digest_run_name)
 def digest_flow(
-    week: str | None = None, resend: bool = False, dry_run: bool = False, config: str | None = None
+    week: str | None = None,
+    resend: bool = False,
+    dry_run: bool = False,
+    config: str | None = None,
+    digest: str | None = None,
 ) -> WeekReport:
-    """Build the digest of `week` (default: the last complete week) and deliver it once."""
+    """Build the digest `digest` (default: the first configured) of `week` (default: the
+    last complete week) and deliver it once."""
     with run_settings(config) as settings:
         return digest_week(settings, week or default_week(settings), resend=resend,
-                           dry_run=dry_run)  # fmt: skip
+                           dry_run=dry_run, digest=digest_named(settings, digest))  # fmt: skip
 
 
-def digest_week(settings: Settings, week: str, *, resend: bool, dry_run: bool) -> WeekReport:
-    """Build then deliver one week; the body of the digest flow, for other flows to call.
+def digest_week(
+    settings: Settings,
+    week: str,
+    *,
+    resend: bool,
+    dry_run: bool,
+    digest: DigestSettings | None = None,
+) -> WeekReport:
+    """Build then deliver one week of one digest; the body of the digest flow, for other
+    flows to call.
 
     Two runs of one week (the schedule and a manual rerun) take turns: the second finds
     the ledger filled by the first and sends nothing again. Runs of different weeks (a
     backfill spread over workers) take turns too, so that a late arrival is claimed and
     sent by one week only: the second sees it held by the first.
     """
-    url = settings.database_url
-    with week_lock(url, week), week_lock(url, "late-arrivals"):
-        return _digest_week(settings, week, resend=resend, dry_run=dry_run)
+    url, chosen = settings.database_url, digest or digest_named(settings)
+    # The default digest keeps the lock names it had when it was the only one.
+    own = "" if chosen.name == DEFAULT_DIGEST else f"@{chosen.name}"
+    with week_lock(url, week + own), week_lock(url, "late-arrivals" + own):
+        return _digest_week(settings, week, resend=resend, dry_run=dry_run, chosen=chosen)
 
 
-def _digest_week(settings: Settings, week: str, *, resend: bool, dry_run: bool) -> WeekReport:
-    logger = get_run_logger()
-    built = build_week(settings, week, store=not dry_run)
-    digest = built.digest
+def _digest_week(
+    settings: Settings, week: str, *, resend: bool, dry_run: bool, chosen: DigestSettings
+) -> WeekReport:
+    logger, name = get_run_logger(), chosen.name
+    built = build_week(settings, week, store=not dry_run, digest=chosen)
+    digest, own = built.digest, settings_for(settings, chosen)
     if built.digest_id is None and not dry_run:
-        logger.info("%s: no documents, no digest", week)
-        return WeekReport(week, "empty")
+        logger.info("%s %s: no documents, no digest", name, week)
+        return WeekReport(week, "empty", digest=name)
     stories, documents = totals(digest)
-    counts = {"stories": stories, "documents": documents}
+    counts = {"stories": stories, "documents": documents, "digest": name}
     if dry_run:
         report = WeekReport(
-            week, "dry-run", files=delivery.dry_run_plan(settings, week, resend), **counts
+            week, "dry-run", files=delivery.dry_run_plan(own, week, resend, name=name), **counts
         )
     else:
-        report = deliver_week(settings, built, resend=resend, preview=_preview(settings, built))
+        report = deliver_week(own, built, resend=resend, preview=_preview(own, built), name=name)
     level = logging.WARNING if report.status in ("partial", "failed") else logging.INFO
-    logger.log(level, "%s: %s, %d stories, %d documents%s", week, report.status, report.stories,
-               report.documents, f"\n{report.error}" if report.error else "")  # fmt: skip
+    logger.log(level, "%s %s: %s, %d stories, %d documents%s", name, week, report.status,
+               report.stories, report.documents,
+               f"\n{report.error}" if report.error else "")  # fmt: skip
     create_markdown_artifact(
-        key=f"digest-{week.lower()}",
+        key=f"digest-{week.lower()}" + ("" if name == DEFAULT_DIGEST else f"-{name.lower()}"),
         markdown=digest_markdown(digest, report),
-        description=f"The digest of {week}",
+        description=f"The digest {name} of {week}",
     )
     return report
 
@@ -113,34 +137,41 @@ def _preview(settings: Settings, built: BuiltWeek) -> str:
 
 
 @task(name="build-week", task_run_name="build-{week}", cache_policy=NO_CACHE)
-def build_week(settings: Settings, week: str, store: bool = True) -> BuiltWeek:
-    """Select the week's documents, group them into ranked stories, render and keep them."""
-    digest = load_week(settings, week)
+def build_week(
+    settings: Settings, week: str, store: bool = True, digest: DigestSettings | None = None
+) -> BuiltWeek:
+    """Select the week's documents, group them into stories the digest picks and ranks,
+    render and keep them."""
+    chosen = digest or digest_named(settings)
+    digest_ = load_week(settings, week, chosen)
     rendered = render_digest(
-        digest,
-        archive_url=archive_url(settings, week),
-        week_url=lambda earlier: archive_url(settings, earlier),
+        digest_,
+        archive_url=archive_url(settings, week, chosen.name),
+        week_url=lambda earlier: archive_url(settings, earlier, chosen.name),
     )
-    if not (digest.document_count or digest.late) or not store:
-        return BuiltWeek(digest, rendered, None)
+    if not (digest_.document_count or digest_.late) or not store:
+        return BuiltWeek(digest_, rendered, None)
     content = hashlib.sha256((rendered.html + rendered.text).encode()).hexdigest()
     with session_scope(settings.database_url) as session:
         digest_id = digest_store.save_week(
-            session, week, digest.stories + digest.late, rendered, content, digest.document_count,
-            datetime.now(UTC),
+            session, week, digest_.stories + digest_.late, rendered, content,
+            digest_.document_count, datetime.now(UTC), chosen.name,
         )  # fmt: skip
-    return BuiltWeek(digest, rendered, digest_id)
+    return BuiltWeek(digest_, rendered, digest_id)
 
 
 # Not retried as a task: the transport tries a temporary failure again with back-off, a
 # permanent one fails its readers at once with the reason, and the next run tries the
 # failed readers again (the ledger makes that safe).
 @task(name="deliver-week", task_run_name="deliver-{built.digest.week}", cache_policy=NO_CACHE)
-def deliver_week(settings: Settings, built: BuiltWeek, resend: bool, preview: str) -> WeekReport:
-    """Send to each recipient at most once, as the ledger says, unless `resend`; a failed
-    reader is recorded as failed, never raised."""
+def deliver_week(
+    settings: Settings, built: BuiltWeek, resend: bool, preview: str, name: str = DEFAULT_DIGEST
+) -> WeekReport:
+    """Send to each recipient of the digest `name` at most once, as the ledger says, unless
+    `resend`; a failed reader is recorded as failed, never raised. `settings` are that
+    digest's (flows.pipeline.digests.settings_for)."""
     assert built.digest_id is not None
     return delivery.deliver_week(
         settings, built.digest_id, built.digest, built.rendered, resend=resend, preview=preview,
-        transport=delivery.transport_for(settings, built.digest.week),
+        transport=delivery.transport_for(settings, built.digest.week), name=name,
     )  # fmt: skip

@@ -5,23 +5,28 @@ from __future__ import annotations
 from prefect import serve
 from prefect.schedules import Cron
 
+from flows.digest_settings import WEEKLY_CRON, weekly_schedules
 from flows.orchestration.ingest_flow import ingest_flow
 from flows.orchestration.weekly_flow import backfill_flow, weekly_flow
 from flows.settings import Settings
 
-WEEKLY_CRON = "0 7 * * 1"  # Mondays 07:00: last week is complete, readers start theirs
+__all__ = ["WEEKLY_CRON", "serve_deployments"]
 
 
 def serve_deployments(settings: Settings, config: str | None = None) -> None:
     """Serve until stopped; schedules stay active when it stops (pause_on_shutdown=False)."""
     parameters = {"config": config} if config else {}
-    weekly = weekly_flow.to_deployment(
-        name="weekly",
-        schedule=Cron(WEEKLY_CRON, timezone=settings.timezone),
-        parameters=parameters,
-        tags=["digest", "weekly"],
-        description="Ingest every source, then deliver last week's digest.",
-    )
+    weekly = [
+        weekly_flow.to_deployment(
+            name=plan.deployment,
+            schedule=Cron(plan.cron, timezone=settings.timezone),
+            parameters=parameters | ({"digest": plan.digest} if plan.digest else {}),
+            tags=["digest", "weekly"],
+            description="Ingest every source, then deliver last week's digest"
+            + (f" {plan.digest}." if plan.digest else "."),
+        )
+        for plan in weekly_schedules(settings.digests)
+    ]
     backfill = backfill_flow.to_deployment(
         name="backfill",
         parameters=parameters,
@@ -34,4 +39,4 @@ def serve_deployments(settings: Settings, config: str | None = None) -> None:
         tags=["digest", "ingest"],
         description="Fetch every source and store what is new, without a digest.",
     )
-    serve(weekly, backfill, ingest, pause_on_shutdown=False)
+    serve(*weekly, backfill, ingest, pause_on_shutdown=False)

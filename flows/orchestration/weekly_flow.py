@@ -11,6 +11,7 @@ from db.engine import session_scope
 from flows.orchestration.digest_flow import default_week, digest_flow
 from flows.orchestration.ingest_flow import run_ingest
 from flows.orchestration.run_settings import run_settings
+from flows.pipeline.digests import chosen_digests
 from flows.records import SourceReport, WeekReport
 from flows.settings import Settings
 from flows.weeks import week_range, weeks_with
@@ -23,12 +24,17 @@ def weekly_flow(
     resend: bool = False,
     dry_run: bool = False,
     config: str | None = None,
-) -> tuple[list[SourceReport], WeekReport]:
-    """What the Monday schedule runs: ingest every source, then deliver last week's digest."""
+    digest: str | None = None,
+) -> tuple[list[SourceReport], list[WeekReport]]:
+    """What the Monday schedule runs: ingest every source, then deliver last week's digest,
+    of each configured digest (or only of `digest`): one ingest serves them all."""
     with run_settings(config) as settings:
         reports = run_ingest(settings, config) if ingest else []
         chosen = week or default_week(settings)
-        return reports, digest_flow(week=chosen, resend=resend, dry_run=dry_run, config=config)
+        return reports, [
+            digest_flow(week=chosen, resend=resend, dry_run=dry_run, config=config, digest=d.name)
+            for d in chosen_digests(settings, digest)
+        ]
 
 
 def _backfill_run_name() -> str:
@@ -46,28 +52,44 @@ def backfill_flow(
     ingest: bool = False,
     dry_run: bool = False,
     config: str | None = None,
+    digest: str | None = None,
 ) -> tuple[list[SourceReport], list[WeekReport]]:
-    """Each week of the range that has documents (all such weeks by default), as its own run."""
+    """Each week of the range that has documents (all such weeks by default), as its own run,
+    of each configured digest (or only of `digest`), week by week."""
     logger = get_run_logger()
     with run_settings(config) as settings:
         reports = run_ingest(settings, config) if ingest else []
+        digests = chosen_digests(settings, digest)
+        names = [d.name for d in digests]
         results = []
-        for week in weeks_to_build(settings, from_week, to_week):
-            state = digest_flow(week=week, resend=resend, dry_run=dry_run, config=config,
-                                return_state=True)  # fmt: skip
-            if state.is_completed():
-                results.append(state.result())
-            else:
-                logger.error("%s failed: %s", week, state.message)
-                results.append(WeekReport(week, "failed", error=state.message or "failed"))
+        for week in weeks_to_build(settings, from_week, to_week, names):
+            for name in names:
+                state = digest_flow(week=week, resend=resend, dry_run=dry_run, config=config,
+                                    digest=name, return_state=True)  # fmt: skip
+                if state.is_completed():
+                    results.append(state.result())
+                    continue
+                logger.error("%s %s failed: %s", name, week, state.message)
+                results.append(
+                    WeekReport(week, "failed", error=state.message or "failed", digest=name)
+                )
     return reports, results
 
 
-def weeks_to_build(settings: Settings, from_week: str | None, to_week: str | None) -> list[str]:
-    """The weeks of the range (all by default) that have documents or a stored digest."""
+def weeks_to_build(
+    settings: Settings,
+    from_week: str | None,
+    to_week: str | None,
+    names: list[str] | None = None,
+) -> list[str]:
+    """The weeks of the range (all by default) that have documents or a stored digest (of
+    the digests `names`, every configured one by default)."""
+    names = names if names is not None else [d.name for d in settings.digests]
     with session_scope(settings.database_url) as session:
-        have = weeks_with(doc_store.publication_dates(session), settings.zone)
+        have = set(weeks_with(doc_store.publication_dates(session), settings.zone))
         # A week built of late arrivals alone has no document of its own, and may need a retry.
-        have = sorted(set(have) | set(digest_store.stored_weeks(session)))
+        for name in names:
+            have |= set(digest_store.stored_weeks(session, name))
+        have = sorted(have)
     wanted = set(week_range(from_week or have[0], to_week or have[-1])) if have else set()
     return [w for w in have if w in wanted]

@@ -24,7 +24,8 @@ from flows.deliver.transports import (
     SmtpSender,
     TemporaryDeliveryError,
 )
-from flows.records import Digest, RenderedDigest, Subscriber, WeekReport
+from flows.pipeline.digests import digest_readers, list_prefix
+from flows.records import DEFAULT_DIGEST, Digest, RenderedDigest, Subscriber, WeekReport
 from flows.settings import Settings
 from flows.stories.late import totals
 from flows.tls import verified_context
@@ -60,14 +61,16 @@ def deliver_week(
     resend: bool,
     preview: str,
     transport: AbstractContextManager[Transport],
+    name: str = DEFAULT_DIGEST,
 ) -> WeekReport:
     """Send the stored digest `digest_id` to each recipient the ledger has not served yet
     (every one when `resend`); each send is recorded before and after its data goes out.
 
     A failure belongs to its reader: it is recorded with its reason and the others are
     sent. A transport that cannot open (a refused login, a server without STARTTLS, no
-    server) fails every reader still to send to, with that reason; nothing is raised."""
-    plan = _pending(settings, digest_id, rendered, digest.week, resend, transport)
+    server) fails every reader still to send to, with that reason; nothing is raised.
+    `settings` are those of the digest `name` (its readers, title and outbox)."""
+    plan = _pending(settings, digest_id, rendered, digest.week, resend, transport, name)
     book = _Ledger(settings, digest_id, digest.week)
     for recipient, message_id, err in plan.unbuildable:
         book.fail(recipient, message_id, err)
@@ -96,7 +99,8 @@ def deliver_week(
     notes = [*book.failures[:3], *([f"and {failed - 3} more failed"] if failed > 3 else [])]
     notes += [_doubt_note(plan.in_doubt)] if plan.in_doubt else []
     return WeekReport(digest.week, _status(sent, skipped, failed), *totals(digest),
-                      tuple(files), sent, skipped, failed, "\n".join(notes) or None)  # fmt: skip
+                      tuple(files), sent, skipped, failed, "\n".join(notes) or None,
+                      name)  # fmt: skip
 
 
 class _Ledger:
@@ -153,6 +157,7 @@ def _pending(
     week: str,
     resend: bool,
     transport: object,
+    name: str = DEFAULT_DIGEST,
 ) -> _Plan:
     """The readers of this run (its settings' recipients and the subscribers) still to be
     sent to, as the ledger says.
@@ -164,13 +169,17 @@ def _pending(
     domain = parseaddr(settings.sender)[1].rpartition("@")[2] or "localhost"
     with session_scope(settings.database_url) as session:
         readers = subscriber_store.recipients(session, settings.recipients, datetime.now(UTC))
+    chosen = set(digest_readers(settings, name, [r.email for r in readers]))
+    readers = [r for r in readers if r.email in chosen]
+    # Another digest's week is another message: its own id, so that clients keep both.
+    edition = week if name == DEFAULT_DIGEST else f"{name}-{week}"
     # A transport of another kind (none but the outbox can tell) leaves a send in doubt.
     delivered: Callable[[str], str | None] = getattr(transport, "delivered", lambda _: None)
     plan = _Plan()
     for reader in readers:
         with session_scope(settings.database_url) as session:
             record = digest_store.delivery(session, digest_id, reader.email)
-        message_id = stable_message_id(week, reader.email, domain)
+        message_id = stable_message_id(edition, reader.email, domain)
         state = None if record is None or resend else record.state
         if state == "sending" and (location := delivered(reader.email)) is not None:
             with session_scope(settings.database_url) as session:
@@ -189,7 +198,7 @@ def _pending(
                         reader.email)  # fmt: skip
             continue
         try:
-            message = _message(settings, rendered, reader, message_id, domain)
+            message = _message(settings, rendered, reader, message_id, domain, name)
             message.as_bytes(policy=SMTP_POLICY)  # fails here, for this reader alone
         except (ValueError, MessageError) as err:  # an address that cannot be a header
             plan.unbuildable.append((reader.email, message_id, err))
@@ -199,7 +208,12 @@ def _pending(
 
 
 def _message(
-    settings: Settings, rendered: RenderedDigest, reader: Subscriber, message_id: str, domain: str
+    settings: Settings,
+    rendered: RenderedDigest,
+    reader: Subscriber,
+    message_id: str,
+    domain: str,
+    name: str,
 ) -> EmailMessage:
     return build_message(
         rendered,
@@ -208,7 +222,7 @@ def _message(
         recipient=reader.email,
         message_id=message_id,
         date=datetime.now(UTC),
-        list_id=f"{settings.title} <digest.{domain}>",
+        list_id=f"{settings.title} <{list_prefix(name)}digest.{domain}>",
         unsubscribe_mailto=f"mailto:{parseaddr(settings.sender)[1]}?subject=unsubscribe",
         unsubscribe_url=(
             f"{settings.base_url}/unsubscribe?token={reader.token}"
@@ -218,13 +232,17 @@ def _message(
     )
 
 
-def dry_run_plan(settings: Settings, week: str, resend: bool) -> tuple[str, ...]:
+def dry_run_plan(
+    settings: Settings, week: str, resend: bool, name: str = DEFAULT_DIGEST
+) -> tuple[str, ...]:
     """Who a real send would mail, read without writing: this run's config recipients and
     the subscribers, less those who unsubscribed; those the ledger already has are skipped
     unless `resend`, and one a stopped run left "sending" is named as in doubt."""
     with session_scope(settings.database_url) as session:
-        readers = subscriber_store.would_receive(session, settings.recipients)
-        stored = digest_store.digest_id(session, week)
+        readers = digest_readers(
+            settings, name, subscriber_store.would_receive(session, settings.recipients)
+        )
+        stored = digest_store.digest_id(session, week, name)
         records = {
             reader: record.state
             for reader in readers

@@ -3,36 +3,48 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from db import late as late_store
 from db import threads as thread_store
 from db.engine import session_scope
+from flows.digest_settings import DigestSettings
+from flows.pipeline.digests import digest_named, rules_of
 from flows.pipeline.week_documents import week_documents
-from flows.records import Digest
+from flows.records import Digest, Story
 from flows.render.digest import digest_to_json, late_to_json, render_digest
 from flows.safe_text import without_bidi_controls
 from flows.settings import Settings
 from flows.stories.build import build_stories
 from flows.stories.continuing import link_stories, look_back, relink
+from flows.stories.select import may_take, select_stories
 from flows.weeks import week_bounds
 
 
-def load_week(settings: Settings, week: str) -> Digest:
-    """Select the week's documents (and its late arrivals), group them into ranked stories,
-    and link those that continue a story of an earlier week.
+def load_week(settings: Settings, week: str, digest: DigestSettings | None = None) -> Digest:
+    """Select the week's documents (and its late arrivals) of the digest (the first one
+    configured by default), group them into stories that it picks and ranks by its rules,
+    and link those that continue a story of an earlier week of it.
 
     A sent week keeps the links it was sent with; an unsent one is linked to the stored
     stories of the weeks before it, which are read and never written: a follow-up does not
     reopen a sent week.
     """
+    digest = digest or digest_named(settings)
+    name, rules = digest.name, rules_of(digest)
     starts, ends = week_bounds(week, settings.zone)
     with session_scope(settings.database_url) as session:
-        chosen = week_documents(session, week, settings.zone)
-        if week in late_store.sent_weeks(session):
-            links, earlier = thread_store.links_of(session, week), None
+        chosen = week_documents(session, week, settings.zone, name)
+        if week in late_store.sent_weeks(session, name):
+            links, earlier = thread_store.links_of(session, week, name), None
         else:
-            links, earlier = {}, thread_store.stored_stories(session, look_back(week), week)
-    own, late = build_stories(chosen.own), build_stories(chosen.late)
+            earlier = thread_store.stored_stories(session, look_back(week), week, name)
+            links = {}
+    own = select_stories(build_stories(chosen.own), rules)
+    # A sent week is rebuilt from what it holds; an unsent one groups only the late
+    # documents the rules may keep.
+    candidates = chosen.late if earlier is None else may_take(chosen.late, rules)
+    late = select_stories(build_stories(candidates), rules)
     if earlier is None:
         own, late = relink(own, links), relink(late, links)
     elif earlier:
@@ -40,18 +52,25 @@ def load_week(settings: Settings, week: str) -> Digest:
         own, late = linked[: len(own)], linked[len(own) :]
     return Digest(
         week=week,
-        title=settings.title,
+        title=digest.title,
         starts=starts,
         ends=ends,
         stories=tuple(own),
-        document_count=len(chosen.own),
+        document_count=len(chosen.own) if rules.keeps_all else _count(own),
         late=tuple(late),
+        source_kinds=tuple((source.name, source.kind) for source in settings.sources),
     )
 
 
-def preview_week(settings: Settings, week: str, format: str) -> str:
-    """The week rendered as "html", "text" or "json", without delivering anything."""
-    digest = load_week(settings, week)
+def _count(stories: Sequence[Story]) -> int:
+    """Documents the digest's stories hold: what its rules kept of the week."""
+    return len({doc.id for story in stories for doc in story.documents})
+
+
+def preview_week(settings: Settings, week: str, format: str, name: str | None = None) -> str:
+    """The week of the digest `name` (the first by default) rendered as "html", "text" or
+    "json", without delivering anything."""
+    digest = load_week(settings, week, digest_named(settings, name))
     if format == "json":
         data = digest_to_json(digest) | {"late_arrivals": late_to_json(digest, settings.zone)}
         return without_bidi_controls(json.dumps(data, indent=2, ensure_ascii=False))

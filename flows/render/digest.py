@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from flows.normalise.headlines import is_usable_title
 from flows.records import Continuation, Digest, RenderedDigest, Sighting, Story
+from flows.render.coverage import CoverageView, coverage_to_json, story_coverage
 from flows.safe_text import without_bidi_controls
 from flows.sanitise import safe_url
 from flows.weeks import week_of
@@ -54,6 +55,7 @@ class StoryView:
     others: tuple[SourceView, ...]
     late: bool = False  # published in an earlier week, stored after its digest went out
     continues: ThreadView | None = None
+    coverage: CoverageView | None = None  # how many outlets, who first, the primary source
 
 
 def publisher_of(sighting: Sighting) -> str:
@@ -70,10 +72,15 @@ def source_label(sighting: Sighting) -> str:
 
 
 def story_view(
-    story: Story, late: bool = False, week_url: Callable[[str], str | None] | None = None
+    story: Story,
+    late: bool = False,
+    week_url: Callable[[str], str | None] | None = None,
+    digest: Digest | None = None,
 ) -> StoryView:
     lead, *others = story.sources
+    kinds, zone = (dict(digest.source_kinds), digest.starts.tzinfo) if digest else ({}, None)
     return StoryView(
+        coverage=story_coverage(story, kinds, zone),
         late=late,
         continues=thread_view(story.continues, week_url),
         headline=story.headline,
@@ -139,9 +146,9 @@ def render_digest(
     week's page, where a continuing story was first reported; without it, the week is
     named without a link.
     """
-    stories = [story_view(s, week_url=week_url) for s in digest.stories]
+    stories = [story_view(s, week_url=week_url, digest=digest) for s in digest.stories]
     # Late arrivals come after the week's own stories.
-    stories += [story_view(s, late=True, week_url=week_url) for s in digest.late]
+    stories += [story_view(s, late=True, week_url=week_url, digest=digest) for s in digest.late]
     preheader = " · ".join(s.headline for s in stories[:3])
     base = {"digest": _DigestView(digest), "preheader": preheader, "archive_url": archive_url}
 
@@ -219,6 +226,7 @@ def digest_to_json(digest: Digest) -> dict[str, Any]:
                 "url": safe_url(story.url),
                 "extract": story.extract,
                 "published_at": story.published_at.isoformat(),
+                "coverage": coverage_to_json(story, dict(digest.source_kinds)),
                 "continues": None if story.continues is None else {
                     "week": story.continues.week,
                     "key": story.continues.key,

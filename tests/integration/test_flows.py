@@ -159,11 +159,11 @@ def test_weekly_builds_the_week_asked_for(
     sqlite_url: str, tmp_path: Path, seeds_copy: Path
 ) -> None:
     config = write_config(tmp_path, sqlite_url, seeds_copy)
-    sources, week = weekly_flow(week="2025-W49", config=str(config))
+    sources, [week] = weekly_flow(week="2025-W49", config=str(config))
     assert sources[0].new == 5
     # One newsletter: the trade call; its pull-quote and its chart's caption are no stories.
     assert (week.week, week.status, week.stories, week.documents) == ("2025-W49", "sent", 1, 1)
-    _, empty = weekly_flow(week="2025-W30", ingest=False, config=str(config))
+    _, [empty] = weekly_flow(week="2025-W30", ingest=False, config=str(config))
     assert empty.status == "empty"
 
 

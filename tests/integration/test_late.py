@@ -83,7 +83,7 @@ def test_a_late_document_goes_into_the_next_digest_once_marked_late(
     w43_before = stored_digest(database_url, "2025-W43")
 
     add_late_file(seeds_copy)
-    sources, w44 = weekly_flow(week="2025-W44", config=str(config))
+    sources, [w44] = weekly_flow(week="2025-W44", config=str(config))
     assert sources[0].new == 1
     assert (w44.status, w44.stories, w44.documents, w44.sent) == ("sent", 1, 1, 1)
 
@@ -103,7 +103,7 @@ def test_a_late_document_goes_into_the_next_digest_once_marked_late(
     assert "Late arrivals: 1 stories, 1 documents" in latest_artifact("digest-2025-w44")
 
     # The sent week is frozen: a rerun sends nothing and holds what it held.
-    _, again = weekly_flow(week="2025-W43", ingest=False, config=str(config))
+    _, [again] = weekly_flow(week="2025-W43", ingest=False, config=str(config))
     assert again.status == "already sent"
     assert stored_digest(database_url, "2025-W43") == w43_before
     assert LATE_TITLE not in w43_before[1]

@@ -38,7 +38,7 @@ def test_a_weekly_run_reads_settings_and_upgrades_once(
     sqlite_url: str, tmp_path: Path, seeds_copy: Path, calls: Counter[str]
 ) -> None:
     config = str(write_config(tmp_path, sqlite_url, seeds_copy))
-    sources, week = weekly_flow(week="2025-W43", config=config)
+    sources, [week] = weekly_flow(week="2025-W43", config=config)
     assert [s.new for s in sources] == [5] and week.sent == 1
     assert calls == {"read": 1, "upgrade": 1}
 

@@ -63,7 +63,7 @@ def test_a_story_going_on_is_linked_to_its_sent_week_which_stays_as_sent(
 
     add_file(seeds_copy, "006_strike.txt", STRIKE_GOES_ON, "2025-10-27")
     add_file(seeds_copy, "007_museum.txt", UNRELATED, "2025-10-28")
-    sources, w44 = weekly_flow(week="2025-W44", config=str(config))
+    sources, [w44] = weekly_flow(week="2025-W44", config=str(config))
     assert sources[0].new == 2
     assert (w44.status, w44.stories, w44.documents, w44.sent) == ("sent", 2, 2, 1)
 
@@ -101,14 +101,14 @@ def test_a_story_going_on_is_linked_to_its_sent_week_which_stays_as_sent(
     }  # fmt: skip
 
     # The sent week is not reopened: a rerun sends nothing and holds what it held.
-    _, again = weekly_flow(week="2025-W43", ingest=False, config=str(config))
+    _, [again] = weekly_flow(week="2025-W43", ingest=False, config=str(config))
     assert again.status == "already sent"
     assert stored_digest(database_url, "2025-W43") == w43_digest
     assert stored_links(database_url, "2025-W43") == w43_stories
     assert len(sent_copies(outbox, "2025-W43")) == 1
     # And the week that continued it keeps its link when it is run again.
     w44_digest = stored_digest(database_url, "2025-W44")
-    _, again = weekly_flow(week="2025-W44", ingest=False, config=str(config))
+    _, [again] = weekly_flow(week="2025-W44", ingest=False, config=str(config))
     assert again.status == "already sent"
     assert stored_digest(database_url, "2025-W44") == w44_digest
     assert sent_copies(outbox, "2025-W44") == [eml]
