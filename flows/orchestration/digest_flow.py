@@ -18,6 +18,7 @@ from flows.deliver.transports import write_preview
 from flows.orchestration.run_settings import run_settings
 from flows.pipeline import delivery
 from flows.pipeline.preview import load_week
+from flows.pipeline.reader_digests import reader_renderings
 from flows.records import Digest, RenderedDigest, WeekReport
 from flows.render.archive import page_name
 from flows.render.digest import render_digest
@@ -131,7 +132,11 @@ def build_week(settings: Settings, week: str, store: bool = True) -> BuiltWeek:
 def deliver_week(settings: Settings, built: BuiltWeek, resend: bool, preview: str) -> WeekReport:
     """Send to each recipient at most once, as the ledger says, unless `resend`."""
     assert built.digest_id is not None
+    week = built.digest.week
+    copies = reader_renderings(settings, built.digest, built.rendered,
+                               archive_url=archive_url(settings, week),
+                               week_url=lambda earlier: archive_url(settings, earlier))  # fmt: skip
     return delivery.deliver_week(
         settings, built.digest_id, built.digest, built.rendered, resend=resend, preview=preview,
-        transport=delivery.transport_for(settings, built.digest.week),
+        transport=delivery.transport_for(settings, week), for_reader=copies,
     )  # fmt: skip

@@ -21,7 +21,7 @@ from flows.deliver.transports import (
     PermanentDeliveryError,
     SmtpSender,
 )
-from flows.records import Digest, RenderedDigest, WeekReport
+from flows.records import Digest, RenderedDigest, Subscriber, WeekReport
 from flows.settings import Settings
 from flows.stories.late import totals
 
@@ -56,9 +56,11 @@ def deliver_week(
     resend: bool,
     preview: str,
     transport: AbstractContextManager[Transport],
+    for_reader: Callable[[Subscriber], RenderedDigest] | None = None,
 ) -> WeekReport:
     """Send the stored digest `digest_id` to each recipient the ledger has not served yet
-    (every one when `resend`); each send is recorded before and after its data goes out."""
+    (every one when `resend`); each send is recorded before and after its data goes out.
+    `for_reader` gives a reader's own copy (flows/pipeline/reader_digests.py)."""
     week, url = digest.week, settings.database_url
 
     def ledger(recipient: str, state: str, message_id: str, **extra: str | None) -> None:
@@ -68,7 +70,8 @@ def deliver_week(
                 message_id=message_id, now=datetime.now(UTC), **extra,
             )  # fmt: skip
 
-    pending, skipped = _pending(settings, digest_id, rendered, week, resend)
+    copy = for_reader or (lambda _reader: rendered)
+    pending, skipped = _pending(settings, digest_id, copy, week, resend)
     files, sent, failed = [preview], 0, 0
     if pending:
         with transport as sending:
@@ -99,7 +102,11 @@ def _status(sent: int, skipped: int, failed: int) -> str:
 
 
 def _pending(
-    settings: Settings, digest_id: int, rendered: RenderedDigest, week: str, resend: bool
+    settings: Settings,
+    digest_id: int,
+    copy: Callable[[Subscriber], RenderedDigest],
+    week: str,
+    resend: bool,
 ) -> tuple[list[tuple[str, str, EmailMessage]], int]:
     """(recipient, Message-ID, message) of each reader still to send to, and how many were
     skipped as sent already."""
@@ -117,7 +124,7 @@ def _pending(
             continue
         message_id = stable_message_id(week, reader.email, domain)
         message = build_message(
-            rendered,
+            copy(reader),
             sender=settings.sender,
             reply_to=settings.reply_to,
             recipient=reader.email,
