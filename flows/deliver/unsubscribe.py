@@ -138,7 +138,7 @@ def _manage(
     said = actions.feedback(reader.id)
     unsubscribe = f"/unsubscribe?token={quote(reader.token)}"
     body = pages.manage(reader.email, said, links.manage_url("", key), unsubscribe, note)
-    return 200, "What you get", body
+    return 200, "Undone" if note else "What you get", body
 
 
 def make_server(app: WsgiApp, host: str, port: int, *, threads: int = 8,
