@@ -1,7 +1,7 @@
 """Feedback as a reader gives it, in headless Chromium on the real endpoint: "mute" opened
 from a delivered message asks first (the GET changes nothing), the button mutes, the next
 digest built for that reader has nothing of that source while another reader's still has,
-and the manage page undoes it."""
+and the manage page undoes it. "Less like this" leaves the story out of the next one."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import os
 from email import policy
 from pathlib import Path
 
+import httpx
 import pytest
 from bs4 import BeautifulSoup
 
@@ -17,10 +18,13 @@ from db import feedback as feedback_store
 from db import subscribers as subscriber_store
 from db.engine import session_scope
 from flows.orchestration.weekly_flow import backfill_flow
+from flows.render.digest import render_digest
+from flows.render.links import sign_rendering
 from tests.conftest import write_config
 from tests.support.browser import CHROMIUM, Browser
 from tests.support.reader_endpoint import reader_endpoint
 from tests.support.smtp_servers import free_port
+from tests.unit.test_render import digest
 
 pytestmark = [pytest.mark.usefixtures("prefect_harness"), pytest.mark.timeout(600)]
 WEEK = "2025-W43"
@@ -89,5 +93,24 @@ def test_a_reader_mutes_a_source_from_the_email_and_undoes_it(
         assert "Undone." in page and f"Muted: {source}" not in page
         assert said(sqlite_url, ANA) == []
 
+        backfill_flow(from_week=WEEK, to_week=WEEK, resend=True, config=str(config))
+        text, html = delivered(outbox, ANA)
+        assert source in text
+        # "Less like this" on the first story, by a mail client's POST: gone from the next one.
+        first = html.select_one(".headline").get_text(strip=True)  # type: ignore[union-attr]
+        less = html.select_one(".feedback a")
+        assert less is not None and less.get_text() == "Less like this"
+        assert httpx.post(less["href"], timeout=30).status_code == 200  # type: ignore[arg-type]
+        assert [kind for kind, _ in said(sqlite_url, ANA)] == ["less"]
     backfill_flow(from_week=WEEK, to_week=WEEK, resend=True, config=str(config))
-    assert source in delivered(outbox, ANA)[0]
+    assert first not in delivered(outbox, ANA)[1].get_text()
+    assert first in delivered(outbox, BO)[1].get_text()
+
+
+def test_a_copy_with_feedback_links_fits_a_phone(browser: Browser, tmp_path: Path) -> None:
+    page = tmp_path / "digest.html"
+    rendered = render_digest(digest(6, sources=3), feedback_base="https://digest.example.org")
+    page.write_text(sign_rendering(rendered, 12345, "secret").html, encoding="utf-8")
+    for dark in (False, True):
+        sizes = browser.render(page, 375, dark, tmp_path / "phone.png")
+        assert sizes["content"] <= sizes["viewport"] == 375
