@@ -61,18 +61,28 @@ def _without(
 def _less_like(stories: Sequence[Story], less: Sequence[Feedback]) -> list[Story]:
     if not less or not stories:
         return list(stories)
+    said = verdicts(stories, less)
+    kept = [s for s, v in zip(stories, said, strict=True) if v == "keep"]
+    return kept + [s for s, v in zip(stories, said, strict=True) if v == "last"]
+
+
+def verdicts(stories: Sequence[Story], less: Sequence[Feedback]) -> list[str]:
+    """For each story, given the "less like this" said: "cut", "last" or "keep"."""
     same = {f.target.partition(".")[2] for f in less}
     shown = [f"{s.headline}\n\n{s.extract}" for s in stories]
     vectors = embed(shown + [f.text for f in less])
     similar = (vectors[: len(stories)] @ vectors[len(stories) :].T).max(axis=1)
     disliked = [set(f.names) for f in less]
-    kept, last = [], []
+    found = []
     for story, cosine in zip(stories, similar, strict=True):
-        if story.key in same or (story.continues and story.continues.key in same):
-            continue
-        if cosine >= SAME_STORY:
-            continue
-        told = set(profile(story.headline, story.extract, [d.text for d in story.documents])[1])
-        shared = max(len(told & these) for these in disliked)
-        (last if cosine >= ALIKE or shared >= ALIKE_NAMES else kept).append(story)
-    return kept + last
+        if (
+            story.key in same
+            or (story.continues and story.continues.key in same)
+            or cosine >= SAME_STORY
+        ):
+            found.append("cut")
+        else:
+            told = set(profile(story.headline, story.extract, [d.text for d in story.documents])[1])
+            shared = max(len(told & these) for these in disliked)
+            found.append("last" if cosine >= ALIKE or shared >= ALIKE_NAMES else "keep")
+    return found
