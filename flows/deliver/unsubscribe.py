@@ -102,7 +102,9 @@ def _feedback(actions: ReaderActions, post: bool, query: dict[str, str], _: obje
     action, value, key = query.get("a", ""), query.get("v", ""), query.get("k", "")
     reader = _signed(actions, key, action, value) if action in ("mute", "less") else None
     week, _dot, story_key = value.partition(".")
-    subject = links.decode_value(value) if action == "mute" else actions.story(week, story_key)
+    subject = None
+    if reader is not None:  # signed by us: only then is the store asked anything
+        subject = links.decode_value(value) if action == "mute" else actions.story(week, story_key)
     if reader is None or not subject:
         return 404, "Unknown link", pages.text("This link is not known, or its story is gone.")
     manage = pages.link(links.manage_url("", links.reader_key(reader.id, reader.token, "manage")),
