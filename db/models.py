@@ -200,3 +200,21 @@ class Subscriber(Base):
     token: Mapped[str] = mapped_column(String(64), unique=True)  # for unsubscribe links
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     unsubscribed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ReaderFeedback(Base):
+    """What a reader said by a link in the email: mute a source, or less like a story.
+    Deleted when the reader undoes it on the manage page."""
+
+    __tablename__ = "reader_feedback"
+    __table_args__ = (UniqueConstraint("subscriber_id", "kind", "target"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(10))  # "mute" | "less"
+    target: Mapped[str] = mapped_column(String(300))  # the source's name, or "week.story key"
+    label: Mapped[str] = mapped_column(Text)  # as the manage page shows it
+    profile: Mapped[str] = mapped_column(Text, default="")  # JSON: the story's text and names
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

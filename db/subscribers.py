@@ -83,6 +83,12 @@ def _reads(row: models.Subscriber, configured: set[str]) -> bool:
     return row.unsubscribed_at is None and (row.origin != "config" or row.email in configured)
 
 
+def by_id(session: Session, subscriber_id: int) -> Subscriber | None:
+    """The reader a feedback link names by its id (the caller checks the link's signature)."""
+    row = session.get(models.Subscriber, subscriber_id)
+    return None if row is None else _record(row)
+
+
 def list_all(session: Session) -> list[Subscriber]:
     rows = session.scalars(select(models.Subscriber).order_by(models.Subscriber.email))
     return [_record(r) for r in rows]
@@ -101,4 +107,5 @@ def _record(row: models.Subscriber) -> Subscriber:
         token=row.token,
         added_at=as_utc(row.added_at),
         unsubscribed_at=as_utc(row.unsubscribed_at),
+        id=row.id,
     )

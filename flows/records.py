@@ -168,6 +168,7 @@ class Subscriber:
     token: str  # the secret in the reader's unsubscribe link
     added_at: datetime
     unsubscribed_at: datetime | None = None
+    id: int = 0  # the database's: names the reader in feedback links
 
 
 @dataclass(frozen=True)
@@ -304,3 +305,17 @@ class Fetched:
     last_modified: str | None = None
     moved_to: str | None = None
     retry_after: float | None = None
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """What a reader said by a link: "mute" a source (`target` is its name as shown), or
+    "less" like a story (`target` is "week.key"; `text` and `names` are that story's)."""
+
+    id: int
+    kind: str
+    target: str
+    label: str
+    created_at: datetime
+    text: str = ""
+    names: tuple[str, ...] = ()

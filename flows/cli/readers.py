@@ -75,24 +75,20 @@ def serve_unsubscribe(
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8025,
     config: Config = None,
 ) -> None:
-    """Serve the unsubscribe links of delivery.base_url.
+    """Serve the unsubscribe links, feedback links and manage page of delivery.base_url.
 
     Example: digest serve-unsubscribe --port 8025
     """
+    from flows.deliver.unsubscribe import make_app, make_server
+    from flows.pipeline.reader_actions import StoredReaderActions
+
     settings = migrated_settings(config)
-    from db import subscribers as subscriber_store
-    from db.engine import session_scope
-    from flows.deliver.unsubscribe import make_server
-
-    def by_token(token: str) -> str | None:
-        with session_scope(settings.database_url) as session:
-            return subscriber_store.unsubscribe_token(session, token, datetime.now(UTC))
-
-    server = make_server(host, port, by_token)
-    console.print(f"unsubscribe endpoint on http://{host}:{server.server_port}/unsubscribe")
+    server = make_server(make_app(StoredReaderActions(settings.database_url)), host, port)
+    console.print(f"reader endpoint on http://{host}:{server.effective_port}/ "
+                  "(unsubscribe, feedback, manage)")  # fmt: skip
     try:
-        server.serve_forever()
+        server.run()
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
+        server.close()

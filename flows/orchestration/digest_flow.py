@@ -21,6 +21,7 @@ from flows.orchestration.run_settings import run_settings
 from flows.pipeline import delivery
 from flows.pipeline.digests import digest_named, settings_for
 from flows.pipeline.preview import load_week
+from flows.pipeline.reader_digests import reader_renderings
 from flows.records import DEFAULT_DIGEST, Digest, RenderedDigest, WeekReport
 from flows.render.archive import page_name
 from flows.render.digest import render_digest
@@ -171,7 +172,12 @@ def deliver_week(
     `resend`; a failed reader is recorded as failed, never raised. `settings` are that
     digest's (flows.pipeline.digests.settings_for)."""
     assert built.digest_id is not None
+    week = built.digest.week
+    copies = reader_renderings(
+        settings, built.digest, built.rendered, archive_url=archive_url(settings, week, name),
+        week_url=lambda earlier: archive_url(settings, earlier, name),
+    )  # fmt: skip
     return delivery.deliver_week(
         settings, built.digest_id, built.digest, built.rendered, resend=resend, preview=preview,
-        transport=delivery.transport_for(settings, built.digest.week), name=name,
+        transport=delivery.transport_for(settings, week), name=name, for_reader=copies,
     )  # fmt: skip

@@ -62,15 +62,18 @@ def deliver_week(
     preview: str,
     transport: AbstractContextManager[Transport],
     name: str = DEFAULT_DIGEST,
+    for_reader: Callable[[Subscriber], RenderedDigest] | None = None,
 ) -> WeekReport:
     """Send the stored digest `digest_id` to each recipient the ledger has not served yet
     (every one when `resend`); each send is recorded before and after its data goes out.
+    `for_reader` gives a reader's own copy (flows/pipeline/reader_digests.py).
 
     A failure belongs to its reader: it is recorded with its reason and the others are
     sent. A transport that cannot open (a refused login, a server without STARTTLS, no
     server) fails every reader still to send to, with that reason; nothing is raised.
     `settings` are those of the digest `name` (its readers, title and outbox)."""
-    plan = _pending(settings, digest_id, rendered, digest.week, resend, transport, name)
+    copy = for_reader or (lambda _reader: rendered)
+    plan = _pending(settings, digest_id, copy, digest.week, resend, transport, name)
     book = _Ledger(settings, digest_id, digest.week)
     for recipient, message_id, err in plan.unbuildable:
         book.fail(recipient, message_id, err)
@@ -153,7 +156,7 @@ class _Plan:
 def _pending(
     settings: Settings,
     digest_id: int,
-    rendered: RenderedDigest,
+    copy: Callable[[Subscriber], RenderedDigest],
     week: str,
     resend: bool,
     transport: object,
@@ -198,7 +201,7 @@ def _pending(
                         reader.email)  # fmt: skip
             continue
         try:
-            message = _message(settings, rendered, reader, message_id, domain, name)
+            message = _message(settings, copy(reader), reader, message_id, domain, name)
             message.as_bytes(policy=SMTP_POLICY)  # fails here, for this reader alone
         except (ValueError, MessageError) as err:  # an address that cannot be a header
             plan.unbuildable.append((reader.email, message_id, err))

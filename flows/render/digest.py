@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from flows.normalise.headlines import is_usable_title
 from flows.records import Continuation, Digest, RenderedDigest, Sighting, Story
+from flows.render import links as reader_links
 from flows.render.coverage import CoverageView, coverage_to_json, story_coverage
 from flows.safe_text import without_bidi_controls
 from flows.sanitise import safe_url
@@ -56,6 +57,8 @@ class StoryView:
     late: bool = False  # published in an earlier week, stored after its digest went out
     continues: ThreadView | None = None
     coverage: CoverageView | None = None  # how many outlets, who first, the primary source
+    less_url: str | None = None  # the reader's feedback links (flows.render.links)
+    mute_url: str | None = None
 
 
 def publisher_of(sighting: Sighting) -> str:
@@ -137,6 +140,7 @@ def render_digest(
     archive_url: str | None = None,
     week_url: Callable[[str], str | None] | None = None,
     size_limit: int = SIZE_LIMIT,
+    feedback_base: str | None = None,
 ) -> RenderedDigest:
     """The same digest always renders to the same bytes: nothing here reads the clock.
 
@@ -144,13 +148,20 @@ def render_digest(
     and where the stories that do not fit under `size_limit` are read. Stories are
     dropped whole from the end (the lowest ranked), never cut. `week_url` gives another
     week's page, where a continuing story was first reported; without it, the week is
-    named without a link.
+    named without a link. With `feedback_base` (the endpoint's address) each story has
+    "less like this" and "mute" links and the footer a "manage" link, each carrying the
+    placeholder that delivery replaces with the reader's signature.
     """
     stories = [story_view(s, week_url=week_url, digest=digest) for s in digest.stories]
     # Late arrivals come after the week's own stories.
     stories += [story_view(s, late=True, week_url=week_url, digest=digest) for s in digest.late]
+    manage = None
+    if feedback_base:
+        stories = feedback_views(stories, digest, feedback_base)
+        manage = reader_links.manage_url(feedback_base)
     preheader = " · ".join(s.headline for s in stories[:3])
-    base = {"digest": _DigestView(digest), "preheader": preheader, "archive_url": archive_url}
+    base = {"digest": _DigestView(digest), "preheader": preheader, "archive_url": archive_url,
+            "manage_url": manage}  # fmt: skip
 
     def html_for(shown: int) -> str:
         context = {**base, "stories": stories[:shown], "more": len(stories) - shown}
@@ -165,8 +176,9 @@ def render_digest(
                 fits, middle)  # fmt: skip
         shown, html = fits, html_for(fits)
     kept = stories[:shown]
-    urls = [u for s in kept for u in (s.url, *(o.url for o in s.others), _thread_url(s))]
-    urls.append(archive_url)
+    urls = [u for s in kept for u in (s.url, *(o.url for o in s.others), _thread_url(s),
+                                      s.less_url, s.mute_url)]  # fmt: skip
+    urls += [archive_url, manage]
     links = list(dict.fromkeys(u for u in urls if u))
     refs = {url: number for number, url in enumerate(links, start=1)}
     context = {**base, "stories": kept, "more": len(stories) - shown, "ref": refs.get,
@@ -175,6 +187,18 @@ def render_digest(
     return RenderedDigest(digest.week, without_bidi_controls(subject_of(digest)),
                           without_bidi_controls(html), without_bidi_controls(text),
                           without_bidi_controls(preheader))  # fmt: skip
+
+
+def feedback_views(stories: list[StoryView], digest: Digest, base: str) -> list[StoryView]:
+    """Each story with its "less like this" (the story, by week and key) and "mute" (its
+    lead source, by the name shown) links."""
+    told = (*digest.stories, *digest.late)
+    url = reader_links.feedback_url
+    return [
+        replace(view, less_url=url(base, "less", f"{digest.week}.{story.key}"),
+                mute_url=url(base, "mute", reader_links.encode_value(view.lead_source)))
+        for view, story in zip(stories, told, strict=True)
+    ]  # fmt: skip
 
 
 def _thread_url(story: StoryView) -> str | None:

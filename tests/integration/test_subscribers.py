@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import email
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email import policy
@@ -15,9 +14,9 @@ import pytest
 from db import subscribers as subscriber_store
 from db.engine import session_scope
 from db.migrate import upgrade
-from flows.deliver.unsubscribe import make_server
 from flows.orchestration.weekly_flow import backfill_flow
 from tests.conftest import write_config
+from tests.support.reader_endpoint import reader_endpoint
 
 NOW = datetime(2025, 10, 27, tzinfo=UTC)
 
@@ -55,22 +54,10 @@ def test_recipients_are_config_and_subscribers_less_the_unsubscribed(store: str)
 
 
 @pytest.fixture
-def endpoint(sqlite_url: str) -> Iterator[tuple[str, str]]:
+def endpoint(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
     upgrade(sqlite_url)
-
-    def by_token(token: str) -> str | None:
-        with session_scope(sqlite_url) as session:
-            return subscriber_store.unsubscribe_token(session, token, NOW)
-
-    server = make_server("127.0.0.1", 0, by_token)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", sqlite_url
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with reader_endpoint(write_config(tmp_path, sqlite_url, None)) as served:
+        yield served.url, sqlite_url
 
 
 def test_a_link_asks_first_and_a_one_click_post_unsubscribes(endpoint: tuple[str, str]) -> None:

@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -86,6 +87,38 @@ class Browser:
                                "scale": 1})  # fmt: skip
         png.write_bytes(base64.b64decode(shot["data"]))
         return sizes
+
+    def open(self, url: str) -> str:
+        """Load `url` as a reader following a link; the page's visible text."""
+        self.call("Page.enable")
+        self.call("Page.navigate", url=url)
+        for _ in range(200):
+            if self.evaluate("document.readyState + '|' + location.href") == f"complete|{url}":
+                return self.evaluate("document.body.innerText")
+            time.sleep(0.05)
+        raise RuntimeError(f"{url} did not load")
+
+    def evaluate(self, expression: str) -> Any:
+        return self.call("Runtime.evaluate", expression=expression,
+                         returnByValue=True)["result"].get("value")  # fmt: skip
+
+    def press(self, button: str, then_title: str) -> str:
+        """Press the button whose label is `button`, as a reader would, and wait for the page
+        titled `then_title` to load; its visible text."""
+        label = json.dumps(button)
+        pressed = self.evaluate(
+            "(() => { const b = [...document.querySelectorAll('button')]"
+            f".find(b => b.textContent.trim() === {label}); if (b) b.click(); return !!b; }})()"
+        )
+        assert pressed, f"no button {button!r} on {self.evaluate('document.title')!r}"
+        for _ in range(200):
+            if (
+                self.evaluate("document.readyState + '|' + document.title")
+                == f"complete|{then_title}"
+            ):
+                return self.evaluate("document.body.innerText")
+            time.sleep(0.05)
+        raise RuntimeError(f"{then_title!r} did not load: {self.evaluate('document.title')!r}")
 
     def _wait_loaded(self) -> None:
         for _ in range(200):
