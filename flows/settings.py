@@ -59,6 +59,7 @@ class Settings:
     dask_address: str = ""  # a running scheduler ("tcp://host:8786"); empty: a local cluster
     dask_workers: int = 2  # worker processes of the local cluster
     http_proxy: str = ""  # every feed fetched through this proxy ("http://host:3128"); "": direct
+    webhooks: tuple[str, ...] = field(default=(), repr=False)  # apprise URLs, beside e-mail
 
     @property
     def zone(self) -> ZoneInfo:
@@ -70,6 +71,7 @@ class Settings:
         shown["smtp"] = replace(self.smtp, password="***" if self.smtp.password else "")
         shown["database_url"] = mask_url(self.database_url)
         shown["http_proxy"] = mask_url(self.http_proxy)
+        shown["webhooks"] = tuple(f"{u.partition('://')[0]}://***" for u in self.webhooks)
         return shown
 
 
@@ -91,6 +93,8 @@ def load_settings(
     path: Path | str | None = None, environ: Mapping[str, str] | None = None
 ) -> Settings:
     """Read the config file and the environment once into a frozen Settings."""
+    from flows.webhook_urls import webhooks_setting  # which imports this module
+
     env = os.environ if environ is None else environ
     config_path, data = _read_config(path, env)
     base = config_path.resolve().parent if config_path.exists() else Path.cwd()
@@ -113,6 +117,7 @@ def load_settings(
         reply_to=value.text(delivery, "delivery", "reply_to", sender),
         recipients=_recipients(value.get(delivery, "delivery", "recipients", [])),
         base_url=value.text(delivery, "delivery", "base_url", "").rstrip("/"),
+        webhooks=webhooks_setting(value.get(delivery, "delivery", "webhooks", []), env),
         task_runner=_runner(
             value.choice(prefect, "prefect", "task_runner", "threads", TASK_RUNNERS)
         ),
@@ -143,10 +148,7 @@ class _Values:
     env: Mapping[str, str]
 
     def get(self, table: Mapping[str, Any], section: str, key: str, default: Any) -> Any:
-        var = variable(section, key)
-        if var in self.env:
-            return self.env[var]
-        return table.get(key, default)
+        return self.env.get(variable(section, key), table.get(key, default))
 
     def text(self, table: Mapping[str, Any], section: str, key: str, default: str) -> str:
         value = self.get(table, section, key, default)

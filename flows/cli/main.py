@@ -131,7 +131,7 @@ def backfill(
 @app.command()
 def preview(
     week: Annotated[str, typer.Option(help="ISO week, e.g. 2025-W43")],
-    format: Annotated[str, typer.Option(help="html, text or json")] = "html",
+    format: Annotated[str, typer.Option(help="html, text, markdown or json")] = "html",
     out: Annotated[Path | None, typer.Option(help="Write here instead of standard output")] = None,
     config: Config = None,
 ) -> None:
@@ -139,8 +139,8 @@ def preview(
     from db.migrate import upgrade
     from flows.pipeline.preview import preview_week
 
-    if format not in ("html", "text", "json"):
-        raise typer.BadParameter("format must be html, text or json")
+    if format not in ("html", "text", "markdown", "json"):
+        raise typer.BadParameter("format must be html, text, markdown or json")
     settings = settings_or_exit(config)
     upgrade(settings.database_url)
     output = preview_week(settings, week_option(week) or week, format)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from prefect import flow, get_run_logger, task
@@ -16,7 +16,7 @@ from db.engine import session_scope
 from db.locks import week_lock
 from flows.deliver.transports import write_preview
 from flows.orchestration.run_settings import run_settings
-from flows.pipeline import delivery
+from flows.pipeline import delivery, webhooks
 from flows.pipeline.preview import load_week
 from flows.records import Digest, RenderedDigest, WeekReport
 from flows.render.archive import page_name
@@ -84,12 +84,15 @@ def _digest_week(settings: Settings, week: str, *, resend: bool, dry_run: bool) 
     stories, documents = totals(digest)
     counts = {"stories": stories, "documents": documents}
     if dry_run:
-        report = WeekReport(
-            week, "dry-run", files=delivery.dry_run_plan(settings, week, resend), **counts
-        )
+        plan = delivery.dry_run_plan(settings, week, resend)
+        plan += webhooks.webhook_plan(settings, week, resend)
+        report = WeekReport(week, "dry-run", files=plan, **counts)
     else:
+        # Chat first: an e-mail server that is down (retried for a minute) keeps nothing back.
+        posted = post_webhooks(settings, built, resend=resend) if settings.webhooks else None
         preview = write_preview(built.rendered.html, settings.outbox, week)
         report = deliver_week(settings, built, resend=resend, preview=str(preview))
+        report = report if posted is None else with_webhooks(report, posted)
     logger.info("%s: %s, %d stories, %d documents", week, report.status, report.stories,
                 report.documents)  # fmt: skip
     create_markdown_artifact(
@@ -135,3 +138,25 @@ def deliver_week(settings: Settings, built: BuiltWeek, resend: bool, preview: st
         settings, built.digest_id, built.digest, built.rendered, resend=resend, preview=preview,
         transport=delivery.transport_for(settings, built.digest.week),
     )  # fmt: skip
+
+
+@task(name="post-webhooks", task_run_name="webhooks-{built.digest.week}", cache_policy=NO_CACHE)
+def post_webhooks(settings: Settings, built: BuiltWeek, resend: bool) -> webhooks.WebhookReport:
+    """Post the week to each webhook at most once, as the ledger says, unless `resend`; one
+    that fails is tried again by the next run (no retry here: a chat service that refuses
+    now will not take it 30 seconds later)."""
+    assert built.digest_id is not None
+    return webhooks.deliver_webhooks(
+        settings, built.digest_id, built.digest, built.rendered.subject, resend=resend,
+        archive_url=archive_url(settings, built.digest.week),
+    )  # fmt: skip
+
+
+def with_webhooks(report: WeekReport, posted: webhooks.WebhookReport) -> WeekReport:
+    """The week's report counting the webhooks as readers beside the e-mail ones."""
+    sent, skipped = report.sent + posted.sent, report.skipped + posted.skipped
+    failed = report.failed + posted.failed
+    status = "failed" if failed and not sent else "sent" if sent else (
+        "already sent" if skipped else report.status)  # fmt: skip
+    return replace(report, status=status, sent=sent, skipped=skipped, failed=failed,
+                   files=report.files + posted.posted)  # fmt: skip

@@ -10,6 +10,7 @@ from db.engine import session_scope
 from flows.pipeline.week_documents import week_documents
 from flows.records import Digest
 from flows.render.digest import digest_to_json, late_to_json, render_digest
+from flows.render.markdown import render_markdown
 from flows.settings import Settings
 from flows.stories.build import build_stories
 from flows.stories.continuing import link_stories, look_back, relink
@@ -49,8 +50,10 @@ def load_week(settings: Settings, week: str) -> Digest:
 
 
 def preview_week(settings: Settings, week: str, format: str) -> str:
-    """The week rendered as "html", "text" or "json", without delivering anything."""
+    """The week rendered as "html", "text", "markdown" or "json", delivering nothing."""
     digest = load_week(settings, week)
+    if format == "markdown":
+        return render_markdown(digest)
     if format == "json":
         data = digest_to_json(digest) | {"late_arrivals": late_to_json(digest, settings.zone)}
         return json.dumps(data, indent=2, ensure_ascii=False)
