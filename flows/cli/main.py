@@ -256,7 +256,7 @@ def _relative(path: str) -> str:
 
 
 # Registered after the commands above, so that --help lists the everyday ones first.
-from flows.cli import readers, sources  # noqa: E402, F401
+from flows.cli import channels, readers, sources  # noqa: E402, F401
 
 if __name__ == "__main__":
     app()

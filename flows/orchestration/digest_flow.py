@@ -18,9 +18,9 @@ from flows.deliver.transports import write_preview
 from flows.orchestration.run_settings import run_settings
 from flows.pipeline import delivery, webhooks
 from flows.pipeline.preview import load_week
+from flows.pipeline.send_test import render_email
 from flows.records import Digest, RenderedDigest, WeekReport
 from flows.render.archive import page_name
-from flows.render.digest import render_digest
 from flows.render.reports import digest_markdown
 from flows.settings import Settings
 from flows.stories.late import totals
@@ -107,11 +107,7 @@ def _digest_week(settings: Settings, week: str, *, resend: bool, dry_run: bool) 
 def build_week(settings: Settings, week: str, store: bool = True) -> BuiltWeek:
     """Select the week's documents, group them into ranked stories, render and keep them."""
     digest = load_week(settings, week)
-    rendered = render_digest(
-        digest,
-        archive_url=archive_url(settings, week),
-        week_url=lambda earlier: archive_url(settings, earlier),
-    )
+    rendered = render_email(settings, digest)
     if not (digest.document_count or digest.late) or not store:
         return BuiltWeek(digest, rendered, None)
     content = hashlib.sha256((rendered.html + rendered.text).encode()).hexdigest()

@@ -7,9 +7,10 @@ import json
 from db import late as late_store
 from db import threads as thread_store
 from db.engine import session_scope
+from flows.pipeline.send_test import archive_page, render_email
 from flows.pipeline.week_documents import week_documents
 from flows.records import Digest
-from flows.render.digest import digest_to_json, late_to_json, render_digest
+from flows.render.digest import digest_to_json, late_to_json
 from flows.render.markdown import render_markdown
 from flows.settings import Settings
 from flows.stories.build import build_stories
@@ -53,9 +54,10 @@ def preview_week(settings: Settings, week: str, format: str) -> str:
     """The week rendered as "html", "text", "markdown" or "json", delivering nothing."""
     digest = load_week(settings, week)
     if format == "markdown":
-        return render_markdown(digest)
+        page = lambda week: archive_page(settings, week)  # noqa: E731
+        return render_markdown(digest, archive_url=page(digest.week), week_url=page)
     if format == "json":
         data = digest_to_json(digest) | {"late_arrivals": late_to_json(digest, settings.zone)}
         return json.dumps(data, indent=2, ensure_ascii=False)
-    rendered = render_digest(digest)
+    rendered = render_email(settings, digest)  # as the readers get it, footer and all
     return rendered.html if format == "html" else rendered.text

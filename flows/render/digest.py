@@ -28,6 +28,21 @@ SIZE_LIMIT = 102_000  # bytes of HTML; Gmail clips larger messages
 
 
 @dataclass(frozen=True)
+class Footer:
+    """The links every e-mail ends with: to unsubscribe, and to manage what one gets."""
+
+    unsubscribe: str
+    manage: str
+    by_mail: str | None = None  # the address both links write to, when they are mailto links
+
+
+def mail_footer(address: str) -> Footer:
+    """The footer without a web address: mailto links a reader's mail client fills in."""
+    return Footer(f"mailto:{address}?subject=unsubscribe",
+                  f"mailto:{address}?subject=manage%20my%20digest", address)  # fmt: skip
+
+
+@dataclass(frozen=True)
 class SourceView:
     label: str
     url: str | None
@@ -129,6 +144,7 @@ def render_digest(
     archive_url: str | None = None,
     week_url: Callable[[str], str | None] | None = None,
     size_limit: int = SIZE_LIMIT,
+    footer: Footer | None = None,
 ) -> RenderedDigest:
     """The same digest always renders to the same bytes: nothing here reads the clock.
 
@@ -136,13 +152,14 @@ def render_digest(
     and where the stories that do not fit under `size_limit` are read. Stories are
     dropped whole from the end (the lowest ranked), never cut. `week_url` gives another
     week's page, where a continuing story was first reported; without it, the week is
-    named without a link.
+    named without a link. `footer`, for an e-mail, is always shown (never cut for size).
     """
     stories = [story_view(s, week_url=week_url) for s in digest.stories]
     # Late arrivals come after the week's own stories.
     stories += [story_view(s, late=True, week_url=week_url) for s in digest.late]
     preheader = " · ".join(s.headline for s in stories[:3])
-    base = {"digest": _DigestView(digest), "preheader": preheader, "archive_url": archive_url}
+    base = {"digest": _DigestView(digest), "preheader": preheader, "archive_url": archive_url,
+            "footer": footer}  # fmt: skip
 
     def html_for(shown: int) -> str:
         context = {**base, "stories": stories[:shown], "more": len(stories) - shown}
@@ -158,7 +175,7 @@ def render_digest(
         shown, html = fits, html_for(fits)
     kept = stories[:shown]
     urls = [u for s in kept for u in (s.url, *(o.url for o in s.others), _thread_url(s))]
-    urls.append(archive_url)
+    urls += [archive_url, *((footer.unsubscribe, footer.manage) if footer else ())]
     links = list(dict.fromkeys(u for u in urls if u))
     refs = {url: number for number, url in enumerate(links, start=1)}
     context = {**base, "stories": kept, "more": len(stories) - shown, "ref": refs.get,
