@@ -179,20 +179,33 @@ def archive(
     out: Annotated[Path, typer.Option(help="Folder of the static site")] = Path("site"),
     config: Config = None,
 ) -> None:
-    """Write the web archive: an index and a page per week. Example: digest archive --out site/"""
+    """Write the web archive: an index, a page per week and an Atom feed of the weeks sent.
+
+    Example: digest archive --out site/
+    """
+    from email.utils import parseaddr
+
     from db import digests as digest_store
     from db import documents as doc_store
+    from db import feeds as feed_store
     from db.engine import session_scope
     from flows.pipeline.preview import load_week
     from flows.render.archive import write_archive
+    from flows.render.feed import write_feed
     from flows.weeks import weeks_with
 
     settings = migrated_settings(config)
     with session_scope(settings.database_url) as session:
         weeks = weeks_with(doc_store.publication_dates(session), settings.zone)
         weeks = sorted(set(weeks) | set(digest_store.stored_weeks(session)))
-    written = write_archive([load_week(settings, w) for w in weeks], out, settings.title)
-    console.print(f"wrote {len(written)} pages to {out}/ (open {out / 'index.html'})")
+        sent = feed_store.first_sent(session)
+    digests = [load_week(settings, w) for w in weeks]
+    written = write_archive(digests, out, settings.title)
+    author = parseaddr(settings.sender)[0] or settings.title
+    written.append(write_feed(digests, sent, out, title=settings.title, author=author,
+                              base_url=settings.base_url))  # fmt: skip
+    console.print(f"wrote {len(written) - 1} pages and the feed {out / 'feed.xml'} to {out}/ "
+                  f"(open {out / 'index.html'})")  # fmt: skip
 
 
 @app.command()

@@ -14,12 +14,17 @@ from flows.render.digest import TEXT, story_view
 # raw HTML of plain words. A line's leading "#", ">", "-", "+" or "1." would make a heading,
 # a quote or a list, so those are escaped at a line's start only (dashes inside words stay).
 INLINE = re.compile(r"([\\`*_\[\]<>|~])")
-LINE_START = re.compile(r"^(\s*)([#>+-]|\d+[.)])", flags=re.MULTILINE)
+LINE_START = re.compile(r"^(\s*)(?:([#>+-])|(\d+)([.)]))", flags=re.MULTILINE)
 
 
 def escape_markdown(text: str) -> str:
     """`text` shown as it is, not read as Markdown."""
-    return LINE_START.sub(lambda m: m[1] + "\\" + m[2], INLINE.sub(r"\\\1", text))
+
+    def start(found: re.Match[str]) -> str:
+        blank, mark, number, dot = found.groups()
+        return f"{blank}\\{mark}" if mark else f"{blank}{number}\\{dot}"
+
+    return LINE_START.sub(start, INLINE.sub(r"\\\1", text))
 
 
 def link_target(url: str) -> str:

@@ -1,0 +1,25 @@
+"""What the archive's Atom feed needs of the ledger: which weeks went out, and when first."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db import models
+from db.engine import as_utc
+from db.late import SENT_STATES
+
+
+def first_sent(session: Session) -> dict[str, datetime]:
+    """Each week delivered to at least one reader (an e-mail or a webhook), with the moment
+    of its first delivery: a feed entry's date, which a resend leaves alone only if it is
+    not the first row; close enough, and it never moves earlier."""
+    rows = session.execute(
+        select(models.Digest.week, func.min(models.Delivery.updated_at))
+        .join(models.Delivery, models.Delivery.digest_id == models.Digest.id)
+        .where(models.Delivery.state.in_(SENT_STATES))
+        .group_by(models.Digest.week)
+    )
+    return {week: as_utc(moment) for week, moment in rows}
