@@ -17,21 +17,28 @@ FILE_VARIABLE = "DIGEST_DELIVERY_WEBHOOKS_FILE"  # the URLs kept in a secret fil
 CHATTY_LOGGERS = ("apprise", "urllib3.connectionpool")
 URL = re.compile(r"\b([a-z][a-z0-9+.-]*)://([^/\s?#'\"]*)([^\s'\"]*)", re.IGNORECASE)
 REQUEST_LINE = re.compile(r'"([A-Z]+) /[^\s"]*')
+# A host name, an IPv4 or [IPv6] address, with a port: what may be shown of a URL's host part.
+# Anything else there is a token (slack://TokenA/..., tgram://123:AAH.../, discord://id/...).
+HOST = re.compile(r"(localhost|[\w-]+(\.[\w-]+)+|\[[0-9a-fA-F:.]+\])(:\d{1,5})?")
 
 
 def masked_webhook(url: str) -> str:
     return f"{url.partition('://')[0]}://***"
 
 
+def shown_host(netloc: str) -> str:
+    """The host (and port) of a URL's netloc when it is one; its user and password never."""
+    host = netloc.rpartition("@")[2]
+    return host if HOST.fullmatch(host) else "***"
+
+
 def mask_urls(text: str) -> str:
-    """Every URL in `text` down to its scheme and host, and the host too when it is no host
-    name (slack://TokenA/...); every request line's path masked."""
+    """Every URL in `text` down to its scheme and host (shown_host); every request line's
+    path masked."""
 
     def masked(found: re.Match[str]) -> str:
         scheme, netloc, rest = found.groups()
-        host = netloc.rpartition("@")[2]
-        host = host if ("." in host or ":" in host or host == "localhost") else "***"
-        return f"{scheme}://{host}" + ("/***" if rest.strip("/") else "")
+        return f"{scheme}://{shown_host(netloc)}" + ("/***" if rest.strip("/") else "")
 
     return REQUEST_LINE.sub(r'"\1 /***', URL.sub(masked, text))
 

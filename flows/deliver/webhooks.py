@@ -6,36 +6,24 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
-from urllib.parse import urlsplit
-
-import apprise
 
 from flows.deliver.transports import PermanentDeliveryError, TemporaryDeliveryError
-from flows.webhook_urls import mask_library_logs, mask_urls
+from flows.webhook_urls import mask_library_logs, mask_urls, shown_host
 
 log = logging.getLogger(__name__)
-mask_library_logs()  # before apprise logs any URL of ours
+# Generic webhooks get a week in one request, however long: a program reads them, not a chat.
+GENERIC = frozenset({"json", "jsons", "xml", "xmls", "form", "forms"})
 
 
 def webhook_label(url: str) -> str:
-    """The URL as it may be shown and kept in the ledger: apprise's own masking of the
-    service's secrets, the path and query dropped (a JSON hook's token lives there), and a
-    fingerprint of the whole URL so that two hooks on one host stay two readers."""
-    plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
-    shown = plugin.url(privacy=True) if plugin else url
-    parts = urlsplit(shown)
-    netloc = parts.netloc if plugin else parts.netloc.rpartition("@")[2]
+    """The URL as it may be shown and kept in the ledger: its scheme, its host when it is a
+    host name (slack://TokenA/... has a token there), and a fingerprint of the whole URL so
+    that two hooks on one host stay two readers. Our own rule, not apprise's masking: a new
+    apprise release must not rename a ledger's readers (and so post old weeks again)."""
+    scheme, _, rest = url.partition("://")
+    netloc = rest.split("/", 1)[0].split("?", 1)[0]
     fingerprint = hashlib.sha256(url.encode("utf-8")).hexdigest()[:8]
-    return f"{parts.scheme or 'unknown'}://{netloc}/… #{fingerprint}"
-
-
-def unknown_webhooks(urls: tuple[str, ...]) -> list[str]:
-    """The labels of the URLs apprise cannot send to (an unknown scheme, a missing token)."""
-    return [
-        webhook_label(url)
-        for url in urls
-        if apprise.Apprise.instantiate(url, suppress_exceptions=True) is None
-    ]
+    return f"{scheme or 'unknown'}://{shown_host(netloc)}/… #{fingerprint}"
 
 
 class WebhookSender:
@@ -56,10 +44,19 @@ class WebhookSender:
         """`before_data()`, then one notification (Markdown) to `url`; returns its label.
         apprise says only yes or no: a refused or unreachable hook is a temporary failure
         (a later run tries again), an URL apprise cannot use a permanent one."""
+        mask_library_logs()  # before apprise logs any URL of ours
+        import apprise  # here: a run without webhooks never pays for its import
+
         label = webhook_label(url)
-        hooks = apprise.Apprise()
-        if not hooks.add(url):
+        plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+        if plugin is None:
             raise PermanentDeliveryError(f"{label}: not a URL apprise can send to")
+        if "overflow=" not in url and url.partition("://")[0].lower() not in GENERIC:
+            # A week longer than a chat takes (Discord: 2,000 characters) goes as several
+            # posts rather than being refused every week; the URL may say otherwise.
+            plugin.overflow_mode = apprise.OverflowMode.SPLIT
+        hooks = apprise.Apprise()
+        hooks.add(plugin)
         if before_data is not None:
             before_data()
         markdown = apprise.NotifyFormat.MARKDOWN

@@ -16,6 +16,7 @@ from flows.pipeline.webhooks import deliver_webhooks, webhook_plan
 from flows.settings import Settings, SettingsError, load_settings
 from tests.integration.test_delivery_ledger import DIGEST, WEEK, stored_week
 from tests.support.webhook_server import Hook, webhook_server
+from tests.unit.test_render import digest
 
 TOKEN = "tok3n-s3cret-4c1d"
 
@@ -107,3 +108,13 @@ def test_webhooks_from_the_environment_or_a_secret_file(tmp_path: Path) -> None:
     assert TOKEN not in repr(settings) and TOKEN not in str(settings.public())
     env = {"DIGEST_DELIVERY_WEBHOOKS": "json://a:1/x, json://b:2/y"}
     assert load_settings(config, environ=env).webhooks == ("json://a:1/x", "json://b:2/y")
+
+
+def test_a_long_week_is_one_post_to_a_generic_webhook(tmp_path: Path) -> None:
+    long_week = digest(150)  # well over apprise's 32 KB for JSON
+    with webhook_server() as server:
+        settings, digest_id = stored_week(tmp_path, webhooks=[server.add("/long")])
+        report = deliver_webhooks(settings, digest_id, long_week, "s", resend=False)
+        (post,) = server.received("/long")
+    assert report.sent == 1 and len(post["message"]) > 32_768
+    assert post["message"].count("\n### ") == 150

@@ -106,6 +106,8 @@ def test_every_email_has_a_visible_unsubscribe_and_manage_footer() -> None:
         ("slack://S3CRETA/S3CRETB/S3CRETC/#news", "S3CRET"),
         ("discord://123456/S3CRETtoken", "S3CRET"),
         ("ntfy://ntfy.example/S3CRET-topic", "S3CRET"),
+        ("tgram://123456789:S3CRET-bot/4242", "S3CRET"),
+        ("matrix://bot:S3CRET@matrix.example/#room", "S3CRET"),
     ],
 )
 def test_a_webhook_is_shown_masked_and_told_apart(url: str, secret: str) -> None:
