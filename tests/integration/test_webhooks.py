@@ -118,3 +118,19 @@ def test_a_long_week_is_one_post_to_a_generic_webhook(tmp_path: Path) -> None:
         (post,) = server.received("/long")
     assert report.sent == 1 and len(post["message"]) > 32_768
     assert post["message"].count("\n### ") == 150
+
+
+def test_send_test_posts_to_one_webhook_or_writes_one_file_and_no_ledger(tmp_path: Path) -> None:
+    from flows.pipeline.send_test import NothingToSend, send_test
+
+    with webhook_server() as server:
+        settings, _ = stored_week(tmp_path, base_url="https://d.example")
+        where = send_test(settings, digest(2), server.add(f"/try/{TOKEN}"))
+        (post,) = server.received(f"/try/{TOKEN}")
+    assert TOKEN not in where and "https://d.example/2025-W43.html" in post["message"]
+    written = Path(send_test(settings, digest(2), "me@example.org"))
+    assert written.name == "test-2025-W43_me@example.org.eml"
+    assert b"subject=unsubscribe" in written.read_bytes()
+    assert records(settings) == {}
+    with pytest.raises(NothingToSend):
+        send_test(settings, DIGEST, "me@example.org")  # a week of no story
