@@ -14,8 +14,8 @@ from db.late import SENT_STATES
 
 def first_sent(session: Session) -> dict[str, datetime]:
     """Each week delivered to at least one reader (an e-mail or a webhook), with the moment
-    of its first delivery: a feed entry's date, which a resend leaves alone only if it is
-    not the first row; close enough, and it never moves earlier."""
+    of its earliest delivery line: a feed entry's date (a resend moves its line's time, so
+    a date may move later, never earlier)."""
     rows = session.execute(
         select(models.Digest.week, func.min(models.Delivery.updated_at))
         .join(models.Delivery, models.Delivery.digest_id == models.Digest.id)
