@@ -75,6 +75,7 @@ class Settings:
     fetch_timeout: float = 60.0  # seconds a whole fetch of a feed may take, redirects included
     warnings: tuple[str, ...] = ()  # DIGEST_* variables that set nothing, said once by the CLI
     digests: tuple[DigestSettings, ...] = ()  # flows.digest_settings: [[digests]] or implicit
+    webhooks: tuple[str, ...] = field(default=(), repr=False)  # apprise URLs, beside e-mail
 
     @property
     def zone(self) -> ZoneInfo:
@@ -89,6 +90,7 @@ class Settings:
         shown["sources"] = tuple(
             replace(s, url=mask_url(s.url)) if s.url else s for s in self.sources
         )
+        shown["webhooks"] = tuple(f"{u.partition('://')[0]}://***" for u in self.webhooks)
         return shown
 
 
@@ -98,6 +100,8 @@ def load_settings(
     """Read the config file and the environment once into a frozen Settings, checked whole:
     a table or key it does not read is an error too. Every key is read here, unconditionally:
     reading a key is what makes it known (one edit adds a setting)."""
+    from flows.webhook_urls import webhooks_setting  # which imports this module
+
     env = os.environ if environ is None else environ
     config_path, data = _read_config(path, env)
     base = config_path.resolve().parent if config_path.exists() else Path.cwd()
@@ -131,6 +135,7 @@ def load_settings(
         ),
         recipients=_recipients(value.get(delivery, "delivery", "recipients", [])),
         base_url=value.text(delivery, "delivery", "base_url", "").rstrip("/"),
+        webhooks=webhooks_setting(value.get(delivery, "delivery", "webhooks", []), env),
         task_runner=_runner(
             value.choice(prefect, "prefect", "task_runner", "threads", TASK_RUNNERS)
         ),

@@ -172,7 +172,7 @@ def backfill(
 @app.command()
 def preview(
     week: Annotated[str, typer.Option(help="ISO week, e.g. 2025-W43")],
-    format: Annotated[str, typer.Option(help="html, text or json")] = "html",
+    format: Annotated[str, typer.Option(help="html, text, markdown or json")] = "html",
     out: Annotated[Path | None, typer.Option(help="Write here instead of standard output")] = None,
     digest: Annotated[
         str | None, typer.Option("--digest", help="This digest (default: the first configured)")
@@ -180,8 +180,8 @@ def preview(
     config: Config = None,
 ) -> None:
     """Render a week without delivering it. Example: digest preview --week 2025-W43 --format json"""
-    if format not in ("html", "text", "json"):
-        stop(f"--format {format!r}: expected html, text or json")
+    if format not in ("html", "text", "markdown", "json"):
+        stop(f"--format {format!r}: expected html, text, markdown or json")
     week = week_option(week) or week
     settings = settings_or_exit(config)
     from db.migrate import upgrade
@@ -232,8 +232,8 @@ def archive(
     digest: DigestName = None,
     config: Config = None,
 ) -> None:
-    """Write the web archive: an index and a page per week, of each digest (the default
-    one at the top of the folder, another in a folder of its name).
+    """Write the web archive: an index, a page per week and an Atom feed of the weeks sent,
+    of each digest (the default one at the top of the folder, another in a folder of its name).
 
     Example: digest archive --out site/
     """
@@ -313,7 +313,7 @@ def _relative(path: str) -> str:
 
 
 # Registered after the commands above, so that --help lists the everyday ones first.
-from flows.cli import readers, sources  # noqa: E402, F401
+from flows.cli import channels, readers, sources  # noqa: E402, F401
 
 if __name__ == "__main__":
     app()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from prefect import flow, get_run_logger, task
@@ -18,13 +18,12 @@ from db.locks import week_lock
 from flows.deliver.transports import write_preview
 from flows.digest_settings import DigestSettings
 from flows.orchestration.run_settings import run_settings
-from flows.pipeline import delivery
+from flows.pipeline import delivery, webhooks
 from flows.pipeline.digests import digest_named, settings_for
 from flows.pipeline.preview import load_week
 from flows.pipeline.reader_digests import reader_renderings
+from flows.pipeline.send_test import archive_page, render_email
 from flows.records import DEFAULT_DIGEST, Digest, RenderedDigest, WeekReport
-from flows.render.archive import page_name
-from flows.render.digest import render_digest
 from flows.render.reports import digest_markdown
 from flows.settings import Settings
 from flows.stories.late import totals
@@ -36,15 +35,6 @@ class BuiltWeek:
     digest: Digest
     rendered: RenderedDigest
     digest_id: int | None  # None when the week has no documents
-
-
-def archive_url(settings: Settings, week: str, name: str = DEFAULT_DIGEST) -> str | None:
-    """The week's page in the web archive (`digest archive`), when it is published: the
-    default digest's at its root, another digest's in a folder of its name."""
-    if not settings.base_url:
-        return None
-    folder = "" if name == DEFAULT_DIGEST else f"{name}/"
-    return f"{settings.base_url}/{folder}{page_name(week)}"
 
 
 def default_week(settings: Settings) -> str:
@@ -109,11 +99,14 @@ def _digest_week(
     stories, documents = totals(digest)
     counts = {"stories": stories, "documents": documents, "digest": name}
     if dry_run:
-        report = WeekReport(
-            week, "dry-run", files=delivery.dry_run_plan(own, week, resend, name=name), **counts
-        )
+        plan = delivery.dry_run_plan(own, week, resend, name=name)
+        plan += webhooks.webhook_plan(own, week, resend)
+        report = WeekReport(week, "dry-run", files=plan, **counts)
     else:
+        # Chat first: an e-mail server that is down (retried for a minute) keeps nothing back.
+        posted = post_webhooks(own, built, resend=resend, name=name) if own.webhooks else None
         report = deliver_week(own, built, resend=resend, preview=_preview(own, built), name=name)
+        report = report if posted is None else with_webhooks(report, posted)
     level = logging.WARNING if report.status in ("partial", "failed") else logging.INFO
     logger.log(level, "%s %s: %s, %d stories, %d documents%s", name, week, report.status,
                report.stories, report.documents,
@@ -145,11 +138,7 @@ def build_week(
     render and keep them."""
     chosen = digest or digest_named(settings)
     digest_ = load_week(settings, week, chosen)
-    rendered = render_digest(
-        digest_,
-        archive_url=archive_url(settings, week, chosen.name),
-        week_url=lambda earlier: archive_url(settings, earlier, chosen.name),
-    )
+    rendered = render_email(settings, digest_, chosen.name)
     if not (digest_.document_count or digest_.late) or not store:
         return BuiltWeek(digest_, rendered, None)
     content = hashlib.sha256((rendered.html + rendered.text).encode()).hexdigest()
@@ -173,11 +162,32 @@ def deliver_week(
     digest's (flows.pipeline.digests.settings_for)."""
     assert built.digest_id is not None
     week = built.digest.week
-    copies = reader_renderings(
-        settings, built.digest, built.rendered, archive_url=archive_url(settings, week, name),
-        week_url=lambda earlier: archive_url(settings, earlier, name),
-    )  # fmt: skip
+    copies = reader_renderings(settings, built.digest, built.rendered, name)
     return delivery.deliver_week(
         settings, built.digest_id, built.digest, built.rendered, resend=resend, preview=preview,
         transport=delivery.transport_for(settings, week), name=name, for_reader=copies,
     )  # fmt: skip
+
+
+@task(name="post-webhooks", task_run_name="webhooks-{built.digest.week}", cache_policy=NO_CACHE)
+def post_webhooks(
+    settings: Settings, built: BuiltWeek, resend: bool, name: str = DEFAULT_DIGEST
+) -> webhooks.WebhookReport:
+    """Post the week to each webhook at most once, as the ledger says, unless `resend`; one
+    that fails is tried again by the next run (no retry here: a chat service that refuses
+    now will not take it 30 seconds later)."""
+    assert built.digest_id is not None
+    return webhooks.deliver_webhooks(
+        settings, built.digest_id, built.digest, built.rendered.subject, resend=resend,
+        archive_url=archive_page(settings, built.digest.week, name),
+    )  # fmt: skip
+
+
+def with_webhooks(report: WeekReport, posted: webhooks.WebhookReport) -> WeekReport:
+    """The week's report counting the webhooks as readers beside the e-mail ones."""
+    sent, skipped = report.sent + posted.sent, report.skipped + posted.skipped
+    failed = report.failed + posted.failed
+    status = "failed" if failed and not sent else "sent" if sent else (
+        "already sent" if skipped else report.status)  # fmt: skip
+    return replace(report, status=status, sent=sent, skipped=skipped, failed=failed,
+                   files=report.files + posted.posted)  # fmt: skip

@@ -10,9 +10,11 @@ from db import threads as thread_store
 from db.engine import session_scope
 from flows.digest_settings import DigestSettings
 from flows.pipeline.digests import digest_named, rules_of
+from flows.pipeline.send_test import archive_page, render_email
 from flows.pipeline.week_documents import week_documents
 from flows.records import Digest, Story
-from flows.render.digest import digest_to_json, late_to_json, render_digest
+from flows.render.digest import digest_to_json, late_to_json
+from flows.render.markdown import render_markdown
 from flows.safe_text import without_bidi_controls
 from flows.settings import Settings
 from flows.stories.build import build_stories
@@ -68,11 +70,17 @@ def _count(stories: Sequence[Story]) -> int:
 
 
 def preview_week(settings: Settings, week: str, format: str, name: str | None = None) -> str:
-    """The week of the digest `name` (the first by default) rendered as "html", "text" or
-    "json", without delivering anything."""
-    digest = load_week(settings, week, digest_named(settings, name))
+    """The week of the digest `name` (the first by default) rendered as "html", "text",
+    "markdown" or "json", without delivering anything."""
+    chosen = digest_named(settings, name)
+    digest = load_week(settings, week, chosen)
+    if format == "markdown":
+        page = lambda week: archive_page(settings, week, chosen.name)  # noqa: E731
+        return without_bidi_controls(
+            render_markdown(digest, archive_url=page(digest.week), week_url=page)
+        )
     if format == "json":
         data = digest_to_json(digest) | {"late_arrivals": late_to_json(digest, settings.zone)}
         return without_bidi_controls(json.dumps(data, indent=2, ensure_ascii=False))
-    rendered = render_digest(digest)
+    rendered = render_email(settings, digest, chosen.name)  # as the readers get it, footer and all
     return rendered.html if format == "html" else rendered.text

@@ -7,8 +7,9 @@ from collections.abc import Callable
 
 from db import feedback as feedback_store
 from db.engine import session_scope
-from flows.records import Digest, RenderedDigest, Subscriber
-from flows.render.digest import publisher_of, render_digest
+from flows.pipeline.send_test import render_email
+from flows.records import DEFAULT_DIGEST, Digest, RenderedDigest, Subscriber
+from flows.render.digest import publisher_of
 from flows.render.links import sign_rendering
 from flows.settings import Settings
 from flows.stories.preferences import for_reader
@@ -24,9 +25,7 @@ def reader_renderings(
     settings: Settings,
     digest: Digest,
     rendered: RenderedDigest,
-    *,
-    archive_url: str | None = None,
-    week_url: Callable[[str], str | None] | None = None,
+    name: str = DEFAULT_DIGEST,
 ) -> Callable[[Subscriber], RenderedDigest]:
     """reader -> what they are sent. Readers who said nothing share one rendering (with
     links, when there is an endpoint); the others get the week rendered for them."""
@@ -35,8 +34,7 @@ def reader_renderings(
     base = feedback_base(settings)
 
     def render(week: Digest) -> RenderedDigest:
-        return render_digest(week, archive_url=archive_url, week_url=week_url,
-                             feedback_base=base)  # fmt: skip
+        return render_email(settings, week, name, feedback_base=base)
 
     shared = render(digest) if base else rendered
 

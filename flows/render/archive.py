@@ -16,9 +16,12 @@ def page_name(week: str) -> str:
     return f"{week}.html"
 
 
-def write_archive(digests: Sequence[Digest], out: Path, title: str) -> list[Path]:
-    """One page per week (the email's own template) and an index, newest week first;
-    links are relative, so the folder works opened from disk and served as it is."""
+def write_archive(
+    digests: Sequence[Digest], out: Path, title: str, feed: str = "feed.xml"
+) -> list[Path]:
+    """One page per week (the email's own template) and an index, newest week first, that
+    names the Atom `feed` (flows.render.feed); links are relative, so the folder works
+    opened from disk and served as it is."""
     written = []
     ordered = sorted(digests, key=lambda d: d.week, reverse=True)
     weeks = {d.week for d in digests}
@@ -38,6 +41,6 @@ def write_archive(digests: Sequence[Digest], out: Path, title: str) -> list[Path
         }
         for d in ordered
     ]
-    index = HTML.get_template("archive_index.html.j2").render(title=title, pages=pages)
+    index = HTML.get_template("archive_index.html.j2").render(title=title, pages=pages, feed=feed)
     written.append(write_file(out / "index.html", index.encode("utf-8")))
     return written

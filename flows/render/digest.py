@@ -31,6 +31,21 @@ SIZE_LIMIT = 102_000  # bytes of HTML; Gmail clips larger messages
 
 
 @dataclass(frozen=True)
+class Footer:
+    """The links every e-mail ends with: to unsubscribe, and to manage what one gets."""
+
+    unsubscribe: str
+    manage: str
+    by_mail: str | None = None  # the address both links write to, when they are mailto links
+
+
+def mail_footer(address: str) -> Footer:
+    """The footer without a web address: mailto links a reader's mail client fills in."""
+    return Footer(f"mailto:{address}?subject=unsubscribe",
+                  f"mailto:{address}?subject=manage%20my%20digest", address)  # fmt: skip
+
+
+@dataclass(frozen=True)
 class SourceView:
     label: str
     url: str | None
@@ -141,6 +156,7 @@ def render_digest(
     week_url: Callable[[str], str | None] | None = None,
     size_limit: int = SIZE_LIMIT,
     feedback_base: str | None = None,
+    footer: Footer | None = None,
 ) -> RenderedDigest:
     """The same digest always renders to the same bytes: nothing here reads the clock.
 
@@ -150,7 +166,8 @@ def render_digest(
     week's page, where a continuing story was first reported; without it, the week is
     named without a link. With `feedback_base` (the endpoint's address) each story has
     "less like this" and "mute" links and the footer a "manage" link, each carrying the
-    placeholder that delivery replaces with the reader's signature.
+    placeholder that delivery replaces with the reader's signature. `footer`, for an
+    e-mail, is always shown (never cut for size).
     """
     stories = [story_view(s, week_url=week_url, digest=digest) for s in digest.stories]
     # Late arrivals come after the week's own stories.
@@ -161,7 +178,7 @@ def render_digest(
         manage = reader_links.manage_url(feedback_base)
     preheader = " · ".join(s.headline for s in stories[:3])
     base = {"digest": _DigestView(digest), "preheader": preheader, "archive_url": archive_url,
-            "manage_url": manage}  # fmt: skip
+            "manage_url": manage, "footer": footer}  # fmt: skip
 
     def html_for(shown: int) -> str:
         context = {**base, "stories": stories[:shown], "more": len(stories) - shown}
@@ -178,7 +195,7 @@ def render_digest(
     kept = stories[:shown]
     urls = [u for s in kept for u in (s.url, *(o.url for o in s.others), _thread_url(s),
                                       s.less_url, s.mute_url)]  # fmt: skip
-    urls += [archive_url, manage]
+    urls += [archive_url, manage, *((footer.unsubscribe, footer.manage) if footer else ())]
     links = list(dict.fromkeys(u for u in urls if u))
     refs = {url: number for number, url in enumerate(links, start=1)}
     context = {**base, "stories": kept, "more": len(stories) - shown, "ref": refs.get,

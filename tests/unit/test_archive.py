@@ -18,7 +18,8 @@ def test_the_archive_has_an_index_and_a_page_per_week(tmp_path: Path) -> None:
     written = write_archive(weeks, tmp_path / "site", "Weekly digest")
     assert sorted(p.name for p in written) == ["2025-W43.html", "2025-W44.html", "index.html"]
     index = BeautifulSoup((tmp_path / "site" / "index.html").read_text(), "html.parser")
-    assert [a["href"] for a in index.find_all("a")] == ["2025-W44.html", "2025-W43.html"]
+    assert [a["href"] for a in index.select("li a")] == ["2025-W44.html", "2025-W43.html"]
+    assert index.find("link", rel="alternate")["href"] == "feed.xml"
     page = BeautifulSoup((tmp_path / "site" / "2025-W44.html").read_text(), "html.parser")
     assert len(page.select(".headline")) == 400  # a page holds every story, unlike the email
 
