@@ -188,3 +188,18 @@ def test_smtp_verifies_the_server_and_honours_ca_file(
         with transport_for(smtp_settings(tmp_path, port, security, ca_file), "2025-W43") as sender:
             sender.send(message, "ana@example.org")
     assert [rcpt for rcpt, _ in inbox.messages] == [["ana@example.org"]]
+
+
+def test_dovecot_with_a_certificate_for_another_name_never_gets_the_password(
+    imap,  # type: ignore[no-untyped-def]
+) -> None:
+    with dovecot.imap_server(names=("mail.example",)) as other:
+        with pytest.raises(SourceError, match="certificate verify failed"):
+            read_mailbox("inbox", None, imap_options(other.port), dovecot.PASSWORD, NOW,
+                         ca_file=str(other.ca_file))  # fmt: skip
+        log = other.log.read_text()
+    assert "no auth attempts" in log and "Login:" not in log
+    # The same read against the server whose certificate names it logs in.
+    read_mailbox("inbox", None, imap_options(imap.port), dovecot.PASSWORD, NOW,
+                 ca_file=str(imap.ca_file))  # fmt: skip
+    assert "Login: user=<reader>" in imap.log.read_text()

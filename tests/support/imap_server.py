@@ -65,6 +65,7 @@ class ImapServer:
     maildir: Path  # the user's INBOX, to deliver into
     client_context: ssl.SSLContext
     ca_file: Path  # the throw-away CA that signed the server's certificate, as PEM
+    log: Path  # Dovecot's log: logins and refused connections
 
     def deliver(self, name: str, raw: bytes) -> None:
         path = self.maildir / "new" / name
@@ -73,12 +74,13 @@ class ImapServer:
 
 
 @contextmanager
-def imap_server() -> Iterator[ImapServer]:
+def imap_server(names: tuple[str, ...] = ("127.0.0.1", "localhost")) -> Iterator[ImapServer]:
+    """Dovecot until the block ends, its certificate for `names`."""
     assert DOVECOT, "dovecot is not installed"
     root = Path(tempfile.mkdtemp(prefix="dovecot-"))
     root.chmod(0o755)  # the mail processes run as the dovecot user
     ca = trustme.CA()
-    cert = ca.issue_cert("127.0.0.1", "localhost")
+    cert = ca.issue_cert(*names)
     cert.private_key_pem.write_to_path(str(root / "key.pem"))
     cert.cert_chain_pems[0].write_to_path(str(root / "cert.pem"))
     (root / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n", encoding="utf-8")
@@ -99,7 +101,7 @@ def imap_server() -> Iterator[ImapServer]:
         context = ssl.create_default_context()
         ca.configure_trust(context)
         ca.cert_pem.write_to_path(str(root / "ca.pem"))
-        yield ImapServer(port, maildir, context, root / "ca.pem")
+        yield ImapServer(port, maildir, context, root / "ca.pem", root / "dovecot.log")
     finally:
         stop(process)
         shutil.rmtree(root, ignore_errors=True)
