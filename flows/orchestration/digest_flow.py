@@ -46,7 +46,10 @@ def default_week(settings: Settings) -> str:
 
 def _digest_run_name() -> str:
     week, name = flow_run.parameters.get("week"), flow_run.parameters.get("digest")
-    return f"digest-{week or 'last-week'}" + (f"-{name}" if name else "")
+    # The default digest's runs keep the names they had when it was the only one.
+    return f"digest-{week or 'last-week'}" + (
+        f"-{name}" if name not in (None, DEFAULT_DIGEST) else ""
+    )
 
 
 @flow(name="digest", flow_run_name=_digest_run_name)
