@@ -142,9 +142,12 @@ EARLIEST, LATEST = datetime(1900, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo
 def raw_item_fields(item: Any) -> dict[str, object]:
     """The fields of a raw item (flows.records.RawItem) as they may travel on: each of the
     right type, safe and within its column's size (the source's name is the config's)."""
+    body = _as_bytes(item.body)
     safe: dict[str, object] = {
-        "identity": safe_identity(item.identity),
-        "body": _as_bytes(item.body),
+        # An identity of nothing but what is stripped names the item by its bytes instead.
+        "identity": safe_identity(item.identity)
+        or "sha256:" + hashlib.sha256(body).hexdigest(),
+        "body": body,
         "content_type": item.content_type if item.content_type in CONTENT_TYPES
         else "text/plain",
         "publisher": single_line(item.publisher, PUBLISHER_LIMIT),

@@ -134,18 +134,26 @@ def _xml_item(source: str, entry: Any, publisher: str, base: str, fetched_at: da
     link = urljoin(base, entry["link"]) if entry.get("link") else None
     title = _plain_title(entry)
     return RawItem(
-            source=source,
-            identity=entry_identity(entry.get("id"), link, title,
-                                    entry.get("published") or entry.get("updated") or ""),
-            body=multi_line(clean_html(content, content_base or base)).encode("utf-8"),
-            content_type="text/html",
-            fetched_at=fetched_at,
-            publisher=publisher,
-            title=title or None,
-            url=link,
-            published_at=datetime.fromtimestamp(calendar.timegm(when), UTC) if when else None,
+        source=source,
+        identity=entry_identity(entry.get("id"), link, title,
+                                entry.get("published") or entry.get("updated") or ""),
+        body=multi_line(clean_html(content, content_base or base)).encode("utf-8"),
+        content_type="text/html",
+        fetched_at=fetched_at,
+        publisher=publisher,
+        title=title or None,
+        url=link,
+        published_at=_feed_time(when),
         date_how="feed" if when else None,
     )  # fmt: skip
+
+
+def _feed_time(when: Any) -> datetime | None:
+    """feedparser's parsed date as a moment; one no clock can hold (year 0, 99999) is none."""
+    try:
+        return datetime.fromtimestamp(calendar.timegm(when), UTC) if when else None
+    except (OverflowError, ValueError, OSError, TypeError):
+        return None
 
 
 def _plain_title(entry: Any) -> str:

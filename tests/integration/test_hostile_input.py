@@ -247,6 +247,26 @@ def test_a_document_the_store_refuses_fails_alone(database_url: str) -> None:
         assert session.scalar(select(func.count()).select_from(models.Document)) == 2
 
 
+def test_a_text_postgresql_refuses_fails_alone(database_url: str) -> None:
+    """A NUL that got past the readers (a Document made by hand): PostgreSQL refuses that
+    text (DataError), and only that document fails; SQLite takes it."""
+    from flows.dedupe.near import signed
+
+    upgrade(database_url)
+    with session_scope(database_url) as session:
+        source_store.sync_sources(session, [("s", "files", None)])
+    docs = signed([_document("s", "nul", "A text with a NUL \x00 in it, for the store."),
+                   _document("s", "fine", GOOD_TEXT.format("Sunday"))])  # fmt: skip
+    with session_scope(database_url) as session:
+        outcomes, _, refused = save_and_index(session, {"s": (docs, [])}, docs[0].fetched_at)
+    kept = {o.identity for o in outcomes}
+    if database_url.startswith("postgresql"):
+        assert kept == {"fine"} and [f.identity for f in refused["s"]] == ["nul"]
+        assert "DataError" in refused["s"][0].reason
+    else:
+        assert kept == {"nul", "fine"} and not refused
+
+
 def test_band_keys_are_stored_once_per_document() -> None:
     import numpy as np
 

@@ -59,6 +59,8 @@ def test_a_raw_item_is_safe_whatever_its_reader_gave() -> None:
     assert (item.identity, item.body, item.content_type) == ("guid", b"text", "text/plain")
     assert (len(item.publisher or ""), item.title, item.url) == (200, "12345", "42")
     assert (item.published_at, item.date_how, item.charset) == (None, None, "utf-8")
+    nameless = RawItem("f", "\u202e\x00", b"x", "text/plain", NOW)
+    assert nameless.identity.startswith("sha256:")
     naive = RawItem("f", "i", b"x", "text/html", NOW, published_at=datetime(2026, 1, 2))
     assert naive.published_at == datetime(2026, 1, 2, tzinfo=UTC)
 
