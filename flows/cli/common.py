@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from flows.orchestration.local_server import LocalServerError, configured_api_url, local_api_url
 from flows.settings import Settings, SettingsError, load_settings
 from flows.weeks import WeekError, parse_week
 
@@ -27,6 +28,7 @@ DryRun = Annotated[
 ]
 app = typer.Typer(help="A weekly digest of newsletters and feeds.", no_args_is_help=True)
 console = Console()
+notices = Console(stderr=True, style="dim")  # not mixed with what a command writes out
 Config = Annotated[
     Path | None,
     typer.Option("--config", help="Settings file (default: $DIGEST_CONFIG or ./digest.toml)"),
@@ -41,9 +43,19 @@ def settings_or_exit(config: Path | None) -> Settings:
         raise typer.Exit(2) from None
 
 
-def prefect_defaults() -> None:
+def prefect_defaults(local_server: bool = True) -> None:
+    """Prefect's environment for a command that runs flows: with no Prefect API chosen
+    (PREFECT_API_URL or the Prefect profile), the local server this and later commands share
+    (started if none answers), rather than a temporary one started and stopped per command."""
     for key, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(key, value)
+    if not local_server or configured_api_url(os.environ) is not None:
+        return
+    try:
+        os.environ["PREFECT_API_URL"] = local_api_url(say=notices.print)
+    except LocalServerError as err:
+        console.print(f"[red]prefect error:[/red] {err}")
+        raise typer.Exit(1) from None
 
 
 def week_option(value: str | None) -> str | None:

@@ -213,7 +213,7 @@ def deploy(config: Config = None) -> None:
     Example: PREFECT_API_URL=http://127.0.0.1:4200/api digest deploy
     """
     settings = settings_or_exit(config)
-    prefect_defaults()
+    prefect_defaults(local_server=False)  # deploys to the server PREFECT_API_URL names
     from flows.orchestration.deploy import POOL, DeployError, deploy_all
 
     try:
