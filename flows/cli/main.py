@@ -76,10 +76,13 @@ def run(
     settings = settings_or_exit(config)
     prefect_defaults()
     from flows.orchestration.run_settings import given_settings
+    from flows.orchestration.runner import heartbeats_only_for_deployments
     from flows.orchestration.weekly_flow import backfill_flow, weekly_flow
 
     cfg = str(config) if config else None
-    with given_settings(cfg, settings):  # read once: the flows take them, not read again
+    # Read once: the flows take them, not read again. No heartbeats: each flow run waited
+    # up to 1 s for its heartbeat thread to stop, 11 runs in a backfill of 10 weeks.
+    with given_settings(cfg, settings), heartbeats_only_for_deployments():
         if all_weeks:
             sources, weeks = backfill_flow(
                 ingest=not no_ingest, resend=resend, dry_run=dry_run, config=cfg
@@ -112,10 +115,11 @@ def backfill(
     settings = settings_or_exit(config)
     prefect_defaults()
     from flows.orchestration.run_settings import given_settings
+    from flows.orchestration.runner import heartbeats_only_for_deployments
     from flows.orchestration.weekly_flow import backfill_flow
 
     cfg = str(config) if config else None
-    with given_settings(cfg, settings):
+    with given_settings(cfg, settings), heartbeats_only_for_deployments():
         _, weeks = backfill_flow(
             from_week=week_option(from_week),
             to_week=week_option(to_week),
