@@ -12,7 +12,7 @@ export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 export PREFECT_LOGGING_EXTRA_LOGGERS := flows,db
 export PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW := ignore
 
-.PHONY: install run test lint format bench golden screenshots clean
+.PHONY: install run test test-quick lint format bench golden screenshots clean
 
 install: $(STAMP)
 
@@ -32,6 +32,11 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n 2  # two processes: the suite is mostly waiting on servers
+
+# Everything but the tests marked slow (real servers, wheels, killed processes): while
+# working; `make test` runs them all.
+test-quick: install
+	$(BIN)/pytest -n 2 -m "not slow"
 
 lint: install
 	$(BIN)/ruff check .
