@@ -21,6 +21,8 @@ $(STAMP): pyproject.toml
 	  || { echo "Python 3.11 or newer is needed (set PYTHON=python3.11)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@# uv installs the dependencies in seconds where pip took minutes; pip only fetches uv.
+	@test -x $(BIN)/uv || $(BIN)/python -m pip --version >/dev/null 2>&1 \
+	  || $(BIN)/python -m ensurepip --default-pip >/dev/null  # a venv made by uv has no pip
 	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet --disable-pip-version-check 'uv>=0.5'
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'
 	@touch $(STAMP)
