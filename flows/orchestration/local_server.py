@@ -20,7 +20,7 @@ from db.file_lock import file_lock
 
 STATE_FILE = "digest-server.json"  # in PREFECT_HOME, beside the database the server keeps
 LOG_FILE = "digest-server.log"
-START_TIMEOUT = 120.0  # seconds: a first start on a loaded 2-core machine took 15
+START_TIMEOUT = 300.0  # seconds: a start took 6 s on the quiet 2-core machine, 100 s loaded
 
 
 class LocalServerError(RuntimeError):
@@ -70,7 +70,7 @@ def local_api_url(home: Path | None = None, say: Callable[[str], None] = print) 
     wanted = version("prefect")
     with file_lock(str(home / "digest-server.lock")).held():
         state = read_state(home)
-        if state is not None and state.version == wanted and healthy(state.url):
+        if state is not None and state.version == wanted and _answers(state):
             return state.url
         if state is not None:
             stop_server(state)  # another version, or not answering: its pid may be stale
@@ -87,6 +87,12 @@ def healthy(url: str, timeout: float = 2.0) -> bool:
             return reply.status == 200
     except OSError:
         return False
+
+
+def _answers(state: ServerState) -> bool:
+    """Whether the recorded server answers; a busy one (its process still a Prefect
+    server) is given 30 s rather than replaced, with the commands that use it."""
+    return healthy(state.url) or (_is_prefect_server(state.pid) and healthy(state.url, 30))
 
 
 def stop_server(state: ServerState) -> None:
