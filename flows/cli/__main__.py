@@ -1,5 +1,5 @@
-"""`python -m flows.cli.main`: the same as the `digest` command."""
+"""`python -m flows.cli`: the same as the `digest` command."""
 
-from flows.cli.main.main import app
+from flows.cli.main import app
 
 app()

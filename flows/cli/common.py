@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from flows.orchestration.local_server import LocalServerError, configured_api_url, local_api_url
 from flows.redact import mask_text
 from flows.settings import Settings, SettingsError, load_settings
 from flows.tls import CaFileError, verified_context
@@ -65,6 +66,7 @@ DigestName = Annotated[
     str | None,
     typer.Option("--digest", help="Only this digest of [[digests]] (default: every one)"),
 ]
+notices = Console(stderr=True, style="dim")  # not mixed with what a command writes out
 Config = Annotated[
     Path | None,
     typer.Option("--config", help="Settings file (default: $DIGEST_CONFIG or ./digest.toml)"),
@@ -115,9 +117,18 @@ def settings_or_exit(config: Path | None, *, reads_sources: bool = False) -> Set
     return settings
 
 
-def prefect_defaults() -> None:
+def prefect_defaults(local_server: bool = True) -> None:
+    """Prefect's environment for a command that runs flows: with no Prefect API chosen
+    (PREFECT_API_URL or the Prefect profile), the local server this and later commands share
+    (started if none answers), rather than a temporary one started and stopped per command."""
     for key, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(key, value)
+    if not local_server or configured_api_url(os.environ) is not None:
+        return
+    try:
+        os.environ["PREFECT_API_URL"] = local_api_url(say=notices.print)
+    except LocalServerError as err:
+        stop(f"prefect error: {err}", FAILED)
 
 
 def week_option(value: str | None) -> str | None:

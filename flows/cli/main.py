@@ -109,10 +109,13 @@ def run(
     week = week_option(week)
     prefect_defaults()
     from flows.orchestration.run_settings import given_settings
+    from flows.orchestration.runner import heartbeats_only_for_deployments
     from flows.orchestration.weekly_flow import backfill_flow, weekly_flow
 
     cfg = str(config) if config else None
-    with given_settings(cfg, settings):  # read once: the flows take them, not read again
+    # Read once: the flows take them, not read again. No heartbeats: each flow run waited
+    # up to 1 s for its heartbeat thread to stop, 11 runs in a backfill of 10 weeks.
+    with given_settings(cfg, settings), heartbeats_only_for_deployments():
         if all_weeks:
             sources, weeks = backfill_flow(
                 ingest=not no_ingest, resend=resend, dry_run=dry_run, config=cfg, digest=digest
@@ -152,10 +155,11 @@ def backfill(
     known_digest(settings, digest)
     prefect_defaults()
     from flows.orchestration.run_settings import given_settings
+    from flows.orchestration.runner import heartbeats_only_for_deployments
     from flows.orchestration.weekly_flow import backfill_flow
 
     cfg = str(config) if config else None
-    with given_settings(cfg, settings):
+    with given_settings(cfg, settings), heartbeats_only_for_deployments():
         _, weeks = backfill_flow(
             from_week=from_week,
             to_week=to_week,
@@ -265,7 +269,7 @@ def deploy(config: Config = None) -> None:
     Example: PREFECT_API_URL=http://127.0.0.1:4200/api digest deploy
     """
     settings = settings_or_exit(config, reads_sources=True)
-    prefect_defaults()
+    prefect_defaults(local_server=False)  # deploys to the server PREFECT_API_URL names
     from flows.orchestration.deploy import POOL, DeployError, deploy_all
 
     try:

@@ -3,6 +3,7 @@ l2_supercat, shipped inside its wheel) loaded once per process, never from the n
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import threading
 from collections.abc import Sequence
@@ -24,6 +25,11 @@ _model: tuple[Any, np.ndarray] | None = None
 KNOWN_WORDS = 50_000  # words whose vectors are kept (2 bytes x 256 each: 26 MB at most)
 _known: dict[str, int] = {}
 _known_vectors = np.zeros((0, DIMENSIONS), dtype=np.float16)
+# Texts embedded before in this process, by a digest of their lead: a week's texts are
+# embedded to group them, again to link its stories to earlier weeks', and as an earlier
+# week of each of the 4 weeks after it in a backfill (one process). 16 + 1,024 bytes each.
+KNOWN_TEXTS = 20_000
+_texts: dict[bytes, np.ndarray] = {}
 
 
 def model() -> tuple[Any, np.ndarray]:
@@ -55,10 +61,27 @@ def model() -> tuple[Any, np.ndarray]:
 
 def embed(texts: Sequence[str]) -> np.ndarray:
     """Unit-length float32 vectors, one row per text (a zero row for an empty text): the
-    mean of the text's token vectors, as the model was trained. Tokens never cross a space
-    in this model, so each distinct word (line breaks and all) is tokenized once and its
-    vector summed once: the same vectors as tokenizing every text whole, at half the cost
-    or less (news repeats its words)."""
+    mean of the token vectors of the text's lead, as the model was trained. A text this
+    process embedded before is not embedded again."""
+    keys = [hashlib.blake2b(t[:LEAD_CHARACTERS].encode(), digest_size=16).digest() for t in texts]
+    with _words_lock:
+        known = [_texts.get(k) for k in keys]
+    missing = {k: t for k, t, v in zip(keys, texts, known, strict=True) if v is None}
+    fresh = dict(zip(missing, _embed(list(missing.values())), strict=True))
+    with _words_lock:
+        if len(_texts) + len(fresh) > KNOWN_TEXTS:
+            _texts.clear()
+        _texts.update(fresh)
+    vectors = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+    for row, (k, v) in enumerate(zip(keys, known, strict=True)):
+        vectors[row] = fresh[k] if v is None else v
+    return vectors
+
+
+def _embed(texts: Sequence[str]) -> np.ndarray:
+    """Tokens never cross a space in this model, so each distinct word (line breaks and
+    all) is tokenized once and its vector summed once: the same vectors as tokenizing
+    every text whole, at half the cost or less (news repeats its words)."""
     vectors = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
     for start in range(0, len(texts), BATCH):
         batch = texts[start : start + BATCH]

@@ -13,6 +13,8 @@ from flows.orchestration.ingest_flow import ingest_flow
 from tests.conftest import ROOT, write_config
 from tests.support.smtp_servers import Inbox, smtp_server
 
+pytestmark = pytest.mark.slow  # runs two `digest` processes at once
+
 
 @pytest.mark.usefixtures("prefect_harness")
 def test_two_runs_at_once_mail_each_reader_once(

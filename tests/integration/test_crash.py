@@ -20,7 +20,8 @@ from tests.conftest import ROOT, write_config
 from tests.support.feed_server import Route, feed_server, rss
 from tests.support.smtp_servers import Inbox, smtp_server
 
-pytestmark = pytest.mark.usefixtures("prefect_harness")
+# slow: runs and kills `digest` processes
+pytestmark = [pytest.mark.usefixtures("prefect_harness"), pytest.mark.slow]
 
 
 def cli(*args: str) -> subprocess.Popen:

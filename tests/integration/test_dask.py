@@ -17,6 +17,8 @@ from flows.settings import load_settings
 from tests.conftest import write_config
 from tests.support.feed_server import FeedServer, Route, feed_server, rss
 
+pytestmark = pytest.mark.slow  # starts a Dask cluster of processes
+
 FEEDS = 200
 
 

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import func, select
 
 from db import models
@@ -17,6 +18,8 @@ from db.engine import session_scope
 from tests.conftest import ROOT, write_config
 from tests.support.prefect_server import prefect_env, prefect_server, stop
 from tests.support.smtp_servers import Inbox, smtp_server
+
+pytestmark = pytest.mark.slow  # starts Prefect servers of its own and a worker
 
 
 def wait_for(what: str, probe, seconds: float = 90):  # type: ignore[no-untyped-def]

@@ -18,6 +18,8 @@ import pytest
 
 from tests.conftest import ROOT, SEEDS, write_config
 
+pytestmark = pytest.mark.slow  # builds a wheel and installs it in a new venv
+
 SHIPPED = ("pyproject.toml", "README.md", "flows", "db", "templates")
 SEED_WEEKS = ["2025-W43", "2025-W49", "2026-W06"]
 

@@ -1,0 +1,154 @@
+"""A local Prefect server that outlives one command: the first `digest` command that runs a
+flow with no Prefect API configured starts it in the background, and later ones reuse it."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import tomllib
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+from db.file_lock import file_lock
+
+STATE_FILE = "digest-server.json"  # in PREFECT_HOME, beside the database the server keeps
+LOG_FILE = "digest-server.log"
+START_TIMEOUT = 300.0  # seconds: a start took 6 s on the quiet 2-core machine, 100 s loaded
+
+
+class LocalServerError(RuntimeError):
+    """The local Prefect server could not be started; the message says why and where to look."""
+
+
+@dataclass(frozen=True)
+class ServerState:
+    pid: int
+    url: str  # the API's address, http://127.0.0.1:PORT/api
+    version: str  # of Prefect, which the server's database schema follows
+
+
+def prefect_home(environ: Mapping[str, str] = os.environ) -> Path:
+    """PREFECT_HOME as Prefect reads it, without importing Prefect."""
+    return Path(environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
+
+
+def configured_api_url(environ: Mapping[str, str]) -> str | None:
+    """The Prefect API the user chose, in the environment or the active Prefect profile."""
+    if environ.get("PREFECT_API_URL"):
+        return environ["PREFECT_API_URL"]
+    home = prefect_home(environ)
+    path = Path(environ.get("PREFECT_PROFILES_PATH") or home / "profiles.toml").expanduser()
+    try:
+        profiles = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    name = environ.get("PREFECT_PROFILE") or profiles.get("active") or "ephemeral"
+    profile = profiles.get("profiles", {}).get(name, {})
+    return profile.get("PREFECT_API_URL") if isinstance(profile, dict) else None
+
+
+def read_state(home: Path) -> ServerState | None:
+    try:
+        raw = json.loads((home / STATE_FILE).read_text(encoding="utf-8"))
+        return ServerState(int(raw["pid"]), str(raw["url"]), str(raw["version"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # none yet, or written by something else: a new server replaces it
+
+
+def local_api_url(home: Path | None = None, say: Callable[[str], None] = print) -> str:
+    """The API address of the local server of `home` (PREFECT_HOME), started if none of
+    this Prefect version answers there; one command starts it while the others wait."""
+    home = home or prefect_home()
+    home.mkdir(parents=True, exist_ok=True)
+    wanted = version("prefect")
+    with file_lock(str(home / "digest-server.lock")).held():
+        state = read_state(home)
+        if state is not None and state.version == wanted and _answers(state):
+            return state.url
+        if state is not None:
+            stop_server(state)  # another version, or not answering: its pid may be stale
+        state = _start(home, wanted)
+        (home / STATE_FILE).write_text(json.dumps(asdict(state)), encoding="utf-8")
+    say(f"started a local Prefect server for this and later runs: {state.url[:-4]} "
+        f"(pid {state.pid}, log {home / LOG_FILE}; stop it with kill {state.pid})")  # fmt: skip
+    return state.url
+
+
+def healthy(url: str, timeout: float = 2.0) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=timeout) as reply:
+            return reply.status == 200
+    except OSError:
+        return False
+
+
+def _answers(state: ServerState) -> bool:
+    """Whether the recorded server answers; a busy one (its process still a Prefect
+    server) is given 30 s rather than replaced, with the commands that use it."""
+    return healthy(state.url) or (_is_prefect_server(state.pid) and healthy(state.url, 30))
+
+
+def stop_server(state: ServerState) -> None:
+    """Stop the recorded server if its process is still a Prefect server: after a reboot
+    the recorded pid may be another program's."""
+    if not _is_prefect_server(state.pid):
+        return
+    try:
+        os.kill(state.pid, 15)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and _is_prefect_server(state.pid):
+        time.sleep(0.1)
+
+
+def _is_prefect_server(pid: int) -> bool:
+    try:
+        command = subprocess.run(
+            ["ps", "-o", "command=", "-p", str(pid)], capture_output=True, text=True, timeout=10
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return "prefect" in command and "server" in command
+
+
+def _start(home: Path, wanted: str) -> ServerState:
+    """A `prefect server start` of its own session (a command's Ctrl-C does not reach it)
+    on a free loopback port; a port taken between the choice and the bind is chosen again."""
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env |= {"PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    for _attempt in range(3):
+        port = _free_port()
+        with (home / LOG_FILE).open("a", encoding="utf-8") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                 "--port", str(port)],
+                env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        url = f"http://127.0.0.1:{port}/api"
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline and process.poll() is None:
+            if healthy(url, timeout=1):
+                return ServerState(process.pid, url, wanted)
+            time.sleep(0.1)
+        if process.poll() is None:
+            process.kill()
+            break
+    raise LocalServerError(
+        f"the local Prefect server did not start within {START_TIMEOUT:.0f} s; see "
+        f"{home / LOG_FILE}, or set PREFECT_API_URL to a Prefect server of your own"
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

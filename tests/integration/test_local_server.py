@@ -1,0 +1,103 @@
+"""The local Prefect server the `digest` commands share: started once, reused, replaced when
+its record is stale or of another Prefect version, and found by the commands."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+
+from flows.orchestration.local_server import (
+    STATE_FILE,
+    ServerState,
+    configured_api_url,
+    healthy,
+    local_api_url,
+    read_state,
+)
+from tests.conftest import SEEDS, write_config
+
+pytestmark = pytest.mark.slow  # starts real Prefect servers (10-40 s each here)
+
+
+def _stop(home: Path) -> None:
+    state = read_state(home)
+    if state is not None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(state.pid, signal.SIGTERM)
+
+
+def _write_state(home: Path, state: ServerState) -> None:
+    (home / STATE_FILE).write_text(json.dumps(state.__dict__), encoding="utf-8")
+
+
+def test_started_once_reused_and_replaced_when_stale(tmp_path: Path) -> None:
+    home = tmp_path / "prefect-home"
+    home.mkdir()
+    # A record left by a server long gone (after a reboot): its pid now another program's,
+    # which must not be killed for not being a Prefect server.
+    other = subprocess.Popen(["sleep", "300"])
+    _write_state(home, ServerState(other.pid, "http://127.0.0.1:9/api", version("prefect")))
+    said: list[str] = []
+    try:
+        url = local_api_url(home, say=said.append)
+        assert other.poll() is None
+        first = read_state(home)
+        assert first is not None and first.url == url and healthy(url)
+        assert "started a local Prefect server" in said[0] and str(first.pid) in said[0]
+        assert local_api_url(home, say=said.append) == url and len(said) == 1  # reused
+        # Recorded as another Prefect version: stopped and replaced.
+        _write_state(home, ServerState(first.pid, first.url, "0.0.0"))
+        again = local_api_url(home, say=said.append)
+        second = read_state(home)
+        assert second is not None and second.pid != first.pid and again == second.url
+        assert not healthy(first.url, timeout=1)
+    finally:
+        _stop(home)
+        other.kill()
+        other.wait()
+
+
+def test_a_chosen_api_is_left_alone(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    assert configured_api_url({"PREFECT_HOME": str(home)}) is None
+    assert configured_api_url({"PREFECT_API_URL": "http://x/api"}) == "http://x/api"
+    (home / "profiles.toml").write_text(
+        'active = "mine"\n[profiles.mine]\nPREFECT_API_URL = "http://y/api"\n', encoding="utf-8"
+    )
+    assert configured_api_url({"PREFECT_HOME": str(home)}) == "http://y/api"
+
+
+def test_commands_share_the_local_server(tmp_path: Path) -> None:
+    """Two `digest ingest` runs as a user types them, no PREFECT_API_URL: the first starts
+    the server, the second finds it; their flow runs are on it."""
+    home = tmp_path / "prefect-home"
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'digest.db'}", SEEDS)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "DIGEST_"))}
+    env |= {"PREFECT_HOME": str(home), "COLUMNS": "200"}
+    digest = [sys.executable, "-m", "flows.cli", "ingest", "--config", str(config)]
+    try:
+        first = subprocess.run(digest, env=env, capture_output=True, text=True, timeout=300)
+        assert first.returncode == 0, first.stdout + first.stderr
+        assert "started a local Prefect server" in first.stderr
+        second = subprocess.run(digest, env=env, capture_output=True, text=True, timeout=300)
+        assert second.returncode == 0, second.stdout + second.stderr
+        assert "started a local Prefect server" not in second.stderr
+        state = read_state(home)
+        assert state is not None
+        from prefect.client.orchestration import get_client
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        with temporary_settings({PREFECT_API_URL: state.url}), get_client(sync_client=True) as c:
+            runs = c.read_flow_runs()
+        assert sorted(r.name for r in runs) == ["ingest-all-sources", "ingest-all-sources"]
+    finally:
+        _stop(home)
