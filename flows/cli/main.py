@@ -303,9 +303,9 @@ def _weeks_table(weeks) -> Table:  # type: ignore[no-untyped-def]
     table = Table(*(["digest"] if named else []), "week", "status", "stories", "documents",
                   "file written")  # fmt: skip
     for w in weeks:
-        files = "\n".join([*(_relative(f) for f in w.files), *([w.error] if w.error else [])])
+        lines = [*(_relative(f) for f in w.files), *(w.error.splitlines() if w.error else [])]
         table.add_row(*([w.digest] if named else []), w.week, w.status, str(w.stories),
-                      str(w.documents), shown(files))  # fmt: skip
+                      str(w.documents), "\n".join(shown(x) for x in lines))  # fmt: skip
     return table
 
 
