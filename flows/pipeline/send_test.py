@@ -47,15 +47,15 @@ def render_email(
     )
 
 
-def send_test(settings: Settings, digest: Digest, to: str) -> str:
-    """Send the week to `to` through the configured transport (or to the webhook `to` is):
-    where it went. A Message-ID of its own, so a mail client never takes the real digest,
-    later, for a copy of this one and drops it."""
+def send_test(settings: Settings, digest: Digest, to: str, name: str = DEFAULT_DIGEST) -> str:
+    """Send the week of the digest `name` to `to` through the configured transport (or to
+    the webhook `to` is): where it went. A Message-ID of its own, so a mail client never
+    takes the real digest, later, for a copy of this one and drops it."""
     if not (digest.stories or digest.late):
         raise NothingToSend(f"{digest.week} has no story to send")
-    rendered = render_email(settings, digest)
+    rendered = render_email(settings, digest, name)
     if "://" in to:
-        page = archive_page(settings, digest.week)
+        page = archive_page(settings, digest.week, name)
         with WebhookSender() as hooks:
             return hooks.send(rendered.subject, render_markdown(digest, archive_url=page), to)
     domain = parseaddr(settings.sender)[1].rpartition("@")[2] or "localhost"
