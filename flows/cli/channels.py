@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from flows.cli.common import Config, app, console, migrated_settings, week_option
+from flows.cli.common import Config, app, console, known_digest, migrated_settings, week_option
 
 
 @app.command("send-test")
@@ -15,6 +15,9 @@ def send_test(
     to: Annotated[str, typer.Option("--to", help="An e-mail address, or an apprise URL")],
     week: Annotated[
         str | None, typer.Option(help="ISO week, e.g. 2025-W43 (default: last week)")
+    ] = None,
+    digest: Annotated[
+        str | None, typer.Option("--digest", help="This digest (default: the first configured)")
     ] = None,
     config: Config = None,
 ) -> None:
@@ -25,6 +28,7 @@ def send_test(
     """
     from flows.deliver.transports import DeliveryError
     from flows.deliver.webhooks import webhook_label
+    from flows.pipeline.digests import digest_named
     from flows.pipeline.preview import load_week
     from flows.pipeline.send_test import NothingToSend
     from flows.pipeline.send_test import send_test as send_one
@@ -33,10 +37,13 @@ def send_test(
     if "://" not in to and "@" not in to:
         raise typer.BadParameter(f"{to!r} is neither an e-mail address nor a webhook URL")
     settings = migrated_settings(config)
+    known_digest(settings, digest)
+    chosen_digest = digest_named(settings, digest)
     chosen = week_option(week) or last_complete_week(datetime.now(UTC), settings.zone)
     shown = webhook_label(to) if "://" in to else to
     try:
-        where = send_one(settings, load_week(settings, chosen), to)
+        week_of_digest = load_week(settings, chosen, chosen_digest)
+        where = send_one(settings, week_of_digest, to, chosen_digest.name)
     except (NothingToSend, DeliveryError) as err:
         console.print(f"[red]not sent:[/red] {err}")
         raise typer.Exit(1) from None

@@ -10,6 +10,7 @@ from db.engine import session_scope
 from flows.pipeline.send_test import render_email
 from flows.records import DEFAULT_DIGEST, Digest, RenderedDigest, Subscriber
 from flows.render.digest import publisher_of
+from flows.render.footer import with_unsubscribe_token
 from flows.render.links import sign_rendering
 from flows.settings import Settings
 from flows.stories.preferences import for_reader
@@ -41,6 +42,8 @@ def reader_renderings(
     def rendering(reader: Subscriber) -> RenderedDigest:
         own = said.get(reader.email)
         copy = render(for_reader(digest, own, publisher_of)) if own else shared
-        return sign_rendering(copy, reader.id, reader.token) if base else copy
+        if not base:
+            return copy
+        return with_unsubscribe_token(sign_rendering(copy, reader.id, reader.token), reader.token)
 
     return rendering

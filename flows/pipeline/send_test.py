@@ -11,7 +11,8 @@ from flows.deliver.transports import OutboxWriter, SmtpSender
 from flows.deliver.webhooks import WebhookSender
 from flows.records import DEFAULT_DIGEST, Digest, RenderedDigest
 from flows.render.archive import page_name
-from flows.render.digest import mail_footer, render_digest
+from flows.render.digest import render_digest
+from flows.render.footer import mail_footer, web_footer
 from flows.render.markdown import render_markdown
 from flows.settings import Settings
 from flows.tls import verified_context
@@ -33,26 +34,28 @@ def archive_page(settings: Settings, week: str, name: str = DEFAULT_DIGEST) -> s
 def render_email(
     settings: Settings, digest: Digest, name: str = DEFAULT_DIGEST, feedback_base: str | None = None
 ) -> RenderedDigest:
-    """The week's e-mail: its archive links, and the footer every e-mail carries (mailto
-    links to the sender, the address List-Unsubscribe names too)."""
+    """The week's e-mail: its archive links, and the footer every e-mail carries: links to
+    the readers' endpoint at `feedback_base` (each reader's copy made theirs: see
+    reader_digests), else mailto links to the sender, whom List-Unsubscribe names too."""
+    by_mail = mail_footer(parseaddr(settings.sender)[1])
     return render_digest(
         digest,
         archive_url=archive_page(settings, digest.week, name),
         week_url=lambda week: archive_page(settings, week, name),
-        footer=mail_footer(parseaddr(settings.sender)[1]),
+        footer=web_footer(feedback_base) if feedback_base else by_mail,
         feedback_base=feedback_base,
     )
 
 
-def send_test(settings: Settings, digest: Digest, to: str) -> str:
-    """Send the week to `to` through the configured transport (or to the webhook `to` is):
-    where it went. A Message-ID of its own, so a mail client never takes the real digest,
-    later, for a copy of this one and drops it."""
+def send_test(settings: Settings, digest: Digest, to: str, name: str = DEFAULT_DIGEST) -> str:
+    """Send the week of the digest `name` to `to` through the configured transport (or to
+    the webhook `to` is): where it went. A Message-ID of its own, so a mail client never
+    takes the real digest, later, for a copy of this one and drops it."""
     if not (digest.stories or digest.late):
         raise NothingToSend(f"{digest.week} has no story to send")
-    rendered = render_email(settings, digest)
+    rendered = render_email(settings, digest, name)
     if "://" in to:
-        page = archive_page(settings, digest.week)
+        page = archive_page(settings, digest.week, name)
         with WebhookSender() as hooks:
             return hooks.send(rendered.subject, render_markdown(digest, archive_url=page), to)
     domain = parseaddr(settings.sender)[1].rpartition("@")[2] or "localhost"

@@ -19,6 +19,7 @@ from flows.normalise.headlines import is_usable_title
 from flows.records import Continuation, Digest, RenderedDigest, Sighting, Story
 from flows.render import links as reader_links
 from flows.render.coverage import CoverageView, coverage_to_json, story_coverage
+from flows.render.footer import Footer
 from flows.safe_text import without_bidi_controls
 from flows.sanitise import safe_url
 from flows.weeks import week_of
@@ -28,21 +29,6 @@ from flows.weeks import week_of
 TEMPLATES = Path(str(files("flows.templates")))
 WRAP = 72
 SIZE_LIMIT = 102_000  # bytes of HTML; Gmail clips larger messages
-
-
-@dataclass(frozen=True)
-class Footer:
-    """The links every e-mail ends with: to unsubscribe, and to manage what one gets."""
-
-    unsubscribe: str
-    manage: str
-    by_mail: str | None = None  # the address both links write to, when they are mailto links
-
-
-def mail_footer(address: str) -> Footer:
-    """The footer without a web address: mailto links a reader's mail client fills in."""
-    return Footer(f"mailto:{address}?subject=unsubscribe",
-                  f"mailto:{address}?subject=manage%20my%20digest", address)  # fmt: skip
 
 
 @dataclass(frozen=True)

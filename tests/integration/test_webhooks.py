@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
 from db import digests as digest_store
 from db.engine import session_scope
@@ -134,3 +135,26 @@ def test_send_test_posts_to_one_webhook_or_writes_one_file_and_no_ledger(tmp_pat
     assert records(settings) == {}
     with pytest.raises(NothingToSend):
         send_test(settings, DIGEST, "me@example.org")  # a week of no story
+
+
+def test_with_a_web_address_each_reader_s_footer_unsubscribes_that_reader(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from db import subscribers as subscriber_store
+    from flows.pipeline.reader_digests import feedback_base, reader_renderings
+    from flows.pipeline.send_test import render_email
+
+    settings, _ = stored_week(tmp_path, base_url="https://d.example")
+    with session_scope(settings.database_url) as session:
+        readers = subscriber_store.recipients(session, settings.recipients, datetime.now(UTC))
+    week = digest(2)
+    shared = render_email(settings, week, feedback_base=feedback_base(settings))
+    copy_of = reader_renderings(settings, week, shared)
+    tokens = set()
+    for reader in readers:
+        copy = copy_of(reader)
+        (link,) = [a for a in BeautifulSoup(copy.html, "html.parser").select(".unsubscribe a")]
+        assert link["href"] == f"https://d.example/unsubscribe?token={reader.token}"
+        assert link["href"] in copy.text
+        tokens.add(reader.token)
+    assert len(tokens) == len(readers) == 2

@@ -13,8 +13,9 @@ from bs4 import BeautifulSoup
 from markdown_it import MarkdownIt
 
 from flows.deliver.webhooks import webhook_label
-from flows.render.digest import mail_footer, render_digest
+from flows.render.digest import render_digest
 from flows.render.feed import atom_feed
+from flows.render.footer import mail_footer
 from flows.render.markdown import escape_markdown, render_markdown
 from flows.webhook_urls import mask_library_logs, mask_urls
 from tests.unit.test_render import digest
@@ -123,3 +124,17 @@ def test_apprise_logs_are_masked(caplog: pytest.LogCaptureFixture) -> None:
     logging.getLogger("apprise").debug("POST URL: %s", "http://127.0.0.1:9/hooks/S3CRET")
     logging.getLogger("urllib3.connectionpool").warning('"POST /hooks/S3CRET HTTP/1.1" 200')
     assert "S3CRET" not in caplog.text and "http://127.0.0.1:9/***" in caplog.text
+
+
+def test_with_a_web_endpoint_the_footer_links_each_readers_own_pages() -> None:
+    from flows.render.footer import web_footer, with_unsubscribe_token
+
+    base = "https://digest.example"
+    shared = render_digest(digest(2), footer=web_footer(base), feedback_base=base)
+    mine = with_unsubscribe_token(shared, "tok/en+1")
+    soup = BeautifulSoup(mine.html, "html.parser")
+    links = {a.get_text(): a["href"] for a in soup.select(".unsubscribe a")}
+    assert links == {"Unsubscribe": f"{base}/unsubscribe?token=tok%2Fen%2B1"}  # Manage: its row
+    assert soup.select(".manage a")  # the reader's manage link, in feedback's row
+    assert f"{base}/unsubscribe?token=tok%2Fen%2B1" in mine.text and "mailto:" not in mine.text
+    assert "READER-UNSUBSCRIBE-TOKEN" not in mine.html + mine.text
