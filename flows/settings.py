@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,16 +13,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flows.redact import mask_url
 from flows.settings_check import (
-    OTHER_VARIABLES,
     SOURCE_KEYS,
     SettingsError,
     Values,
     address_problem,
     http_url,
+    known_variables,
+    source_password_variable,
     source_problems,
     unknown_names,
     unknown_variables,
-    variable,
 )
 
 if TYPE_CHECKING:
@@ -156,17 +156,6 @@ def load_settings(
     )
 
 
-def known_variables(keys: Iterable[tuple[str, str]], sources: Iterable[SourceSettings]) -> set[str]:
-    """Every DIGEST_* variable that sets something: a key's, a secret's, a mailbox's password."""
-    secrets = ["DIGEST_SMTP_PASSWORD"]
-    secrets += [source_password_variable(s.name) for s in sources if s.kind == "mailbox"]
-    return (
-        {variable(section, key) for section, key in keys}
-        | set(OTHER_VARIABLES)
-        | {name + end for name in secrets for end in ("", "_FILE")}
-    )
-
-
 def _read_config(path: Path | str | None, env: Mapping[str, str]) -> tuple[Path, dict[str, Any]]:
     """The config file's path and tables; none when the default file is missing."""
     config_path = Path(path or env.get("DIGEST_CONFIG") or "digest.toml")
@@ -253,11 +242,6 @@ def _resolve_sqlite(url: str, base: Path) -> str:
     if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
         return prefix + str(base / url[len(prefix) :])
     return url
-
-
-def source_password_variable(name: str) -> str:
-    """DIGEST_SOURCE_<NAME>_PASSWORD, the name in capitals with other characters as _."""
-    return "DIGEST_SOURCE_" + "".join(c if c.isalnum() else "_" for c in name.upper()) + "_PASSWORD"
 
 
 def _sources(

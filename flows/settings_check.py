@@ -57,7 +57,7 @@ SOURCE_KEYS: dict[str, dict[str, Callable[[Any], str | None]]] = {
     },
 }
 # DIGEST_* variables read outside the settings' keys and secrets.
-OTHER_VARIABLES = ("DIGEST_CONFIG", "DIGEST_HOME")
+OTHER_VARIABLES = ("DIGEST_CONFIG", "DIGEST_HOME", "DIGEST_DELIVERY_WEBHOOKS_FILE")
 
 
 def did_you_mean(name: str, known: Iterable[str], quote: Callable[[str], str]) -> str:
@@ -249,3 +249,19 @@ class Values:
         """The key, or the variable when that is where the value came from."""
         var = variable(section, key)
         return f"{var} ({section}.{key})" if var in self.env else f"{section}.{key}"
+
+
+def source_password_variable(name: str) -> str:
+    """DIGEST_SOURCE_<NAME>_PASSWORD, the name in capitals with other characters as _."""
+    return "DIGEST_SOURCE_" + "".join(c if c.isalnum() else "_" for c in name.upper()) + "_PASSWORD"
+
+
+def known_variables(keys: Iterable[tuple[str, str]], sources: Iterable[Any]) -> set[str]:
+    """Every DIGEST_* variable that sets something: a key's, a secret's, a mailbox's password."""
+    secrets = ["DIGEST_SMTP_PASSWORD"]
+    secrets += [source_password_variable(s.name) for s in sources if s.kind == "mailbox"]
+    return (
+        {variable(section, key) for section, key in keys}
+        | set(OTHER_VARIABLES)
+        | {name + end for name in secrets for end in ("", "_FILE")}
+    )

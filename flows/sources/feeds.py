@@ -259,11 +259,8 @@ def feed_items(
     """The CPU half: what came back, parsed into raw items (a plain function of its
     arguments, so that it can run in another process); the newest `max_entries` of them,
     the rest named in the report."""
-    moved = {
-        "moved_to": result.moved_to,
-        "etag": result.etag,
-        "last_modified": result.last_modified,
-    }
+    moved = {"moved_to": result.moved_to, "etag": result.etag,
+             "last_modified": result.last_modified}  # fmt: skip
     if result.status == "not_modified":
         return Fetched("unchanged", reason=result.reason, **moved)
     if result.status == "gone":

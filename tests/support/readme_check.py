@@ -12,7 +12,7 @@ from typing import Any
 from typer.main import get_command
 
 from flows.cli.main import app
-from flows.settings import source_password_variable, variable
+from flows.settings_check import source_password_variable, variable
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS_SOURCE = ROOT / "flows" / "settings.py"
