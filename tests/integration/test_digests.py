@@ -158,11 +158,14 @@ def test_two_digests_from_one_ingest_send_their_own_stories_to_their_own_readers
 
 
 def test_one_digest_by_name_its_preview_archive_and_ledger_and_an_unknown_name(
-    sqlite_url: str, tmp_path: Path, seeds_copy: Path
+    sqlite_url: str, tmp_path: Path, seeds_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from typer.testing import CliRunner
 
+    from flows.cli.common import console
     from flows.cli.main import app
+
+    monkeypatch.setattr(console, "width", 200)  # rich would cut the ledger's columns at 80
     from flows.settings import SettingsError
 
     tech = tmp_path / "techwire"
@@ -176,7 +179,7 @@ def test_one_digest_by_name_its_preview_archive_and_ledger_and_an_unknown_name(
         with pytest.raises(SettingsError, match="no digest is named 'sport'"):
             backfill_flow(config=str(config), digest="sport")
 
-    cli = CliRunner(env={"COLUMNS": "200"})  # rich would wrap its tables at 80 columns
+    cli = CliRunner()
     cfg = ["--config", str(config)]
     shown = cli.invoke(app, ["preview", "--week", "2025-W43", "--format", "json",
                              "--digest", "tech", *cfg])  # fmt: skip
