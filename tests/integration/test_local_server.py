@@ -1,5 +1,6 @@
 """The local Prefect server the `digest` commands share: started once, reused, replaced when
-its record is stale or of another Prefect version, and found by the commands."""
+its record is stale or of another Prefect version, and found by the commands (one test:
+each server start costs 10 s or more)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def _write_state(home: Path, state: ServerState) -> None:
     (home / STATE_FILE).write_text(json.dumps(state.__dict__), encoding="utf-8")
 
 
-def test_started_once_reused_and_replaced_when_stale(tmp_path: Path) -> None:
+def test_started_once_reused_replaced_when_stale_and_found_by_commands(tmp_path: Path) -> None:
     home = tmp_path / "prefect-home"
     home.mkdir()
     # A record left by a server long gone (after a reboot): its pid now another program's,
@@ -59,10 +60,29 @@ def test_started_once_reused_and_replaced_when_stale(tmp_path: Path) -> None:
         second = read_state(home)
         assert second is not None and second.pid != first.pid and again == second.url
         assert not healthy(first.url, timeout=1)
+        _a_command_finds_it(tmp_path, home, second.url)
     finally:
         _stop(home)
         other.kill()
         other.wait()
+
+
+def _a_command_finds_it(tmp_path: Path, home: Path, url: str) -> None:
+    """`digest ingest` as a user types it, no PREFECT_API_URL: it starts no server of its
+    own, and its flow run is on the local one."""
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'digest.db'}", SEEDS)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "DIGEST_"))}
+    env |= {"PREFECT_HOME": str(home), "COLUMNS": "200"}
+    digest = [sys.executable, "-m", "flows.cli", "ingest", "--config", str(config)]
+    done = subprocess.run(digest, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "started a local Prefect server" not in done.stderr
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings({PREFECT_API_URL: url}), get_client(sync_client=True) as client:
+        runs = client.read_flow_runs()
+    assert [r.name for r in runs] == ["ingest-all-sources"]
 
 
 def test_a_chosen_api_is_left_alone(tmp_path: Path) -> None:
@@ -74,30 +94,3 @@ def test_a_chosen_api_is_left_alone(tmp_path: Path) -> None:
         'active = "mine"\n[profiles.mine]\nPREFECT_API_URL = "http://y/api"\n', encoding="utf-8"
     )
     assert configured_api_url({"PREFECT_HOME": str(home)}) == "http://y/api"
-
-
-def test_commands_share_the_local_server(tmp_path: Path) -> None:
-    """Two `digest ingest` runs as a user types them, no PREFECT_API_URL: the first starts
-    the server, the second finds it; their flow runs are on it."""
-    home = tmp_path / "prefect-home"
-    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'digest.db'}", SEEDS)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "DIGEST_"))}
-    env |= {"PREFECT_HOME": str(home), "COLUMNS": "200"}
-    digest = [sys.executable, "-m", "flows.cli", "ingest", "--config", str(config)]
-    try:
-        first = subprocess.run(digest, env=env, capture_output=True, text=True, timeout=300)
-        assert first.returncode == 0, first.stdout + first.stderr
-        assert "started a local Prefect server" in first.stderr
-        second = subprocess.run(digest, env=env, capture_output=True, text=True, timeout=300)
-        assert second.returncode == 0, second.stdout + second.stderr
-        assert "started a local Prefect server" not in second.stderr
-        state = read_state(home)
-        assert state is not None
-        from prefect.client.orchestration import get_client
-        from prefect.settings import PREFECT_API_URL, temporary_settings
-
-        with temporary_settings({PREFECT_API_URL: state.url}), get_client(sync_client=True) as c:
-            runs = c.read_flow_runs()
-        assert sorted(r.name for r in runs) == ["ingest-all-sources", "ingest-all-sources"]
-    finally:
-        _stop(home)
