@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from db import models
@@ -29,30 +29,18 @@ def save_week(
         delete(models.Story).where(models.Story.week == week, models.Story.digest == name)
     )
     carriers = _carriers(session, stories)
-    for rank, story in enumerate(stories, start=1):
-        row = models.Story(
-            digest=name,
-            week=week,
-            key=story.key,
-            rank=rank,
-            headline=story.headline,
-            extract=story.extract,
-        )
-        if story.continues is not None:
-            link = story.continues
-            row.continues_week, row.continues_key = link.week, link.key
-            row.continues_headline, row.first_week = link.headline, link.first_week
-        session.add(row)
-        session.flush()
-        members = [doc.id for doc in story.documents]
-        # A document folded into another (a near-duplicate copy) is held by the story too,
-        # through its sightings: a sent digest then holds every document it showed.
-        members += [carriers[(s.source, s.identity)] for s in story.sources
-                    if (s.source, s.identity) in carriers]  # fmt: skip
-        session.add_all(
-            models.StoryDocument(story_id=row.id, document_id=document_id, position=position)
-            for position, document_id in enumerate(dict.fromkeys(members))
-        )
+    rows = [_story_row(name, week, rank, story) for rank, story in enumerate(stories, start=1)]
+    # Two statements for the whole week, where a flush per story took a third of a build.
+    ids = session.scalars(
+        insert(models.Story).returning(models.Story.id, sort_by_parameter_order=True), rows
+    ).all() if rows else []  # fmt: skip
+    members = [
+        {"story_id": story_id, "document_id": document_id, "position": position}
+        for story_id, story in zip(ids, stories, strict=True)
+        for position, document_id in enumerate(dict.fromkeys(_members(story, carriers)))
+    ]
+    if members:
+        session.execute(insert(models.StoryDocument), members)
     digest = session.scalar(_digest_of(name, week))
     if digest is None:
         digest = models.Digest(name=name, week=week)
@@ -67,6 +55,26 @@ def save_week(
     digest.document_count = document_count
     session.flush()
     return digest.id
+
+
+def _story_row(name: str, week: str, rank: int, story: Story) -> dict[str, object]:
+    link = story.continues
+    return {
+        "digest": name, "week": week, "key": story.key, "rank": rank,
+        "headline": story.headline, "extract": story.extract,
+        "continues_week": link.week if link else None,
+        "continues_key": link.key if link else None,
+        "continues_headline": link.headline if link else None,
+        "first_week": link.first_week if link else None,
+    }  # fmt: skip
+
+
+def _members(story: Story, carriers: dict[tuple[str, str], int]) -> list[int]:
+    """The story's documents, then those folded into them (a near-duplicate copy) through
+    its sightings: a sent digest then holds every document it showed."""
+    held = [carriers[(s.source, s.identity)] for s in story.sources
+            if (s.source, s.identity) in carriers]  # fmt: skip
+    return [doc.id for doc in story.documents] + held
 
 
 def _carriers(session: Session, stories: Sequence[Story]) -> dict[tuple[str, str], int]:

@@ -68,9 +68,11 @@ def coverage_to_json(story: Story, kinds: Mapping[str, str]) -> dict[str, Any] |
         "first": {"outlet": coverage.first.name, "at": coverage.first_at.isoformat()},
         "primary": {
             "outlet": coverage.primary.name,
-            "url": coverage.primary.url,
+            "url": safe_url(coverage.primary.url),
             "why": "linked" if coverage.linked_by else "earliest",
             "linked_by": coverage.linked_by,
         },
-        "by": [{"outlet": o.name, "kind": o.kind, "url": o.url} for o in coverage.outlets],
+        "by": [
+            {"outlet": o.name, "kind": o.kind, "url": safe_url(o.url)} for o in coverage.outlets
+        ],
     }

@@ -198,7 +198,8 @@ def test_dovecot_with_a_certificate_for_another_name_never_gets_the_password(
             read_mailbox("inbox", None, imap_options(other.port), dovecot.PASSWORD, NOW,
                          ca_file=str(other.ca_file))  # fmt: skip
         log = other.log.read_text()
-    assert "no auth attempts" in log and "Login:" not in log
+    # Dovecot says the client left before any login, at whichever step the timing catches.
+    assert ("no auth attempts" in log or "TLS handshaking" in log) and "Login:" not in log
     # The same read against the server whose certificate names it logs in.
     read_mailbox("inbox", None, imap_options(imap.port), dovecot.PASSWORD, NOW,
                  ca_file=str(imap.ca_file))  # fmt: skip

@@ -83,7 +83,7 @@ def test_a_misspelt_name_stops_before_anything_runs(
      (["backfill", "2025-W40", "2025-W60"], "2025 has no week 60"),
      (["backfill", "last", "2025-W40"], "'last' is not an ISO week"),
      (["run", "--week", "2025-43"], "is not an ISO week such as 2025-W43"),
-     (["preview", "--week", "2025-W43", "--format", "pdf"], "expected html, text or json"),
+     (["preview", "--week", "2025-W43", "--format", "pdf"], "expected html, text, markdown"),
      (["ingest", "--sorce", "seeds"], "No such option: --sorce (Possible options: --force,"),
      (["backfill", "2025-W40"], "Missing argument 'to_week'"),
      (["sources", "imprt", "x.opml"], "No such command 'imprt'")],
