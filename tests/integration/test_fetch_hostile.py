@@ -24,11 +24,14 @@ FEED = rss("Harbour News", [{"title": "Bridge opens", "guid": "b1", "link": "/b1
 WEEK = timedelta(days=7).total_seconds()
 # Fetches a URL in a fresh interpreter; prints the result and the process's peak memory.
 PEAK_SCRIPT = """
-import resource, sys
+import sys
 from flows.sources.fetch import Fetcher, FetchRequest, fetch
 with Fetcher(connect_timeout=2, read_timeout=10) as fetcher:
     result = fetch(fetcher, FetchRequest(sys.argv[1]))
-peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec, from the forked pytest worker.
+peak_kb = next(int(line.split()[1]) for line in open("/proc/self/status")
+               if line.startswith("VmHWM:"))
+peak_mb = peak_kb / 1024
 print(result.status, result.reason, f"peak_mb={peak_mb:.0f}", sep="|")
 """
 
