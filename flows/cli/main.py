@@ -206,10 +206,18 @@ def deploy(config: Config = None) -> None:
     )
 
 
+QUIET_ROWS = 10  # more sources than this with nothing new are one row: the table shows news
+
+
 def _sources_table(reports) -> Table:  # type: ignore[no-untyped-def]
     table = Table(
         "source", "status", "new", "updated", "unchanged", "duplicate", "failed", "reason"
     )
+    quiet = [r for r in reports if r.status == "unchanged" and not (r.error or r.failures)]
+    if len(quiet) > QUIET_ROWS:
+        reports = [r for r in reports if r not in quiet]
+        total = sum(r.unchanged for r in quiet)
+        table.add_row(f"{len(quiet)} sources", "unchanged", "0", "0", str(total), "0", "0", "")
     for r in reports:
         reason = r.error or "; ".join(f"{f.identity}: {f.reason}" for f in r.failures)
         table.add_row(

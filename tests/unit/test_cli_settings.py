@@ -48,3 +48,27 @@ def test_without_a_file_the_database_must_be_named(
 )  # fmt: skip
 def test_user_text_in_a_table_is_shown_not_read(text: str, cell: str) -> None:
     assert shown(text) == cell
+
+
+def test_sources_with_nothing_new_are_one_row_when_many() -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from flows.cli.main import QUIET_ROWS, _sources_table
+    from flows.records import Failure, SourceReport
+
+    quiet = [SourceReport(f"feed-{i}", "unchanged", unchanged=1) for i in range(QUIET_ROWS + 5)]
+    news = [
+        SourceReport("harbour", "ok", new=3),
+        SourceReport("broken", "failed", error="timed out"),
+        SourceReport("odd", "unchanged", failures=(Failure("odd", "x", "bad entry"),)),
+    ]
+    out = StringIO()
+    Console(file=out, width=200).print(_sources_table(quiet + news))
+    text = out.getvalue()
+    assert f"{QUIET_ROWS + 5} sources" in text and "feed-3" not in text
+    assert all(name in text for name in ("harbour", "broken", "timed out", "odd"))
+    few = StringIO()
+    Console(file=few, width=200).print(_sources_table(quiet[:QUIET_ROWS]))
+    assert "feed-3" in few.getvalue() and "sources" not in few.getvalue()
