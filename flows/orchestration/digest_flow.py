@@ -103,7 +103,7 @@ def _digest_week(
     counts = {"stories": stories, "documents": documents, "digest": name}
     if dry_run:
         plan = delivery.dry_run_plan(own, week, resend, name=name)
-        plan += webhooks.webhook_plan(own, week, resend)
+        plan += webhooks.webhook_plan(own, week, resend, name)
         report = WeekReport(week, "dry-run", files=plan, **counts)
     else:
         # Chat first: an e-mail server that is down (retried for a minute) keeps nothing back.

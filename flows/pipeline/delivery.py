@@ -74,7 +74,7 @@ def deliver_week(
     `settings` are those of the digest `name` (its readers, title and outbox)."""
     copy = for_reader or (lambda _reader: rendered)
     plan = _pending(settings, digest_id, copy, digest.week, resend, transport, name)
-    book = _Ledger(settings, digest_id, digest.week)
+    book = Ledger(settings, digest_id, digest.week)
     for recipient, message_id, err in plan.unbuildable:
         book.fail(recipient, message_id, err)
     files, sent = [preview] if preview else [], 0
@@ -106,19 +106,22 @@ def deliver_week(
                       name)  # fmt: skip
 
 
-class _Ledger:
-    """The ledger lines of one week's delivery, and the failures it recorded."""
+class Ledger:
+    """The ledger lines of one week's delivery through one transport (the settings' e-mail
+    one unless named: webhooks are "webhook"), and the failures it recorded."""
 
-    def __init__(self, settings: Settings, digest_id: int, week: str) -> None:
+    def __init__(
+        self, settings: Settings, digest_id: int, week: str, transport: str | None = None
+    ) -> None:
         self.settings, self.digest_id, self.week = settings, digest_id, week
+        self.transport = transport or settings.transport
         self.failures: list[str] = []
 
     def set(self, recipient: str, state: str, message_id: str, **extra: str | None) -> None:
         with session_scope(self.settings.database_url) as session:
             digest_store.set_delivery(
-                session, self.digest_id, recipient, state=state,
-                transport=self.settings.transport, message_id=message_id, now=datetime.now(UTC),
-                **extra,
+                session, self.digest_id, recipient, state=state, transport=self.transport,
+                message_id=message_id, now=datetime.now(UTC), **extra,
             )  # fmt: skip
 
     def fail(self, recipient: str, message_id: str, err: Exception) -> None:
@@ -169,7 +172,7 @@ def _pending(
     whether its file was written (then it is "sent", else it is sent now); SMTP cannot
     tell whether the message arrived, so it stays in doubt and is not sent twice.
     """
-    domain = parseaddr(settings.sender)[1].rpartition("@")[2] or "localhost"
+    domain = sender_domain(settings)
     with session_scope(settings.database_url) as session:
         readers = subscriber_store.recipients(session, settings.recipients, datetime.now(UTC))
     chosen = set(digest_readers(settings, name, [r.email for r in readers]))
@@ -201,7 +204,9 @@ def _pending(
                         reader.email)  # fmt: skip
             continue
         try:
-            message = _message(settings, copy(reader), reader, message_id, domain, name)
+            message = reader_message(
+                settings, copy(reader), reader.email, message_id, name, reader.token
+            )
             message.as_bytes(policy=SMTP_POLICY)  # fails here, for this reader alone
         except (ValueError, MessageError) as err:  # an address that cannot be a header
             plan.unbuildable.append((reader.email, message_id, err))
@@ -210,29 +215,36 @@ def _pending(
     return plan
 
 
-def _message(
+def reader_message(
     settings: Settings,
     rendered: RenderedDigest,
-    reader: Subscriber,
+    recipient: str,
     message_id: str,
-    domain: str,
-    name: str,
+    name: str = DEFAULT_DIGEST,
+    token: str | None = None,
 ) -> EmailMessage:
+    """The e-mail of a week for one address, the digest `name` its list; with the reader's
+    `token` and an https web address, its one-click unsubscribe link too."""
+    domain = sender_domain(settings)
     return build_message(
         rendered,
         sender=settings.sender,
         reply_to=settings.reply_to,
-        recipient=reader.email,
+        recipient=recipient,
         message_id=message_id,
         date=datetime.now(UTC),
         list_id=f"{settings.title} <{list_prefix(name)}digest.{domain}>",
         unsubscribe_mailto=f"mailto:{parseaddr(settings.sender)[1]}?subject=unsubscribe",
         unsubscribe_url=(
-            f"{settings.base_url}/unsubscribe?token={reader.token}"
-            if settings.base_url.startswith("https://")
+            f"{settings.base_url}/unsubscribe?token={token}"
+            if token and settings.base_url.startswith("https://")
             else None
         ),
     )
+
+
+def sender_domain(settings: Settings) -> str:
+    return parseaddr(settings.sender)[1].rpartition("@")[2] or "localhost"
 
 
 def dry_run_plan(

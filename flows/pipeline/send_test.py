@@ -3,12 +3,11 @@ webhook post) sent to one address, with the ledger neither read nor written."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from email.utils import make_msgid, parseaddr
 
-from flows.deliver.message import build_message
 from flows.deliver.transports import OutboxWriter, SmtpSender
 from flows.deliver.webhooks import WebhookSender
+from flows.pipeline.delivery import reader_message, sender_domain
 from flows.records import DEFAULT_DIGEST, Digest, RenderedDigest
 from flows.render.archive import page_name
 from flows.render.digest import render_digest
@@ -58,13 +57,8 @@ def send_test(settings: Settings, digest: Digest, to: str, name: str = DEFAULT_D
         page = archive_page(settings, digest.week, name)
         with WebhookSender() as hooks:
             return hooks.send(rendered.subject, render_markdown(digest, archive_url=page), to)
-    domain = parseaddr(settings.sender)[1].rpartition("@")[2] or "localhost"
-    message = build_message(
-        rendered, sender=settings.sender, reply_to=settings.reply_to, recipient=to,
-        message_id=make_msgid("digest-test", domain=domain), date=datetime.now(UTC),
-        list_id=f"{settings.title} <digest.{domain}>",
-        unsubscribe_mailto=f"mailto:{parseaddr(settings.sender)[1]}?subject=unsubscribe",
-    )  # fmt: skip
+    test_id = make_msgid("digest-test", domain=sender_domain(settings))
+    message = reader_message(settings, rendered, to, test_id, name)
     if settings.transport == "outbox":
         with OutboxWriter(settings.outbox, f"test-{digest.week}") as outbox:
             return outbox.send(message, to)

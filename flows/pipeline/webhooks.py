@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from db import digests as digest_store
 from db.engine import session_scope
 from flows.deliver.message import stable_message_id
-from flows.deliver.transports import DeliveryError, PermanentDeliveryError
+from flows.deliver.transports import DeliveryError
 from flows.deliver.webhooks import WebhookSender, webhook_label
-from flows.records import Digest
+from flows.pipeline.delivery import Ledger
+from flows.records import DEFAULT_DIGEST, Digest
 from flows.render.markdown import render_markdown
 from flows.settings import Settings
 
@@ -42,38 +42,28 @@ def deliver_webhooks(
     served yet, every one when `resend`. "sending" is recorded before the request goes out,
     so a run killed mid-request never posts twice (at the cost of maybe never: as e-mail)."""
     week, url = digest.week, settings.database_url
-    sender = sender or WebhookSender()
-
-    def ledger(label: str, state: str, **extra: str | None) -> None:
-        with session_scope(url) as session:
-            digest_store.set_delivery(
-                session, digest_id, label, state=state, transport=TRANSPORT,
-                message_id=stable_message_id(week, label, "webhook"), now=datetime.now(UTC),
-                **extra,
-            )  # fmt: skip
-
+    book = Ledger(settings, digest_id, week, transport=TRANSPORT)
     body = render_markdown(digest, archive_url=archive_url)
-    sent, skipped, failed, posted = 0, 0, 0, []
-    with sender as posting:
+    sent, skipped, posted = 0, 0, []
+    with sender or WebhookSender() as posting:
         for hook in settings.webhooks:
             label = webhook_label(hook)
+            message_id = stable_message_id(week, label, "webhook")
             if not resend and _served(url, digest_id, label):
                 skipped += 1
                 log.info("%s: already sent to %s", week, label)
                 continue
             try:
                 posting.send(
-                    subject, body, hook, before_data=lambda lb=label: ledger(lb, "sending")
-                )
+                    subject, body, hook,
+                    before_data=lambda lb=label, m=message_id: book.set(lb, "sending", m),
+                )  # fmt: skip
             except DeliveryError as err:
-                failed += 1
-                kind = "permanent" if isinstance(err, PermanentDeliveryError) else "temporary"
-                ledger(label, "failed", error=f"{kind}: {err}")
-                log.warning("%s: %s failed: %s", week, label, err)
+                book.fail(label, message_id, err)
                 continue
-            ledger(label, "sent", location=label)
+            book.set(label, "sent", message_id, location=label)
             sent, posted = sent + 1, [*posted, label]
-    return WebhookReport(sent, skipped, failed, tuple(posted))
+    return WebhookReport(sent, skipped, len(book.failures), tuple(posted))
 
 
 def _served(url: str, digest_id: int, label: str) -> bool:
@@ -83,10 +73,13 @@ def _served(url: str, digest_id: int, label: str) -> bool:
     return record is not None and record.state in ("sent", "sending")
 
 
-def webhook_plan(settings: Settings, week: str, resend: bool) -> tuple[str, ...]:
-    """What a real run would post, read without writing (the dry run's lines)."""
+def webhook_plan(
+    settings: Settings, week: str, resend: bool, name: str = DEFAULT_DIGEST
+) -> tuple[str, ...]:
+    """What a real run of the digest `name` would post, read without writing (the dry
+    run's lines)."""
     with session_scope(settings.database_url) as session:
-        stored = digest_store.digest_id(session, week)
+        stored = digest_store.digest_id(session, week, name)
     plan = []
     for hook in settings.webhooks:
         label = webhook_label(hook)

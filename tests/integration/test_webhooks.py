@@ -45,7 +45,11 @@ def test_each_webhook_gets_the_week_once_across_reruns(tmp_path: Path, caplog) -
         resent = deliver_webhooks(settings, digest_id, DIGEST, "x", resend=True)
         assert resent.sent == 2 and len(server.received("/chat")) == 2
         plan = webhook_plan(settings, WEEK, resend=False)
+        # Another digest's week has a ledger of its own: nothing of it was posted yet.
+        other = webhook_plan(settings, WEEK, resend=False, name="tech")
     labels = [webhook_label(h) for h in hooks]
+    assert all(line.startswith("already sent to") for line in plan)
+    assert all(line.startswith("would post to") for line in other)
     assert labels[0] != labels[1]
     assert records(settings) == dict.fromkeys(labels, ("webhook", "sent", 2, None))
     shown = " ".join([*records(settings), *first.posted, *plan, caplog.text])
