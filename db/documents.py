@@ -1,9 +1,9 @@
-"""Storing documents and their sightings, and reading a week's documents back."""
+"""Storing documents and their sightings (read back by db.stored_documents)."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, insert, select
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from db import models
 from db.engine import as_utc
 from db.sources import source_ids
-from flows.records import Document, SaveOutcome, Sighting, StoredDocument
+from flows.records import Document, SaveOutcome
 
 _RECORD_FIELDS = [f.name for f in dataclasses.fields(Document)]
 CONTENT_FIELDS = tuple(
@@ -219,28 +219,6 @@ def _drop_if_orphan(session: Session, document: models.Document) -> None:
         session.delete(document)
 
 
-def documents_between(session: Session, starts: datetime, ends: datetime) -> list[StoredDocument]:
-    """Documents published in [starts, ends), oldest first, each with its sightings."""
-    rows = session.scalars(
-        select(models.Document)
-        .where(models.Document.published_at >= starts, models.Document.published_at < ends)
-        .options(selectinload(models.Document.sightings).selectinload(models.Sighting.source))
-        .order_by(models.Document.published_at, models.Document.id)
-    )
-    return [_stored(row) for row in rows]
-
-
-def documents_with_ids(session: Session, ids: Iterable[int]) -> list[StoredDocument]:
-    """The documents of `ids`, ordered as `documents_between` orders them."""
-    rows = session.scalars(
-        select(models.Document)
-        .where(models.Document.id.in_(list(ids)))
-        .options(selectinload(models.Document.sightings).selectinload(models.Sighting.source))
-        .order_by(models.Document.published_at, models.Document.id)
-    )
-    return [_stored(row) for row in rows]
-
-
 def publication_dates(session: Session) -> list[datetime]:
     """Every document's publication time, to find the weeks that have documents."""
     return [as_utc(d) for d in session.scalars(select(models.Document.published_at))]
@@ -248,27 +226,3 @@ def publication_dates(session: Session) -> list[datetime]:
 
 def count_documents(session: Session) -> int:
     return session.scalar(select(func.count(models.Document.id))) or 0
-
-
-def _stored(row: models.Document) -> StoredDocument:
-    return StoredDocument(
-        id=row.id,
-        title=row.title,
-        text=row.text,
-        publisher=row.publisher,
-        url=row.url,
-        published_at=as_utc(row.published_at),
-        date_how=row.date_how,
-        duplicate_of=row.duplicate_of,
-        sections=tuple(int(n) for n in row.sections.split(",") if n),
-        sightings=tuple(
-            Sighting(
-                source=s.source.name,
-                identity=s.identity,
-                publisher=row.publisher,
-                url=s.url,
-                title=s.title,
-            )
-            for s in row.sightings
-        ),
-    )

@@ -23,12 +23,10 @@ def shown_in_sent(
     session: Session, document_ids: Collection[int], name: str = DEFAULT_DIGEST
 ) -> set[int]:
     """Those of these documents that a sent week of the digest `name` already shows."""
-    shown = _shown_in_sent(name)
-    return set(
-        session.scalars(
-            select(shown.c.document_id).where(shown.c.document_id.in_(list(document_ids)))
-        )
-    )
+    sent = sent_weeks(session, name)
+    if not sent:
+        return set()
+    return {doc for doc, weeks in holders(session, document_ids, name).items() if weeks & sent}
 
 
 def unshown_between(
@@ -78,17 +76,26 @@ def holders(
 ) -> dict[int, set[str]]:
     """For each document, the weeks of the digest `name` whose stored stories hold it."""
     found: dict[int, set[str]] = defaultdict(set)
-    if document_ids:
-        rows = session.execute(
-            select(models.StoryDocument.document_id, models.Story.week)
-            .join(models.Story, models.Story.id == models.StoryDocument.story_id)
-            .where(
-                models.StoryDocument.document_id.in_(list(document_ids)),
+    if not document_ids:
+        return {}
+    # Two look-ups by index rather than one join: joined, SQLite walks every story of the
+    # digest and probes it once per document.
+    pairs = session.execute(
+        select(models.StoryDocument.story_id, models.StoryDocument.document_id).where(
+            models.StoryDocument.document_id.in_(list(document_ids))
+        )
+    ).all()
+    weeks = dict(
+        session.execute(
+            select(models.Story.id, models.Story.week).where(
+                models.Story.id.in_({story_id for story_id, _ in pairs}),
                 models.Story.digest == name,
             )
-        )
-        for document_id, week in rows:
-            found[document_id].add(week)
+        ).all()
+    )
+    for story_id, document_id in pairs:
+        if story_id in weeks:
+            found[document_id].add(weeks[story_id])
     return dict(found)
 
 

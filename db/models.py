@@ -144,7 +144,7 @@ class StoryDocument(Base):
         ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
     )
     document_id: Mapped[int] = mapped_column(
-        ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     position: Mapped[int] = mapped_column()
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db import models
-from db.documents import documents_with_ids
+from db.stored_documents import documents_with_ids
 from flows.records import DEFAULT_DIGEST, Continuation, StoredStory
 
 

@@ -81,6 +81,7 @@ PROMO = re.compile(
     r"|\bin our (?:\w+ )?(?:section|series|podcast|newsletter)\b|\b(?:free|our) newsletter\b",
     re.IGNORECASE,
 )
+DIGIT = re.compile(r"\d")
 PHOTO = re.compile(
     r"^(?:in this (?:\w+ )?(?:photo|image|picture|handout)|photos?\b[:|]?|pictured\b"
     r"|illustration of\b|image:|credit:|credited from\b|file photo\b)"
@@ -209,14 +210,16 @@ def is_caption(paragraph: str) -> bool:
     text = paragraph.strip()
     if PHOTO.search(text):
         return True
-    sentences = split_sentences(text)
+    # The cheap tests first: most paragraphs fail one, and splitting sentences is not cheap.
+    if not text.endswith("."):  # a heading ("Eagles deny the Chiefs a three-peat") is no caption
+        return False
+    if not DIGIT.search(text):  # a chart shows figures: "in 2024", "13 percent"
+        return False
     tokens = words(text)
     return (
-        len(sentences) == 1
-        and text.endswith(".")  # a heading ("Eagles deny the Chiefs a three-peat") is no caption
+        4 <= len(tokens) <= CAPTION_MAX_WORDS
         and bool(PARTICIPLE.search(text))
-        and any(ch.isdigit() for ch in text)  # a chart shows figures: "in 2024", "13 percent"
-        and 4 <= len(tokens) <= CAPTION_MAX_WORDS
+        and len(split_sentences(text)) == 1
         and not any(t.lower() in FINITE for t in tokens)
         and not any(t.lower().endswith("ed") for t in words(re.split(r"[,—–]", text)[0]))
     )

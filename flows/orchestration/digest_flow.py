@@ -17,6 +17,7 @@ from db.engine import session_scope
 from db.locks import week_lock
 from flows.deliver.transports import write_preview
 from flows.digest_settings import DigestSettings
+from flows.orchestration.prefect_internals import uninspected
 from flows.orchestration.run_settings import run_settings
 from flows.pipeline import delivery, webhooks
 from flows.pipeline.digests import digest_named, settings_for
@@ -94,7 +95,9 @@ def _digest_week(
     settings: Settings, week: str, *, resend: bool, dry_run: bool, chosen: DigestSettings
 ) -> WeekReport:
     logger, name = get_run_logger(), chosen.name
-    built = build_week(settings, week, store=not dry_run, digest=chosen)
+    # Arguments are passed uninspected: Prefect would walk each of a week's documents,
+    # looking for futures, on every task call.
+    built = build_week(uninspected(settings), week, store=not dry_run, digest=chosen)
     digest, own = built.digest, settings_for(settings, chosen)
     if built.digest_id is None and not dry_run:
         logger.info("%s %s: no documents, no digest", name, week)
@@ -107,8 +110,9 @@ def _digest_week(
         report = WeekReport(week, "dry-run", files=plan, **counts)
     else:
         # Chat first: an e-mail server that is down (retried for a minute) keeps nothing back.
-        posted = post_webhooks(own, built, resend=resend, name=name) if own.webhooks else None
-        report = deliver_week(own, built, resend=resend, preview=_preview(own, built), name=name)
+        own_, built_ = uninspected(own), uninspected(built)
+        posted = post_webhooks(own_, built_, resend=resend, name=name) if own.webhooks else None
+        report = deliver_week(own_, built_, resend=resend, preview=_preview(own, built), name=name)
         report = report if posted is None else with_webhooks(report, posted)
     level = logging.WARNING if report.status in ("partial", "failed") else logging.INFO
     logger.log(level, "%s %s: %s, %d stories, %d documents%s", name, week, report.status,

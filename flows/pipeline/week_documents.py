@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from db import late as late_store
-from db.documents import documents_between, documents_with_ids
+from db.stored_documents import documents_between, documents_with_ids
 from flows.records import DEFAULT_DIGEST
 from flows.stories.late import WeekDocuments, late_for, split_frozen
 from flows.weeks import week_bounds

@@ -49,7 +49,10 @@ def past_story(stored: StoredStory) -> PastStory:
     """The stored story as the decision sees it: a newsletter member by the item the story
     told, not by all its items (the others belong to other stories)."""
     told = set(key(f"{stored.headline} {stored.extract}").split())
-    texts = tuple(f"{d.title}\n\n{_item(d.text, d.sections, told)}" for d in stored.documents)
+    texts = tuple(
+        f"{d.title}\n\n{_item(d.text, d.sections, told) if d.sections else d.text}"
+        for d in stored.documents
+    )
     newest = max(d.published_at for d in stored.documents)
     return PastStory(stored.key, stored.week, stored.headline, texts, newest)
 

@@ -12,6 +12,7 @@ from db import digests as digest_store
 from db import documents as doc_store
 from db import raw_texts
 from db import sources as source_store
+from db import stored_documents as stored_docs
 from db.engine import engine_for, session_scope
 from db.migrate import current_revision, downgrade, head_revision, upgrade
 from flows.normalise.fingerprints import content_hash
@@ -71,7 +72,7 @@ def test_the_same_text_from_two_sources_is_one_document_with_both(store: str) ->
         "duplicate"
     ]
     with session_scope(store) as session:
-        docs = doc_store.documents_between(session, NOW - timedelta(days=7), NOW)
+        docs = stored_docs.documents_between(session, NOW - timedelta(days=7), NOW)
     assert len(docs) == 1
     assert {(s.source, s.identity) for s in docs[0].sightings} == {
         ("files", "a.txt"),
@@ -95,7 +96,7 @@ def test_an_item_whose_text_changed_is_updated_not_duplicated(store: str) -> Non
     save(store, document("a.txt", "The first version."))
     assert save(store, document("a.txt", "The second version.")) == ["updated"]
     with session_scope(store) as session:
-        docs = doc_store.documents_between(session, NOW - timedelta(days=7), NOW)
+        docs = stored_docs.documents_between(session, NOW - timedelta(days=7), NOW)
     assert [d.text for d in docs] == ["The second version."]
 
 
@@ -106,7 +107,7 @@ def test_the_week_holds_only_its_documents(store: str) -> None:
         document("out.txt", "After the week.", published_at=NOW + timedelta(days=1)),
     )
     with session_scope(store) as session:
-        docs = doc_store.documents_between(session, NOW - timedelta(days=7), NOW)
+        docs = stored_docs.documents_between(session, NOW - timedelta(days=7), NOW)
         dates = doc_store.publication_dates(session)
     assert [d.sightings[0].identity for d in docs] == ["in.txt"]
     assert len(dates) == 2
@@ -156,7 +157,7 @@ def test_a_moved_or_disabled_feed_stays_so_until_the_config_names_another_addres
 def test_the_ledger_keeps_one_line_per_digest_and_recipient(store: str) -> None:
     save(store, document("a.txt", "A story."))
     with session_scope(store) as session:
-        [doc] = doc_store.documents_between(session, NOW - timedelta(days=7), NOW)
+        [doc] = stored_docs.documents_between(session, NOW - timedelta(days=7), NOW)
     story = Story("k1", doc.title, None, "A story.", doc.published_at, (doc,))
     rendered = RenderedDigest("2025-W43", "Subject", "<p>html</p>", "text", "pre")
     with session_scope(store) as session:
@@ -181,7 +182,7 @@ def test_a_story_holds_the_documents_folded_into_it_through_their_sightings(stor
     save(store, document("a.txt", "The original story."),
          document("b.txt", "A lightly edited copy.", source="other"))  # fmt: skip
     with session_scope(store) as session:
-        original, copy = doc_store.documents_between(session, NOW - timedelta(days=7), NOW)
+        original, copy = stored_docs.documents_between(session, NOW - timedelta(days=7), NOW)
     folded = replace(original, sightings=original.sightings + copy.sightings)
     story = Story("k1", original.title, None, "x", original.published_at, (folded,))
     rendered = RenderedDigest("2025-W43", "Subject", "<p>html</p>", "text", "pre")

@@ -11,6 +11,7 @@ import pytest
 from db import documents as doc_store
 from db import neardup as near_store
 from db import sources as source_store
+from db import stored_documents as stored_docs
 from db.engine import session_scope
 from db.migrate import upgrade
 from flows.dedupe.near import band_keys, collapse, from_bytes, signature_of
@@ -49,7 +50,7 @@ def save_and_link(url: str, *docs: Document) -> dict[int, int]:
 
 def week(url: str) -> list:  # type: ignore[type-arg]
     with session_scope(url) as session:
-        return doc_store.documents_between(session, NOW - timedelta(days=7), NOW)
+        return stored_docs.documents_between(session, NOW - timedelta(days=7), NOW)
 
 
 def test_a_copy_stored_later_links_to_the_original(store: str) -> None:

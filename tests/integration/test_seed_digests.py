@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from db import documents as doc_store
+from db import stored_documents as stored_docs
 from db.engine import session_scope
 from flows.normalise.headlines import is_quotation
 from flows.records import Digest, RenderedDigest, Story
@@ -43,7 +43,7 @@ def weeks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Week]:
     for week in WEEKS:
         starts, ends = week_bounds(week, ZONE)
         with session_scope(database_url) as session:
-            stored = doc_store.documents_between(session, starts, ends)
+            stored = stored_docs.documents_between(session, starts, ends)
         stories = build_stories(stored)
         digest = Digest(week, "Weekly digest", starts, ends, tuple(stories), len(stored))
         built[week] = Week(stories, render_digest(digest))

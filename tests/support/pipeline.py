@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from db import documents as doc_store
 from db import neardup
 from db import sources as source_store
+from db import stored_documents as stored_docs
 from db.engine import session_scope
 from db.migrate import upgrade
 from flows.pipeline.linking import find_originals, index_bands
@@ -30,7 +30,7 @@ def store_items(
     [report] = store_chunk(chunk).values()
     assert report.status == "ok", report
     with session_scope(database_url) as session:
-        return doc_store.documents_between(
+        return stored_docs.documents_between(
             session, datetime(1900, 1, 1, tzinfo=UTC), now.replace(year=now.year + 1)
         )
 
