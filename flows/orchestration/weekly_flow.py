@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from prefect import flow, get_run_logger
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from db import digests as digest_store
@@ -12,6 +13,7 @@ from flows.orchestration.digest_flow import default_week, digest_flow
 from flows.orchestration.ingest_flow import run_ingest
 from flows.orchestration.run_settings import run_settings
 from flows.pipeline.digests import chosen_digests
+from flows.pipeline.stories_ahead import forget_ahead, group_ahead
 from flows.records import SourceReport, WeekReport
 from flows.settings import Settings
 from flows.weeks import week_range, weeks_with
@@ -62,8 +64,10 @@ def backfill_flow(
         digests = chosen_digests(settings, digest)
         names = [d.name for d in digests]
         results = []
-        for week in weeks_to_build(settings, from_week, to_week, names):
-            for name in names:
+        weeks = weeks_to_build(settings, from_week, to_week, names)
+        try:
+            group_weeks_ahead(settings, weeks, names)
+            for week, name in ((w, n) for w in weeks for n in names):
                 state = digest_flow(week=week, resend=resend, dry_run=dry_run, config=config,
                                     digest=name, return_state=True)  # fmt: skip
                 if state.is_completed():
@@ -73,7 +77,16 @@ def backfill_flow(
                 results.append(
                     WeekReport(week, "failed", error=state.message or "failed", digest=name)
                 )
+        finally:
+            forget_ahead()
     return reports, results
+
+
+@task(name="group-weeks-ahead", cache_policy=NO_CACHE)
+def group_weeks_ahead(settings: Settings, weeks: list[str], names: list[str]) -> int:
+    """Group the weeks into stories in the process pool, ahead of the week-by-week runs that
+    link, render and send them."""
+    return group_ahead(settings, weeks, names)
 
 
 def weeks_to_build(

@@ -36,7 +36,7 @@ def submit_cpu_bound(settings: Settings, fn: Callable[..., T], *args: Any) -> Fu
     (killed, out of memory) fails its futures with BrokenProcessPool; the next call
     starts a new pool.
     """
-    if not _pooled(settings):
+    if not pooled(settings):
         done: Future[T] = Future()
         try:
             done.set_result(fn(*args))
@@ -57,7 +57,7 @@ def start_cpu_pool(settings: Settings) -> None:
     when the first one is parsed."""
     global _starting
     with _pool_lock:
-        if not _pooled(settings) or _pool is not None or _starting:
+        if not pooled(settings) or _pool is not None or _starting:
             return
         _starting = True
     Thread(target=_start_workers, name="start-cpu-pool", daemon=True).start()
@@ -73,7 +73,9 @@ def _start_workers() -> None:
         _starting = False
 
 
-def _pooled(settings: Settings) -> bool:
+def pooled(settings: Settings) -> bool:
+    """Whether CPU-bound work goes to the process pool: on the thread runner, in a main
+    process, with two cores or more."""
     return (
         settings.task_runner != "dask"
         and multiprocessing.parent_process() is None

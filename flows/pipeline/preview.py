@@ -11,6 +11,7 @@ from db.engine import session_scope
 from flows.digest_settings import DigestSettings
 from flows.pipeline.digests import digest_named, rules_of
 from flows.pipeline.send_test import archive_page, render_email
+from flows.pipeline.stories_ahead import grouped
 from flows.pipeline.week_documents import week_documents
 from flows.records import Digest, Story
 from flows.render.digest import digest_to_json, late_to_json
@@ -42,7 +43,7 @@ def load_week(settings: Settings, week: str, digest: DigestSettings | None = Non
         else:
             earlier = thread_store.stored_stories(session, look_back(week), week, name)
             links = {}
-    own = select_stories(build_stories(chosen.own), rules)
+    own = select_stories(grouped(week, name, chosen.own), rules)
     # A sent week is rebuilt from what it holds; an unsent one groups only the late
     # documents the rules may keep.
     candidates = chosen.late if earlier is None else may_take(chosen.late, rules)

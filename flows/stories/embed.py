@@ -59,11 +59,29 @@ def model() -> tuple[Any, np.ndarray]:
         return _model
 
 
+def _text_key(text: str) -> bytes:
+    return hashlib.blake2b(text[:LEAD_CHARACTERS].encode(), digest_size=16).digest()
+
+
+def embedded(texts: Sequence[str]) -> dict[bytes, np.ndarray]:
+    """The vectors this process keeps of these texts, to hand to another process."""
+    with _words_lock:
+        return {k: v for k in map(_text_key, texts) if (v := _texts.get(k)) is not None}
+
+
+def remember(vectors: dict[bytes, np.ndarray]) -> None:
+    """Keep vectors another process embedded (`embedded`), as if embedded here."""
+    with _words_lock:
+        if len(_texts) + len(vectors) > KNOWN_TEXTS:
+            _texts.clear()
+        _texts.update(vectors)
+
+
 def embed(texts: Sequence[str]) -> np.ndarray:
     """Unit-length float32 vectors, one row per text (a zero row for an empty text): the
     mean of the token vectors of the text's lead, as the model was trained. A text this
     process embedded before is not embedded again."""
-    keys = [hashlib.blake2b(t[:LEAD_CHARACTERS].encode(), digest_size=16).digest() for t in texts]
+    keys = [_text_key(t) for t in texts]
     with _words_lock:
         known = [_texts.get(k) for k in keys]
     missing = {k: t for k, t, v in zip(keys, texts, known, strict=True) if v is None}

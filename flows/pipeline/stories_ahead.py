@@ -1,0 +1,81 @@
+"""A backfill's weeks grouped into stories ahead, in the process pool, while earlier weeks
+are linked, rendered and sent: grouping needs only a week's own documents, the rest needs
+the weeks before it, so only grouping can run beside them."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from concurrent.futures import Future
+from threading import Lock
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from db.engine import session_scope
+from flows.pipeline.cpu_pool import pooled, submit_cpu_bound
+from flows.pipeline.week_documents import week_documents
+from flows.records import StoredDocument, Story
+from flows.settings import Settings
+from flows.stories.build import build_stories
+from flows.stories.embed import embedded, remember
+
+Grouped = tuple[bytes, list[Story], dict[bytes, np.ndarray]]  # content key, stories, vectors
+_ahead: dict[tuple[str, str], Future[Grouped]] = {}
+_lock = Lock()
+
+
+def group_ahead(settings: Settings, weeks: Sequence[str], names: Sequence[str]) -> int:
+    """Start grouping the own documents of each week of each digest in the pool; the
+    number of weeks started (none where there is no pool: Dask, one core)."""
+    if not pooled(settings):
+        return 0
+    zone = str(settings.zone)
+    with _lock:
+        for name in names:
+            for week in weeks:
+                if (week, name) not in _ahead:
+                    _ahead[(week, name)] = submit_cpu_bound(
+                        settings, group_week, settings.database_url, week, zone, name
+                    )
+    return len(weeks) * len(names)
+
+
+def forget_ahead() -> None:
+    """Drop what was grouped ahead and not used (a week that failed, a run cut short)."""
+    with _lock:
+        for future in _ahead.values():
+            future.cancel()
+        _ahead.clear()
+
+
+def grouped(week: str, name: str, documents: Sequence[StoredDocument]) -> list[Story]:
+    """`build_stories(documents)`: taken from what was grouped ahead when that grouped the
+    very same documents (the store may have changed since), else grouped now."""
+    with _lock:
+        future = _ahead.pop((week, name), None)
+    if future is not None and not future.cancelled():
+        try:
+            key, stories, vectors = future.result()
+        except Exception:  # a broken pool: grouping here is what would have happened anyway
+            key, stories, vectors = b"", [], {}
+        if key == content_key(documents):
+            remember(vectors)  # linking the week to later ones embeds the same texts
+            return stories
+    return build_stories(documents)
+
+
+def group_week(database_url: str, week: str, zone: str, name: str) -> Grouped:
+    """In a pool worker: the stories of the week's own documents, their content key, and
+    the vectors of their texts."""
+    with session_scope(database_url) as session:
+        documents = week_documents(session, week, ZoneInfo(zone), name).own
+    stories = build_stories(documents)
+    texts = [f"{d.title}\n\n{d.text}" for d in documents]
+    return content_key(documents), stories, embedded(texts)
+
+
+def content_key(documents: Sequence[StoredDocument]) -> bytes:
+    """Equal for equal documents in equal order, whichever process read them (a pickle
+    would depend on which equal strings happen to be one object)."""
+    return hashlib.blake2b(repr(tuple(documents)).encode(), digest_size=16).digest()
