@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -166,18 +167,19 @@ def render_digest(
     base = {"digest": _DigestView(digest), "preheader": preheader, "archive_url": archive_url,
             "manage_url": manage, "footer": footer}  # fmt: skip
 
+    pages: dict[int, str] = {}  # by count of stories shown: the size search asks again
+
     def html_for(shown: int) -> str:
-        context = {**base, "stories": stories[:shown], "more": len(stories) - shown}
-        return INLINER.inline(HTML.get_template("digest.html.j2").render(context))
+        if shown not in pages:
+            context = {**base, "stories": stories[:shown], "more": len(stories) - shown}
+            pages[shown] = INLINER.inline(HTML.get_template("digest.html.j2").render(context))
+        return pages[shown]
 
     shown, html = len(stories), html_for(len(stories))
     if len(html.encode()) > size_limit:
-        fits, too_many = 0, shown  # the largest count that fits lies in [fits, too_many)
-        while too_many - fits > 1:
-            middle = (fits + too_many) // 2
-            fits, too_many = (middle, too_many) if _fits(html_for(middle), size_limit) else (
-                fits, middle)  # fmt: skip
-        shown, html = fits, html_for(fits)
+        size_of = lambda count: len(html_for(count).encode())  # noqa: E731
+        shown = _most_that_fit(size_of, shown, len(html.encode()), size_limit)
+        html = html_for(shown)
     kept = stories[:shown]
     urls = [u for s in kept for u in (s.url, *(o.url for o in s.others), _thread_url(s),
                                       s.less_url, s.mute_url)]  # fmt: skip
@@ -208,8 +210,27 @@ def _thread_url(story: StoryView) -> str | None:
     return story.continues.url if story.continues else None
 
 
-def _fits(html: str, limit: int) -> bool:
-    return len(html.encode()) <= limit
+def _most_that_fit(size_of: Callable[[int], int], total: int, size: int, limit: int) -> int:
+    """The largest count of stories whose page is at most `limit` bytes, when all `total`
+    make `size` bytes, more than that (0 when none fit). Each guess renders the page
+    again: stories are of like size, so a guess drawn between two known sizes lands within
+    a story or two of the answer, and the count is then found by bisection."""
+    fits, too_many = 0, total  # the answer lies in [fits, too_many)
+    low, high = size_of(0), size
+    for guesses in itertools.count():
+        if too_many - fits <= 1:
+            break
+        if guesses < 3 and high > low:
+            guess = fits + int((limit - low) * (too_many - fits) / (high - low))
+        else:
+            guess = (fits + too_many) // 2
+        guess = min(max(guess, fits + 1), too_many - 1)
+        bytes_ = size_of(guess)
+        if bytes_ <= limit:
+            fits, low = guess, bytes_
+        else:
+            too_many, high = guess, bytes_
+    return fits
 
 
 class _DigestView:

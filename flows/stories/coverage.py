@@ -58,7 +58,8 @@ def coverage_of(story: Story, kinds: Mapping[str, str]) -> Coverage:
         for s in doc.sightings:
             kind = "feed" if kinds.get(s.source) in FEED_KINDS else "newsletter"
             outlets.setdefault(outlet_name(s), Outlet(outlet_name(s), kind, s.url or doc.url))
-    links = [(doc, linked_by(doc, members)) for doc in members]
+    # A story of one document links to nothing else (most stories of a week).
+    links = [(doc, linked_by(doc, members)) for doc in members] if len(members) > 1 else []
     best, count = max(links, key=lambda pair: pair[1]) if links else (members[0], 0)
     if count == 0:
         best = members[0]

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from bs4 import BeautifulSoup
 
 from flows.records import Digest, Sighting, StoredDocument, Story
-from flows.render.digest import publisher_of, render_digest, source_label
+from flows.render.digest import _most_that_fit, publisher_of, render_digest, source_label
 from tests.support.email_lint import lint
 
 START = datetime(2025, 10, 20, tzinfo=UTC)
@@ -138,3 +140,20 @@ def test_no_file_name_reaches_the_email() -> None:
     rendered = render_digest(Digest("2025-W43", "Weekly digest", START,
                                     START + timedelta(days=7), (only,), 1))  # fmt: skip
     assert "003_10e8502773846869" not in rendered.html + rendered.text
+
+
+def test_the_size_search_finds_the_most_stories_that_fit() -> None:
+    rng = random.Random(5)
+    for _ in range(500):
+        total = rng.randint(1, 400)
+        sizes = list(itertools.accumulate(rng.randint(40, 2000) for _ in range(total + 1)))
+        limit = rng.randint(0, sizes[-1] - 1)
+        asked: list[int] = []
+
+        def size_of(count: int, sizes: list[int] = sizes, asked: list[int] = asked) -> int:
+            asked.append(count)
+            return sizes[count]
+
+        most = max((n for n in range(total + 1) if sizes[n] <= limit), default=0)
+        assert _most_that_fit(size_of, total, sizes[-1], limit) == most
+        assert len(asked) <= 2 * total.bit_length() + 4
