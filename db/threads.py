@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from db import models
@@ -18,15 +19,14 @@ def stored_stories(
     """The stored stories of the digest `name` of the weeks from `since` up to (not
     including) `before`, week by week in rank order, each with its member documents and the
     link it was stored with."""
-    rows = list(
-        session.scalars(
-            select(models.Story)
-            .where(
-                models.Story.digest == name, models.Story.week >= since, models.Story.week < before
-            )
-            .order_by(models.Story.week, models.Story.rank)
-        )
-    )
+    story = models.Story.__table__.c
+    rows = session.execute(
+        select(story.id, story.week, story.key, story.headline, story.extract,
+               story.continues_week, story.continues_key, story.continues_headline,
+               story.first_week)
+        .where(story.digest == name, story.week >= since, story.week < before)
+        .order_by(story.week, story.rank)
+    ).all()  # fmt: skip
     if not rows:
         return []
     members: dict[int, list[int]] = defaultdict(list)
@@ -65,7 +65,7 @@ def links_of(session: Session, week: str, name: str = DEFAULT_DIGEST) -> dict[st
     return {row.key: link for row in rows if (link := _link(row)) is not None}
 
 
-def _link(row: models.Story) -> Continuation | None:
+def _link(row: models.Story | Row[Any]) -> Continuation | None:
     if row.continues_week is None or row.continues_key is None:
         return None
     return Continuation(

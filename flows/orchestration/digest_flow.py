@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.runtime import flow_run
+from prefect.runtime import flow_run, task_run
 
 from db import digests as digest_store
 from db.engine import session_scope
@@ -66,6 +66,21 @@ def digest_flow(
     with run_settings(config) as settings:
         return digest_week(settings, week or default_week(settings), resend=resend,
                            dry_run=dry_run, digest=digest_named(settings, digest))  # fmt: skip
+
+
+def _week_task_name() -> str:
+    week, name = task_run.parameters["week"], task_run.parameters["digest"].name
+    return f"digest-{week}" + ("" if name == DEFAULT_DIGEST else f"-{name}")
+
+
+# A backfill's weeks are task runs of its flow run, not flow runs of their own: each flow
+# run is several round trips to the Prefect server, which a busy machine makes seconds.
+@task(name="digest-week", task_run_name=_week_task_name, cache_policy=NO_CACHE)
+def digest_week_task(
+    settings: Settings, week: str, resend: bool, dry_run: bool, digest: DigestSettings
+) -> WeekReport:
+    """`digest_week` as one task run of the flow run that builds many weeks."""
+    return digest_week(settings, week, resend=resend, dry_run=dry_run, digest=digest)
 
 
 def digest_week(

@@ -9,8 +9,9 @@ from prefect.runtime import flow_run
 from db import digests as digest_store
 from db import documents as doc_store
 from db.engine import session_scope
-from flows.orchestration.digest_flow import default_week, digest_flow
+from flows.orchestration.digest_flow import default_week, digest_flow, digest_week_task
 from flows.orchestration.ingest_flow import run_ingest
+from flows.orchestration.prefect_internals import uninspected
 from flows.orchestration.run_settings import run_settings
 from flows.pipeline.digests import chosen_digests
 from flows.pipeline.stories_ahead import forget_ahead, group_ahead
@@ -56,8 +57,8 @@ def backfill_flow(
     config: str | None = None,
     digest: str | None = None,
 ) -> tuple[list[SourceReport], list[WeekReport]]:
-    """Each week of the range that has documents (all such weeks by default), as its own run,
-    of each configured digest (or only of `digest`), week by week."""
+    """Each week of the range that has documents (all such weeks by default), as a task run
+    of its own, of each configured digest (or only of `digest`), week by week."""
     logger = get_run_logger()
     with run_settings(config) as settings:
         reports = run_ingest(settings, config) if ingest else []
@@ -66,10 +67,11 @@ def backfill_flow(
         results = []
         weeks = weeks_to_build(settings, from_week, to_week, names)
         try:
-            group_weeks_ahead(settings, weeks, names)
-            for week, name in ((w, n) for w in weeks for n in names):
-                state = digest_flow(week=week, resend=resend, dry_run=dry_run, config=config,
-                                    digest=name, return_state=True)  # fmt: skip
+            group_weeks_ahead(uninspected(settings), weeks, names)
+            for week, chosen in ((w, d) for w in weeks for d in digests):
+                name = chosen.name
+                state = digest_week_task(uninspected(settings), week, resend, dry_run, chosen,
+                                         return_state=True)  # fmt: skip
                 if state.is_completed():
                     results.append(state.result())
                     continue

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -20,6 +19,7 @@ from flows.normalise.headlines import is_usable_title
 from flows.records import Continuation, Digest, RenderedDigest, Sighting, Story
 from flows.render import links as reader_links
 from flows.render.coverage import CoverageView, coverage_to_json, story_coverage
+from flows.render.fit import most_that_fit
 from flows.render.footer import Footer
 from flows.safe_text import without_bidi_controls
 from flows.sanitise import safe_url
@@ -178,7 +178,7 @@ def render_digest(
     shown, html = len(stories), html_for(len(stories))
     if len(html.encode()) > size_limit:
         size_of = lambda count: len(html_for(count).encode())  # noqa: E731
-        shown = _most_that_fit(size_of, shown, len(html.encode()), size_limit)
+        shown = most_that_fit(size_of, shown, len(html.encode()), size_limit)
         html = html_for(shown)
     kept = stories[:shown]
     urls = [u for s in kept for u in (s.url, *(o.url for o in s.others), _thread_url(s),
@@ -208,29 +208,6 @@ def feedback_views(stories: list[StoryView], digest: Digest, base: str) -> list[
 
 def _thread_url(story: StoryView) -> str | None:
     return story.continues.url if story.continues else None
-
-
-def _most_that_fit(size_of: Callable[[int], int], total: int, size: int, limit: int) -> int:
-    """The largest count of stories whose page is at most `limit` bytes, when all `total`
-    make `size` bytes, more than that (0 when none fit). Each guess renders the page
-    again: stories are of like size, so a guess drawn between two known sizes lands within
-    a story or two of the answer, and the count is then found by bisection."""
-    fits, too_many = 0, total  # the answer lies in [fits, too_many)
-    low, high = size_of(0), size
-    for guesses in itertools.count():
-        if too_many - fits <= 1:
-            break
-        if guesses < 3 and high > low:
-            guess = fits + int((limit - low) * (too_many - fits) / (high - low))
-        else:
-            guess = (fits + too_many) // 2
-        guess = min(max(guess, fits + 1), too_many - 1)
-        bytes_ = size_of(guess)
-        if bytes_ <= limit:
-            fits, low = guess, bytes_
-        else:
-            too_many, high = guess, bytes_
-    return fits
 
 
 class _DigestView:

@@ -4,7 +4,6 @@ development of it; decided with the similarity that groups a week's stories."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import pairwise
 
 import numpy as np
 
@@ -26,8 +25,11 @@ def continuations(stories: Sequence[Story], past: Sequence[PastStory]) -> dict[s
     mine = [[f"{d.title}\n\n{d.text}" for d in s.documents] for s in stories]
     theirs = [list(p.texts) for p in past]
     vectors = embed([t for texts in mine + theirs for t in texts])
-    ends = np.cumsum([0] + [len(texts) for texts in mine + theirs])
-    means = np.array([vectors[a:b].sum(axis=0) / max(b - a, 1) for a, b in pairwise(ends)])
+    counts = np.array([len(texts) for texts in mine + theirs])
+    starts_at = np.minimum(np.cumsum(counts) - counts, len(vectors) - 1)
+    sums = np.add.reduceat(vectors, starts_at, axis=0)
+    sums[counts == 0] = 0.0
+    means = sums / np.maximum(counts, 1)[:, None]
     # The mean of unit vectors: their dot product is the average pairwise cosine.
     similar = means[: len(stories)] @ means[len(stories) :].T
     starts = np.array([min(d.published_at for d in s.documents).timestamp() for s in stories])
@@ -36,9 +38,6 @@ def continuations(stories: Sequence[Story], past: Sequence[PastStory]) -> dict[s
     # Only a story that starts while the earlier one is still told (within the days
     # where grouping lets time apart cost nothing) goes on; later, it is a new development.
     score = np.where((gap > -1.0) & (gap <= FULL_DAYS), similar, 0.0)
-    found = {}
-    for row, story in enumerate(stories):
-        best = int(np.argmax(score[row]))
-        if score[row, best] >= SAME_STORY:
-            found[story.key] = past[best]
-    return found
+    best = score.argmax(axis=1)
+    held = score[np.arange(len(stories)), best] >= SAME_STORY
+    return {story.key: past[b] for story, b, h in zip(stories, best, held, strict=True) if h}

@@ -11,7 +11,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from flows.records import Digest, Sighting, StoredDocument, Story
-from flows.render.digest import _most_that_fit, publisher_of, render_digest, source_label
+from flows.render.digest import publisher_of, render_digest, source_label
+from flows.render.fit import most_that_fit
 from tests.support.email_lint import lint
 
 START = datetime(2025, 10, 20, tzinfo=UTC)
@@ -155,5 +156,5 @@ def test_the_size_search_finds_the_most_stories_that_fit() -> None:
             return sizes[count]
 
         most = max((n for n in range(total + 1) if sizes[n] <= limit), default=0)
-        assert _most_that_fit(size_of, total, sizes[-1], limit) == most
+        assert most_that_fit(size_of, total, sizes[-1], limit) == most
         assert len(asked) <= 2 * total.bit_length() + 4
