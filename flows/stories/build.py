@@ -10,10 +10,11 @@ from flows.dedupe.near import collapse
 from flows.normalise import headlines, sections
 from flows.records import Sighting, StoredDocument, Story
 from flows.stories.cluster import cluster
-from flows.text import key, split_sentences, words
+from flows.text import has_words, key, split_sentences, words
 
 EXTRACT_SENTENCES = 3
 EXTRACT_MAX_WORDS = 75
+LEAD_WORDS = 12  # a paragraph shorter than this is a heading, a label or a caption
 
 
 def build_stories(documents: Sequence[StoredDocument]) -> list[Story]:
@@ -121,6 +122,8 @@ def best_title(members: Sequence[StoredDocument]) -> StoredDocument:
     """The member whose title best names the story: a title a reader can trust first, then
     a document's own title before one drawn from its lead, then the title whose words recur
     most across the other members' texts."""
+    if len(members) == 1:
+        return members[0]
     texts = [set(key(f"{d.title} {d.text}").split()) for d in members]
 
     def score(index: int) -> tuple[bool, bool, float, float]:
@@ -136,7 +139,7 @@ def best_title(members: Sequence[StoredDocument]) -> StoredDocument:
 
 def _own_title(doc: StoredDocument) -> bool:
     """A title of its own, not one drawn from the text's lead."""
-    return key(doc.title) not in key(" ".join(doc.text.split("\n\n")[:3]))
+    return key(doc.title) not in key(" ".join(doc.text.split("\n\n", 3)[:3]))
 
 
 def make_story(members: Sequence[StoredDocument]) -> Story:
@@ -187,7 +190,17 @@ def story_key(document_ids: object) -> str:
 def _member_key(doc: StoredDocument) -> str:
     """A document's id, and for a newsletter's item its first words too: two items of one
     newsletter in two stories must not give them the same key."""
-    return f"{doc.id}:{' '.join(key(doc.text).split()[:8])}"
+    return f"{doc.id}:{' '.join(_first_words(doc.text, 8))}"
+
+
+def _first_words(text: str, count: int) -> list[str]:
+    """`key(text).split()[:count]`, from the text's start alone when it holds them all (a
+    word cut at the end of the start is not among them)."""
+    for size in (400, 4000):
+        found = key(text[:size]).split()
+        if len(found) > count:
+            return found[:count]
+    return key(text).split()[:count]
 
 
 def extract(text: str, title: str = "") -> str:
@@ -196,9 +209,10 @@ def extract(text: str, title: str = "") -> str:
     and bullet lists make no lead; a text that has nothing else gives its bullets, then its
     short lines."""
     paragraphs = text.split("\n\n")
-    lead = [p for p in paragraphs if not p.startswith("•") and len(words(p)) >= 12]
-    bullets = [p.removeprefix("• ") for p in paragraphs if p.startswith("•")]
-    short = [p for p in paragraphs if p not in lead and not p.startswith("•")]
+    # Drawn as needed: the lead's first paragraphs give the extract of almost every text.
+    lead = (p for p in paragraphs if not p.startswith("•") and has_words(p, LEAD_WORDS))
+    bullets = (p.removeprefix("• ") for p in paragraphs if p.startswith("•"))
+    short = (p for p in paragraphs if not p.startswith("•") and not has_words(p, LEAD_WORDS))
     headline = key(title)
     for candidates in (lead, bullets, short):
         chosen: list[str] = []
