@@ -28,15 +28,20 @@ def documents_between(session: Session, starts: datetime, ends: datetime) -> lis
     return _documents(session, (_DOCUMENT.published_at >= starts) & (_DOCUMENT.published_at < ends))
 
 
-def documents_with_ids(session: Session, ids: Iterable[int]) -> list[StoredDocument]:
-    """The documents of `ids`, ordered as `documents_between` orders them."""
+def documents_with_ids(
+    session: Session, ids: Iterable[int], sightings: bool = True
+) -> list[StoredDocument]:
+    """The documents of `ids`, ordered as `documents_between` orders them; without their
+    sightings when `sightings` is false (what only their texts are read for)."""
     wanted = sorted(set(ids))
-    return _documents(session, _DOCUMENT.id.in_(wanted)) if wanted else []
+    return _documents(session, _DOCUMENT.id.in_(wanted), sightings) if wanted else []
 
 
-def _documents(session: Session, which: ColumnElement[bool]) -> list[StoredDocument]:
+def _documents(
+    session: Session, which: ColumnElement[bool], sightings: bool = True
+) -> list[StoredDocument]:
     seen: dict[int, list[tuple[str, str, str | None, str]]] = defaultdict(list)
-    for document_id, source, identity, url, title in session.execute(
+    for document_id, source, identity, url, title in () if not sightings else session.execute(
         select(_SIGHTING.document_id, _SOURCE.name, _SIGHTING.identity, _SIGHTING.url,
                _SIGHTING.title)
         .join(models.Source.__table__, _SOURCE.id == _SIGHTING.source_id)

@@ -17,8 +17,9 @@ def stored_stories(
     session: Session, since: str, before: str, name: str = DEFAULT_DIGEST
 ) -> list[StoredStory]:
     """The stored stories of the digest `name` of the weeks from `since` up to (not
-    including) `before`, week by week in rank order, each with its member documents and the
-    link it was stored with."""
+    including) `before`, week by week in rank order, each with its member documents (their
+    texts, not their sightings: what a later week is linked by) and the link it was stored
+    with."""
     story = models.Story.__table__.c
     rows = session.execute(
         select(story.id, story.week, story.key, story.headline, story.extract,
@@ -38,7 +39,9 @@ def stored_stories(
         members[story_id].append(document_id)
     documents = {
         doc.id: doc
-        for doc in documents_with_ids(session, {i for ids in members.values() for i in ids})
+        for doc in documents_with_ids(
+            session, {i for ids in members.values() for i in ids}, sightings=False
+        )
     }
     return [
         StoredStory(

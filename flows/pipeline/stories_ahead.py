@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from concurrent.futures import Future
+from dataclasses import replace
 from threading import Lock
 from zoneinfo import ZoneInfo
 
@@ -18,7 +19,7 @@ from flows.pipeline.week_documents import week_documents
 from flows.records import StoredDocument, Story
 from flows.settings import Settings
 from flows.stories.build import build_stories
-from flows.stories.embed import embedded, remember
+from flows.stories.embed import embedded, lead_text, remember
 
 Grouped = tuple[bytes, list[Story], dict[bytes, np.ndarray]]  # content key, stories, vectors
 _ahead: dict[tuple[str, str], Future[Grouped]] = {}
@@ -71,11 +72,15 @@ def group_week(database_url: str, week: str, zone: str, name: str) -> Grouped:
     with session_scope(database_url) as session:
         documents = week_documents(session, week, ZoneInfo(zone), name).own
     stories = build_stories(documents)
-    texts = [f"{d.title}\n\n{d.text}" for d in documents]
+    texts = [lead_text(d.title, d.text) for d in documents]
     return content_key(documents), stories, embedded(texts)
 
 
 def content_key(documents: Sequence[StoredDocument]) -> bytes:
     """Equal for equal documents in equal order, whichever process read them (a pickle
     would depend on which equal strings happen to be one object)."""
-    return hashlib.blake2b(repr(tuple(documents)).encode(), digest_size=16).digest()
+    digest = hashlib.blake2b(digest_size=16)
+    for doc in documents:
+        digest.update(repr(replace(doc, text="")).encode())
+        digest.update(doc.text.encode())  # its repr would escape it: slower, same key
+    return digest.digest()

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from flows.normalise import sections
 from flows.records import Continuation, PastStory, StoredStory, Story
+from flows.stories.embed import lead_text
 from flows.stories.threads import continuations
 from flows.text import key
 from flows.weeks import parse_week
@@ -50,7 +51,7 @@ def past_story(stored: StoredStory) -> PastStory:
     told, not by all its items (the others belong to other stories)."""
     told = set(key(f"{stored.headline} {stored.extract}").split())
     texts = tuple(
-        f"{d.title}\n\n{_item(d.text, d.sections, told) if d.sections else d.text}"
+        lead_text(d.title, _item(d.text, d.sections, told) if d.sections else d.text)
         for d in stored.documents
     )
     newest = max(d.published_at for d in stored.documents)

@@ -59,6 +59,12 @@ def model() -> tuple[Any, np.ndarray]:
         return _model
 
 
+def lead_text(title: str, text: str) -> str:
+    """A document as embedding reads it: its title, then its text, up to the lead's end
+    (the same vector, and the same known text, as the whole: less to copy and hash)."""
+    return f"{title}\n\n{text[:LEAD_CHARACTERS]}"
+
+
 def _text_key(text: str) -> bytes:
     return hashlib.blake2b(text[:LEAD_CHARACTERS].encode(), digest_size=16).digest()
 

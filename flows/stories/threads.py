@@ -9,7 +9,7 @@ import numpy as np
 
 from flows.records import PastStory, Story
 from flows.stories.cluster import FULL_DAYS, SAME_STORY
-from flows.stories.embed import embed
+from flows.stories.embed import embed, lead_text
 
 
 def continuations(stories: Sequence[Story], past: Sequence[PastStory]) -> dict[str, PastStory]:
@@ -22,7 +22,7 @@ def continuations(stories: Sequence[Story], past: Sequence[PastStory]) -> dict[s
     two weeks on) starts too late to count, however alike it is told."""
     if not stories or not past:
         return {}
-    mine = [[f"{d.title}\n\n{d.text}" for d in s.documents] for s in stories]
+    mine = [[lead_text(d.title, d.text) for d in s.documents] for s in stories]
     theirs = [list(p.texts) for p in past]
     vectors = embed([t for texts in mine + theirs for t in texts])
     counts = np.array([len(texts) for texts in mine + theirs])
