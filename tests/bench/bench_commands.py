@@ -10,13 +10,15 @@ local Prefect server that later commands reuse, and pays for it):
 - rss2email 3.14 `r2e run --no-send`, first run and unchanged rerun (installed with uv into
   a venv of its own under ~/.cache/newsletter-digest-bench, never in the repository);
 - `digest ingest`, first run and unchanged rerun; `digest run --all-weeks --no-ingest`
-  (every week's digest built and delivered to the outbox); `digest preview` of a week of
-  about 600 documents; `digest ingest --source nosuch` (an error before any flow);
+  (every week's digest built and delivered to the outbox); the two as one command,
+  `digest run --all-weeks`, on a new database; `digest preview` of a week of about 600
+  documents; `digest ingest --source nosuch` (an error before any flow);
 - `python -c "import prefect"`, the floor of any command that runs a flow.
 
 Each line also gives the process's own peak memory (not its children's: the parsing pool).
 
-Run: make bench (or .venv/bin/python tests/bench/bench_commands.py [--quick] [--feeds N])
+Run: make bench (or .venv/bin/python tests/bench/bench_commands.py [--quick] [--feeds N]
+[--short] [--keep])
 """
 
 from __future__ import annotations
@@ -166,17 +168,18 @@ def r2e_config(work: Path, port: int, feeds: int) -> list[str]:
     return ["-c", str(config), "-d", str(work / "rss2email.json")]
 
 
-def digest_config(work: Path, port: int, feeds: int) -> Path:
+def digest_config(work: Path, port: int, feeds: int, name: str = "digest") -> Path:
+    """A digest.toml of every feed, with a database and an outbox named `name`."""
     lines = [
         "[digest]", 'title = "Bench digest"', 'timezone = "UTC"',
-        f'database_url = "sqlite:///{work / "data" / "digest.db"}"',
-        "[delivery]", 'transport = "outbox"', f'outbox = "{work / "outbox"}"',
+        f'database_url = "sqlite:///{work / "data" / name}.db"',
+        "[delivery]", 'transport = "outbox"', f'outbox = "{work / "outbox" / name}"',
         'from = "Digest <digest@example.org>"', 'recipients = ["reader@example.org"]',
     ]  # fmt: skip
     for f in range(feeds):
         lines += ["[[sources]]", f'name = "feed{f}"', 'kind = "feed"',
                   f'url = "http://127.0.0.1:{port}/feed{f}.xml"']  # fmt: skip
-    path = work / "digest.toml"
+    path = work / f"{name}.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -241,6 +244,8 @@ def run(feeds: int, keep: bool = False, length: tuple[int, int] = WORDS) -> list
     env = user_env(work)
     digest = [str(BIN / "digest")]
     config = ["--config", str(digest_config(work, port, feeds))]
+    # The same first run as one command, on a database of its own.
+    at_once = ["--config", str(digest_config(work, port, feeds, "at-once"))]
     r2e_args = r2e_config(work, port, feeds)
     results: list[Timed] = []
     try:
@@ -254,6 +259,8 @@ def run(feeds: int, keep: bool = False, length: tuple[int, int] = WORDS) -> list
             ("digest run --all-weeks --no-ingest", [*digest, "run", "--all-weeks",
                                                     "--no-ingest", *config], False),
             ("digest ingest, unchanged rerun", [*digest, "ingest", *config], False),
+            ("digest run --all-weeks, new database", [*digest, "run", "--all-weeks",
+                                                      *at_once], False),
         ]  # fmt: skip
         for label, argv, fails in steps:
             results.append(timed(label, argv, env, work, fails))
@@ -286,10 +293,13 @@ def table(results: list[Timed]) -> str:
     cpu = {k: v.cpu for k, v in by.items()}
     cpu_first = cpu["digest ingest, first run"] + cpu["digest run --all-weeks --no-ingest"]
     cpu_floor = cpu["r2e unchanged rerun"] + cpu["import prefect"]
+    at_once = by["digest run --all-weeks, new database"].seconds
     rows += [
         "",
         f"digest ingest + every week built: {first:.1f} s; rss2email's first run: "
         f"{r2e_first:.1f} s (ratio {first / r2e_first:.2f}, goal <= 1)",
+        f"the same as one command (digest run --all-weeks): {at_once:.1f} s "
+        f"(ratio {at_once / r2e_first:.2f})",
         f"digest ingest unchanged: {unchanged:.1f} s; rss2email unchanged + import prefect: "
         f"{floor:.1f} s (ratio {unchanged / floor:.2f}, goal <= 1)",
         f"the same in CPU seconds: {cpu_first:.1f} against {cpu['r2e first run']:.1f} "
