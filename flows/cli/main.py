@@ -26,6 +26,7 @@ from flows.cli.common import (
     stop,
     week_option,
 )
+from flows.cli.loading import collector_paused
 from flows.records import DEFAULT_DIGEST
 from flows.settings import Settings
 from flows.settings_check import did_you_mean
@@ -65,7 +66,8 @@ def ingest(
     if source is not None:
         _known_source(settings, source)  # before Prefect starts: a typo costs no 20 s
     prefect_defaults()
-    from flows.orchestration.ingest_flow import run_ingest
+    with collector_paused():
+        from flows.orchestration.ingest_flow import run_ingest
 
     reports = run_ingest(settings, str(config) if config else None, source, force=force)
     console.print(_sources_table(reports))
@@ -213,9 +215,9 @@ def _sources_table(reports) -> Table:  # type: ignore[no-untyped-def]
     table = Table(
         "source", "status", "new", "updated", "unchanged", "duplicate", "failed", "reason"
     )
-    quiet = [r for r in reports if r.status == "unchanged" and not (r.error or r.failures)]
+    quiet = [r for r in reports if _quiet(r)]
     if len(quiet) > QUIET_ROWS:
-        reports = [r for r in reports if r not in quiet]
+        reports = [r for r in reports if not _quiet(r)]  # not `in quiet`: n² comparisons
         total = sum(r.unchanged for r in quiet)
         table.add_row(f"{len(quiet)} sources", "unchanged", "0", "0", str(total), "0", "0", "")
     for r in reports:
@@ -225,6 +227,10 @@ def _sources_table(reports) -> Table:  # type: ignore[no-untyped-def]
             str(r.duplicate), str(r.failed), shown(reason),
         )  # fmt: skip
     return table
+
+
+def _quiet(report) -> bool:  # type: ignore[no-untyped-def]
+    return report.status == "unchanged" and not (report.error or report.failures)
 
 
 def _weeks_table(weeks) -> Table:  # type: ignore[no-untyped-def]
