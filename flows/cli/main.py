@@ -109,9 +109,10 @@ def run(
     known_digest(settings, digest)
     week = week_option(week)
     prefect_defaults()
-    from flows.orchestration.run_settings import given_settings
-    from flows.orchestration.runner import heartbeats_only_for_deployments
-    from flows.orchestration.weekly_flow import backfill_flow, weekly_flow
+    with collector_paused():
+        from flows.orchestration.run_settings import given_settings
+        from flows.orchestration.runner import heartbeats_only_for_deployments
+        from flows.orchestration.weekly_flow import backfill_flow, weekly_flow
 
     cfg = str(config) if config else None
     # Read once: the flows take them, not read again. No heartbeats: each flow run waited
@@ -155,9 +156,10 @@ def backfill(
         stop(f"{err} (backfill FIRST LAST, e.g. 2025-W40 2025-W50)")
     known_digest(settings, digest)
     prefect_defaults()
-    from flows.orchestration.run_settings import given_settings
-    from flows.orchestration.runner import heartbeats_only_for_deployments
-    from flows.orchestration.weekly_flow import backfill_flow
+    with collector_paused():
+        from flows.orchestration.run_settings import given_settings
+        from flows.orchestration.runner import heartbeats_only_for_deployments
+        from flows.orchestration.weekly_flow import backfill_flow
 
     cfg = str(config) if config else None
     with given_settings(cfg, settings), heartbeats_only_for_deployments():
