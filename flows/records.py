@@ -61,7 +61,7 @@ class Document:
     raw_hash: str = ""  # sha256 of the bytes fetched: an unchanged item is skipped next time
     raw_text: str = ""  # normalised text before boilerplate removal, to learn boilerplate from
     minhash: bytes = b""  # MinHash signature of `text` (flows.dedupe.near): no recomputing
-    minhash_version: int = 0  # the format of `minhash` (flows.dedupe.near.SIGNATURE_VERSION)
+    minhash_version: int = 0  # the format of `minhash` (dedupe.signature_format)
     sections: tuple[int, ...] = ()  # a newsletter's items: paragraph numbers where each starts
 
 

@@ -26,6 +26,7 @@ from flows.cli.common import (
     stop,
     week_option,
 )
+from flows.cli.loading import collector_paused
 from flows.records import DEFAULT_DIGEST
 from flows.settings import Settings
 from flows.settings_check import did_you_mean
@@ -65,7 +66,8 @@ def ingest(
     if source is not None:
         _known_source(settings, source)  # before Prefect starts: a typo costs no 20 s
     prefect_defaults()
-    from flows.orchestration.ingest_flow import run_ingest
+    with collector_paused():
+        from flows.orchestration.ingest_flow import run_ingest
 
     reports = run_ingest(settings, str(config) if config else None, source, force=force)
     console.print(_sources_table(reports))
@@ -107,9 +109,10 @@ def run(
     known_digest(settings, digest)
     week = week_option(week)
     prefect_defaults()
-    from flows.orchestration.run_settings import given_settings
-    from flows.orchestration.runner import heartbeats_only_for_deployments
-    from flows.orchestration.weekly_flow import backfill_flow, weekly_flow
+    with collector_paused():
+        from flows.orchestration.run_settings import given_settings
+        from flows.orchestration.runner import heartbeats_only_for_deployments
+        from flows.orchestration.weekly_flow import backfill_flow, weekly_flow
 
     cfg = str(config) if config else None
     # Read once: the flows take them, not read again. No heartbeats: each flow run waited
@@ -153,9 +156,10 @@ def backfill(
         stop(f"{err} (backfill FIRST LAST, e.g. 2025-W40 2025-W50)")
     known_digest(settings, digest)
     prefect_defaults()
-    from flows.orchestration.run_settings import given_settings
-    from flows.orchestration.runner import heartbeats_only_for_deployments
-    from flows.orchestration.weekly_flow import backfill_flow
+    with collector_paused():
+        from flows.orchestration.run_settings import given_settings
+        from flows.orchestration.runner import heartbeats_only_for_deployments
+        from flows.orchestration.weekly_flow import backfill_flow
 
     cfg = str(config) if config else None
     with given_settings(cfg, settings), heartbeats_only_for_deployments():
@@ -213,9 +217,9 @@ def _sources_table(reports) -> Table:  # type: ignore[no-untyped-def]
     table = Table(
         "source", "status", "new", "updated", "unchanged", "duplicate", "failed", "reason"
     )
-    quiet = [r for r in reports if r.status == "unchanged" and not (r.error or r.failures)]
+    quiet = [r for r in reports if _quiet(r)]
     if len(quiet) > QUIET_ROWS:
-        reports = [r for r in reports if r not in quiet]
+        reports = [r for r in reports if not _quiet(r)]  # not `in quiet`: n² comparisons
         total = sum(r.unchanged for r in quiet)
         table.add_row(f"{len(quiet)} sources", "unchanged", "0", "0", str(total), "0", "0", "")
     for r in reports:
@@ -225,6 +229,10 @@ def _sources_table(reports) -> Table:  # type: ignore[no-untyped-def]
             str(r.duplicate), str(r.failed), shown(reason),
         )  # fmt: skip
     return table
+
+
+def _quiet(report) -> bool:  # type: ignore[no-untyped-def]
+    return report.status == "unchanged" and not (report.error or report.failures)
 
 
 def _weeks_table(weeks) -> Table:  # type: ignore[no-untyped-def]

@@ -21,6 +21,7 @@ from flows.cli.common import (
     stop,
     week_option,
 )
+from flows.cli.loading import collector_paused
 
 
 @app.command()
@@ -38,8 +39,9 @@ def preview(
         stop(f"--format {format!r}: expected html, text, markdown or json")
     week = week_option(week) or week
     settings = settings_or_exit(config)
-    from db.migrate import upgrade
-    from flows.pipeline.preview import preview_week
+    with collector_paused():
+        from db.migrate import upgrade
+        from flows.pipeline.preview import preview_week
 
     known_digest(settings, digest)
     upgrade(settings.database_url)

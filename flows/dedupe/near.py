@@ -9,6 +9,7 @@ from typing import TypeVar
 
 import numpy as np
 
+from flows.dedupe.signature_format import SIGNATURE_VERSION
 from flows.records import Document, StoredDocument
 from flows.tokens import Words, mix, split_words
 
@@ -31,11 +32,6 @@ NEAR = 0.45
 # trimmed, retitled and re-chromed copies came out at 0.47 and above, machine-reworded
 # copies and two outlets' texts on one event at 0.38 and below.
 CONTAINED = 0.42
-# The format of stored signatures and band keys: raised whenever SHINGLE, BINS, ROWS, BANDS,
-# the hashing or the byte layout change, so that `digest migrate --rebuild-signatures`
-# recomputes those stored in an older one (a text signed in two formats matches nothing).
-# 2: bands of one bin, and the text's count of distinct shingles after the signature.
-SIGNATURE_VERSION = 2
 EMPTY = np.uint32(0xFFFFFFFF)
 _SHINGLE_MULT = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
 B = TypeVar("B")

@@ -16,7 +16,12 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from db import sources as source_store
 from db.engine import session_scope
-from flows.orchestration.prefect_internals import on_thread_runner, uninspected, unwrapped
+from flows.orchestration.prefect_internals import (
+    on_thread_runner,
+    plain_parameters,
+    uninspected,
+    unwrapped,
+)
 from flows.orchestration.run_settings import given_settings, run_settings
 from flows.orchestration.runner import PARALLEL, heartbeats_only_for_deployments, task_runner
 from flows.pipeline.cpu_pool import start_cpu_pool
@@ -34,6 +39,7 @@ def _ingest_run_name() -> str:
     return f"ingest-{flow_run.parameters.get('source') or 'all-sources'}"
 
 
+@plain_parameters
 @flow(name="ingest", flow_run_name=_ingest_run_name, task_runner=ThreadPoolTaskRunner(PARALLEL))
 def ingest_flow(
     source: str | None = None, config: str | None = None, force: bool = False
@@ -57,7 +63,7 @@ def run_ingest(
         gc.freeze()
         _frozen = True
     with given_settings(config, settings), heartbeats_only_for_deployments():
-        flow = ingest_flow.with_options(task_runner=task_runner(settings))
+        flow = plain_parameters(ingest_flow.with_options(task_runner=task_runner(settings)))
         return flow(source=source, config=config, force=force)
 
 

@@ -8,12 +8,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from prefect import Flow
 from prefect.context import FlowRunContext, SettingsContext, get_settings_context
 from prefect.settings import Settings as PrefectSettings
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Flow)
+_PLAIN = (str, int, float, bool, type(None))  # parameters sent as they are
 HEARTBEAT_SETTING = "flows.heartbeat_frequency"
 
 _quiet: tuple[PrefectSettings, PrefectSettings] | None = None  # (settings, without heartbeats)
@@ -36,6 +39,22 @@ def uninspected(value: T) -> T:
 def unwrapped(value: Any) -> Any:
     """What `uninspected` wrapped, as a task returned it."""
     return value.unquote() if isinstance(value, quote) else value
+
+
+def plain_parameters(flow: F) -> F:
+    """`flow` sending its parameters to the API as they are when each is a string, a number,
+    a bool or None (as Prefect's encoder would); any other, Prefect's own way. Its encoder
+    is FastAPI's, and a command that imports it for a few strings loads a web framework.
+    A copy made by `with_options` encodes Prefect's way again: wrap it too."""
+    encode = flow.serialize_parameters
+
+    def serialize(parameters: dict[str, Any]) -> dict[str, Any]:
+        if all(type(value) in _PLAIN for value in parameters.values()):
+            return dict(parameters)
+        return encode(parameters)
+
+    flow.serialize_parameters = serialize  # type: ignore[method-assign]
+    return flow
 
 
 @contextmanager

@@ -18,7 +18,8 @@ from flows.settings import Settings
 
 # Imported once by the forkserver, not by each worker: this module (each worker's start)
 # and the job's: a worker that had to import Prefect was slow to take its first job.
-CPU_MODULES = ["flows.pipeline.cpu_pool", "flows.pipeline.store_chunk"]
+# feedparser too: flows.sources.feeds imports it only when a body is parsed.
+CPU_MODULES = ["flows.pipeline.cpu_pool", "flows.pipeline.store_chunk", "feedparser"]
 
 T = TypeVar("T")
 _pool: ProcessPoolExecutor | None = None

@@ -10,17 +10,21 @@ from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from db import sources as source_store
 from db.engine import session_scope
 from flows.pipeline.cpu_pool import submit_cpu_bound
-from flows.pipeline.store_chunk import Chunk, failed_run, named_error, run_of, store_chunk
+from flows.pipeline.source_runs import failed_run, named_error, run_of
 from flows.records import Fetched, HttpResult, SourceError, SourceReport, SourceStatus
 from flows.settings import Settings, SourceSettings
 from flows.sources.feeds import feed_items
 from flows.sources.fetch import MAX_BYTES, Fetcher
 from flows.sources.health import backs_off
 from flows.sources.read import fetch_feed, read_source
+
+if TYPE_CHECKING:
+    from flows.pipeline.store_chunk import Chunk
 
 log = logging.getLogger(__name__)
 # Sources stored in one transaction: the statements of a save cost about as much for
@@ -74,6 +78,11 @@ class SourceBatch(ExitStack):
         for chunk in _chunks(sources, CHUNK):
             fetched = self._fetch(chunk, reports)
             if fetched:
+                # Imported at the first body to parse: the parsing and storing modules
+                # (feedparser, numpy, the normalise steps) are no part of a run where every
+                # feed answers 304.
+                from flows.pipeline.store_chunk import Chunk, store_chunk
+
                 job = Chunk(self.settings.database_url, self.settings.zone, self.now, fetched,
                             {n: self.states[n].consecutive_failures for n in fetched})  # fmt: skip
                 storing.append((job, submit_cpu_bound(self.settings, store_chunk, job)))

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import logging
 
-import numpy as np
-
 from db import neardup as store
 from db.engine import session_scope
 from db.migrate import upgrade
-from flows.dedupe.near import SIGNATURE_VERSION, band_keys, from_bytes, signature_bytes
-from flows.pipeline.linking import band_rows
+from flows.dedupe.signature_format import SIGNATURE_VERSION
 
 BATCH = 1000  # documents per transaction
 log = logging.getLogger(__name__)
@@ -36,6 +33,13 @@ def rebuild_signatures(database_url: str, batch: int = BATCH) -> int:
             rows = store.outdated_signatures(session, SIGNATURE_VERSION, batch)
             if not rows:
                 return done
+            # Imported once there is something to recompute: numpy and the signing are no
+            # part of a run whose stored signatures are current (every run after the first).
+            import numpy as np
+
+            from flows.dedupe.near import band_keys, from_bytes, signature_bytes
+            from flows.pipeline.linking import band_rows
+
             ids = [i for i, _ in rows]
             blobs = signature_bytes([text for _, text in rows])
             store.set_signatures(session, dict(zip(ids, blobs, strict=True)), SIGNATURE_VERSION)

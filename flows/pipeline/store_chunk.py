@@ -20,6 +20,7 @@ from flows.dedupe.near import signed
 from flows.normalise.documents import normalise_items
 from flows.normalise.fingerprints import raw_hash
 from flows.pipeline.linking import Indexed, find_originals, index_bands, joined
+from flows.pipeline.source_runs import failed_run, named_error, run_of
 from flows.records import (
     Document,
     Failure,
@@ -30,9 +31,7 @@ from flows.records import (
     SourceError,
     SourceReport,
 )
-from flows.sanitise import single_line
 from flows.sources.feeds import feed_items
-from flows.sources.health import next_fetch_at
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -133,13 +132,6 @@ def save_and_index(
     return outcomes, joined(parts), dict(refused)
 
 
-def named_error(err: Exception) -> str:
-    """An unforeseen error, named by its type and the first line of its message (a
-    database error's message goes on with the whole statement)."""
-    first = (str(err).strip().splitlines() or [""])[0]
-    return f"{type(err).__name__}: {first}"
-
-
 def _normalise(
     chunk: Chunk, read: dict[str, Fetched]
 ) -> tuple[dict[str, list[RawItem]], dict[str, tuple[list[Document], list[Failure]]]]:
@@ -171,30 +163,3 @@ def normalise_and_sign(
     """Normalise the items into documents, each signed for the near-duplicate look-ups."""
     documents, failures = normalise_items(items, learned, zone)
     return signed(documents), failures
-
-
-def failed_run(
-    name: str, reason: str, consecutive_failures: int, now: datetime,
-    retry_after: float | None = None, backs_off: bool = True,
-) -> tuple[SourceReport, source_store.Run]:  # fmt: skip
-    """The report of a source that failed this time, and its health: tried again after a
-    back-off that grows with its failures (longer when the server said how long to wait);
-    a local source (`backs_off` False) is tried again at the next run."""
-    report = SourceReport(name, "failed", error=reason)
-    wait = next_fetch_at(consecutive_failures + 1, now, retry_after) if backs_off else None
-    return report, run_of(report, next_fetch_at=wait)
-
-
-def run_of(report: SourceReport, **health: object) -> source_store.Run:
-    """What the source's row keeps of a report: status, error, counts, and its health."""
-    error = report.error or "; ".join(f"{f.identity}: {f.reason}" for f in report.failures)
-    # A source's error may quote what it sent (a parser's message): one safe line, kept whole.
-    error = single_line(error, 100_000)
-    counts = {
-        "new": report.new,
-        "updated": report.updated,
-        "unchanged": report.unchanged,
-        "duplicate": report.duplicate,
-        "failed": report.failed,
-    }
-    return source_store.Run(report.source, report.status, error, counts, health)

@@ -18,7 +18,6 @@ from flows.sources.fetch import (
     fetch,
 )
 from flows.sources.files import read_folder
-from flows.sources.mailbox import read_eml_folder, read_imap, read_maildir, read_mbox
 from flows.tls import verified_context
 
 
@@ -67,6 +66,10 @@ def read_mailbox(
 ) -> tuple[list[RawItem], list[Failure]]:
     """IMAP when an imap_host is set (its certificate checked against the system's CAs and
     `ca_file`'s); else a Maildir, an mbox file or a folder of .eml."""
+    # Imported here: the mail modules (and BeautifulSoup, for tracking links) are no part
+    # of an ingest of feeds alone.
+    from flows.sources.mailbox import read_eml_folder, read_imap, read_maildir, read_mbox
+
     if options.get("imap_host"):
         return read_imap(
             name,

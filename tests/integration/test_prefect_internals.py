@@ -4,6 +4,8 @@ fails when a Prefect release changes what the product relies on."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
+from uuid import UUID
 
 import httpx
 import pytest
@@ -78,3 +80,31 @@ def test_the_ephemeral_server_is_the_one_this_process_already_runs() -> None:
     assert url == PREFECT_API_URL.value()
     assert internals.ephemeral_api_url() == url
     assert httpx.get(f"{url}/health", timeout=10).status_code == 200
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_plain_parameters_are_stored_as_prefect_stores_them_without_its_encoder() -> None:
+    from prefect import get_client
+    from prefect.runtime import flow_run
+
+    @flow
+    def echo(name: str | None, count: int, ratio: float, on: bool, when: date | None) -> str:
+        return flow_run.get_id()
+
+    plain = {"name": "feed", "count": 3, "ratio": 0.5, "on": True, "when": None}
+    dated = {**plain, "name": None, "when": date(2025, 8, 4)}
+    wrapped = internals.plain_parameters(echo.with_options(name="echo-plain"))
+    encode, calls = wrapped.serialize_parameters, []
+
+    def counted(parameters: dict[str, object]) -> dict[str, object]:
+        calls.append(parameters)
+        return encode(parameters)
+
+    wrapped.serialize_parameters = counted  # type: ignore[method-assign]
+    runs = {(k, how): (wrapped if how else echo)(**v)
+            for k, v in (("plain", plain), ("dated", dated)) for how in (True, False)}  # fmt: skip
+    assert len(calls) == 2  # the engine asks the flow object itself, once a run
+    with get_client(sync_client=True) as client:
+        stored = {k: client.read_flow_run(UUID(v)).parameters for k, v in runs.items()}
+    assert stored["plain", True] == stored["plain", False] == plain
+    assert stored["dated", True] == stored["dated", False] == {**dated, "when": "2025-08-04"}
