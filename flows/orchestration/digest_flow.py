@@ -17,7 +17,7 @@ from db.engine import session_scope
 from db.locks import week_lock
 from flows.deliver.transports import write_preview
 from flows.digest_settings import DigestSettings
-from flows.orchestration.prefect_internals import uninspected
+from flows.orchestration.prefect_internals import plain_parameters, uninspected
 from flows.orchestration.run_settings import run_settings
 from flows.pipeline import delivery, webhooks
 from flows.pipeline.digests import digest_named, settings_for
@@ -53,6 +53,7 @@ def _digest_run_name() -> str:
     )
 
 
+@plain_parameters
 @flow(name="digest", flow_run_name=_digest_run_name)
 def digest_flow(
     week: str | None = None,

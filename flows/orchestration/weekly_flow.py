@@ -11,7 +11,7 @@ from db import documents as doc_store
 from db.engine import session_scope
 from flows.orchestration.digest_flow import default_week, digest_flow, digest_week_task
 from flows.orchestration.ingest_flow import run_ingest
-from flows.orchestration.prefect_internals import uninspected
+from flows.orchestration.prefect_internals import plain_parameters, uninspected
 from flows.orchestration.run_settings import run_settings
 from flows.pipeline.digests import chosen_digests
 from flows.pipeline.stories_ahead import forget_ahead, group_ahead
@@ -20,6 +20,7 @@ from flows.settings import Settings
 from flows.weeks import week_range, weeks_with
 
 
+@plain_parameters
 @flow(name="weekly", flow_run_name="weekly")
 def weekly_flow(
     week: str | None = None,
@@ -47,6 +48,7 @@ def _backfill_run_name() -> str:
     )
 
 
+@plain_parameters
 @flow(name="backfill", flow_run_name=_backfill_run_name)
 def backfill_flow(
     from_week: str | None = None,
