@@ -223,6 +223,17 @@ def busiest_week(work: Path) -> tuple[str, int]:
     return middle, counts[middle]
 
 
+def bytecode_state() -> str:
+    """Whether the tools start from compiled modules: where PYTHONDONTWRITEBYTECODE is set
+    and a venv holds no .pyc files, every process compiles all it imports, every time."""
+    import prefect
+
+    compiled = any(Path(prefect.__file__).parent.glob("__pycache__/*.pyc"))
+    unset = "set" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "not set"
+    return (f"PYTHONDONTWRITEBYTECODE {unset}; the project's venv "
+            f"{'holds' if compiled else 'has no'} compiled modules")  # fmt: skip
+
+
 def stop_local_prefect(work: Path) -> None:
     """The local Prefect server the first command started, stopped by its process id."""
     from flows.orchestration.local_server import read_state
@@ -239,6 +250,7 @@ def run(feeds: int, keep: bool = False, length: tuple[int, int] = WORDS) -> list
     size = write_feeds(work / "feeds", feeds, length=length)
     load = f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     print(f"{feeds} feeds x {ENTRIES} entries ({size / 1e6:.0f} MB) in {work}; {load}", flush=True)
+    print(bytecode_state(), flush=True)
     r2e = rss2email_venv()
     server, port = static_server(work / "feeds")
     env = user_env(work)
