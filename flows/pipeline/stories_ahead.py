@@ -5,6 +5,7 @@ the weeks before it, so only grouping can run beside them."""
 from __future__ import annotations
 
 import hashlib
+from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import replace
@@ -22,23 +23,23 @@ from flows.stories.build import build_stories
 from flows.stories.embed import embedded, lead_text, remember
 
 Grouped = tuple[bytes, list[Story], dict[bytes, np.ndarray]]  # content key, stories, vectors
+# Weeks grouped ahead of the one being built: enough to keep the pool busy, few enough
+# that a backfill of years does not hold them all at once.
+AHEAD = 4
 _ahead: dict[tuple[str, str], Future[Grouped]] = {}
+_waiting: deque[tuple[Settings, str, str]] = deque()  # (settings, week, digest) not started
 _lock = Lock()
 
 
 def group_ahead(settings: Settings, weeks: Sequence[str], names: Sequence[str]) -> int:
-    """Start grouping the own documents of each week of each digest in the pool; the
-    number of weeks started (none where there is no pool: Dask, one core)."""
+    """Group the own documents of each week of each digest in the pool, AHEAD at a time,
+    in the order the weeks are built; the number of weeks to come (none where there is no
+    pool: Dask, one core)."""
     if not pooled(settings):
         return 0
-    zone = str(settings.zone)
     with _lock:
-        for name in names:
-            for week in weeks:
-                if (week, name) not in _ahead:
-                    _ahead[(week, name)] = submit_cpu_bound(
-                        settings, group_week, settings.database_url, week, zone, name
-                    )
+        _waiting.extend((settings, week, name) for week in weeks for name in names)
+        _start_next()
     return len(weeks) * len(names)
 
 
@@ -48,6 +49,7 @@ def forget_ahead() -> None:
         for future in _ahead.values():
             future.cancel()
         _ahead.clear()
+        _waiting.clear()
 
 
 def grouped(week: str, name: str, documents: Sequence[StoredDocument]) -> list[Story]:
@@ -55,6 +57,7 @@ def grouped(week: str, name: str, documents: Sequence[StoredDocument]) -> list[S
     very same documents (the store may have changed since), else grouped now."""
     with _lock:
         future = _ahead.pop((week, name), None)
+        _start_next()
     if future is not None and not future.cancelled():
         try:
             key, stories, vectors = future.result()
@@ -64,6 +67,14 @@ def grouped(week: str, name: str, documents: Sequence[StoredDocument]) -> list[S
             remember(vectors)  # linking the week to later ones embeds the same texts
             return stories
     return build_stories(documents)
+
+
+def _start_next() -> None:
+    while _waiting and len(_ahead) < AHEAD:
+        settings, week, name = _waiting.popleft()
+        _ahead[(week, name)] = submit_cpu_bound(
+            settings, group_week, settings.database_url, week, str(settings.zone), name
+        )
 
 
 def group_week(database_url: str, week: str, zone: str, name: str) -> Grouped:

@@ -67,7 +67,13 @@ def test_a_week_whose_documents_changed_is_grouped_again(settings: Settings) -> 
     )
 
 
-def test_what_was_grouped_ahead_and_not_used_is_forgotten(settings: Settings) -> None:
-    stories_ahead.group_ahead(settings, WEEKS, ["weekly"])
+def test_a_few_weeks_are_grouped_ahead_at_a_time_and_forgotten_at_the_end(
+    settings: Settings,
+) -> None:
+    weeks = [*WEEKS, "2026-W07", "2026-W08", "2026-W09"]  # the last three have no documents
+    assert stories_ahead.group_ahead(settings, weeks, ["weekly"]) == len(weeks)
+    assert len(stories_ahead._ahead) == stories_ahead.AHEAD < len(weeks)
+    stories_ahead.grouped(WEEKS[0], "weekly", _own(settings, WEEKS[0]))
+    assert (weeks[stories_ahead.AHEAD], "weekly") in stories_ahead._ahead  # the next started
     stories_ahead.forget_ahead()
-    assert stories_ahead._ahead == {}
+    assert stories_ahead._ahead == {} and not stories_ahead._waiting
