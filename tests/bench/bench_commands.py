@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import os
 import random
 import shutil
@@ -226,9 +227,9 @@ def busiest_week(work: Path) -> tuple[str, int]:
 def bytecode_state() -> str:
     """Whether the tools start from compiled modules: where PYTHONDONTWRITEBYTECODE is set
     and a venv holds no .pyc files, every process compiles all it imports, every time."""
-    import prefect
-
-    compiled = any(Path(prefect.__file__).parent.glob("__pycache__/*.pyc"))
+    spec = importlib.util.find_spec("prefect")  # not imported: children would inherit its size
+    assert spec is not None and spec.origin is not None
+    compiled = any(Path(spec.origin).parent.glob("__pycache__/*.pyc"))
     unset = "set" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "not set"
     return (f"PYTHONDONTWRITEBYTECODE {unset}; the project's venv "
             f"{'holds' if compiled else 'has no'} compiled modules")  # fmt: skip
