@@ -16,7 +16,8 @@ export PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW := ignore
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# The Makefile too: a change of how to install reinstalls an existing venv.
+$(STAMP): pyproject.toml Makefile
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 	  || { echo "Python 3.11 or newer is needed (set PYTHON=python3.11)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,7 +25,11 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/uv || $(BIN)/python -m pip --version >/dev/null 2>&1 \
 	  || $(BIN)/python -m ensurepip --default-pip >/dev/null  # a venv made by uv has no pip
 	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet --disable-pip-version-check 'uv>=0.5'
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'
+	@# Bytecode compiled once here: where PYTHONDONTWRITEBYTECODE is set (as in many
+	@# containers) Python would otherwise compile every module it imports, in every command.
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[dev]'
+	@# Prefect's migrations of an empty database, once: a new Prefect home starts from a copy.
+	$(BIN)/python -m flows.orchestration.local_server
 	@touch $(STAMP)
 
 run: install
