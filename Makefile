@@ -11,6 +11,11 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 export PREFECT_LOGGING_EXTRA_LOGGERS := flows,db
 export PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW := ignore
+# Bytecode written into the project's venv as the modules are first imported: where
+# PYTHONDONTWRITEBYTECODE is set (many containers) every command, and the Prefect server,
+# would compile each module it imports again, each time. Compiling all of site-packages at
+# install (uv's --compile-bytecode) costs more than a first `make run` compiles.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: install run test test-quick lint format bench golden screenshots clean
 
@@ -25,9 +30,7 @@ $(STAMP): pyproject.toml Makefile
 	@test -x $(BIN)/uv || $(BIN)/python -m pip --version >/dev/null 2>&1 \
 	  || $(BIN)/python -m ensurepip --default-pip >/dev/null  # a venv made by uv has no pip
 	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet --disable-pip-version-check 'uv>=0.5'
-	@# Bytecode compiled once here: where PYTHONDONTWRITEBYTECODE is set (as in many
-	@# containers) Python would otherwise compile every module it imports, in every command.
-	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[dev]'
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'
 	@# Prefect's migrations of an empty database, once: a new Prefect home starts from a copy.
 	$(BIN)/python -m flows.orchestration.local_server
 	@touch $(STAMP)
