@@ -11,12 +11,18 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 export PREFECT_LOGGING_EXTRA_LOGGERS := flows,db
 export PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW := ignore
+# Bytecode written into the project's venv as the modules are first imported: where
+# PYTHONDONTWRITEBYTECODE is set (many containers) every command, and the Prefect server,
+# would compile each module it imports again, each time. Compiling all of site-packages at
+# install (uv's --compile-bytecode) costs more than a first `make run` compiles.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: install run test test-quick lint format bench golden screenshots clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# The Makefile too: a change of how to install reinstalls an existing venv.
+$(STAMP): pyproject.toml Makefile
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 	  || { echo "Python 3.11 or newer is needed (set PYTHON=python3.11)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +31,8 @@ $(STAMP): pyproject.toml
 	  || $(BIN)/python -m ensurepip --default-pip >/dev/null  # a venv made by uv has no pip
 	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet --disable-pip-version-check 'uv>=0.5'
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'
+	@# Prefect's migrations of an empty database, once: a new Prefect home starts from a copy.
+	$(BIN)/python -m flows.orchestration.local_server
 	@touch $(STAMP)
 
 run: install

@@ -126,9 +126,21 @@ def prefect_defaults(local_server: bool = True) -> None:
     if not local_server or configured_api_url(os.environ) is not None:
         return
     try:
-        os.environ["PREFECT_API_URL"] = local_api_url(say=notices.print)
+        os.environ["PREFECT_API_URL"] = local_api_url(say=notices.print, meanwhile=_warm_up)
     except LocalServerError as err:
         stop(f"prefect error: {err}", FAILED)
+
+
+def _warm_up(url: str) -> None:
+    """While the local server starts: the imports every flow command makes next, Prefect
+    told the server's address first (it reads its settings when imported)."""
+    os.environ["PREFECT_API_URL"] = url
+    if "prefect" in sys.modules:  # a second try, on another port
+        from flows.orchestration.prefect_internals import settings_from_environment
+
+        settings_from_environment()
+        return
+    import flows.orchestration.ingest_flow  # noqa: F401  prefect, SQLAlchemy, the pipeline
 
 
 def week_option(value: str | None) -> str | None:

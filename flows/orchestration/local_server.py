@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import tomllib
 import urllib.request
@@ -21,6 +24,9 @@ from db.file_lock import file_lock
 STATE_FILE = "digest-server.json"  # in PREFECT_HOME, beside the database the server keeps
 LOG_FILE = "digest-server.log"
 START_TIMEOUT = 300.0  # seconds: a start took 6 s on the quiet 2-core machine, 100 s loaded
+# Prefect's own migrations of an empty database, done once by `make install` for a Prefect
+# version: a new Prefect home starts from a copy, where migrating SQLite takes seconds.
+TEMPLATES = Path(sys.prefix) / "share" / "newsletter-digest"
 
 
 class LocalServerError(RuntimeError):
@@ -43,15 +49,20 @@ def configured_api_url(environ: Mapping[str, str]) -> str | None:
     """The Prefect API the user chose, in the environment or the active Prefect profile."""
     if environ.get("PREFECT_API_URL"):
         return environ["PREFECT_API_URL"]
+    return _profile(environ).get("PREFECT_API_URL")
+
+
+def _profile(environ: Mapping[str, str]) -> dict[str, str]:
+    """The settings of the active Prefect profile, none when there is no profiles file."""
     home = prefect_home(environ)
     path = Path(environ.get("PREFECT_PROFILES_PATH") or home / "profiles.toml").expanduser()
     try:
         profiles = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None
+        return {}
     name = environ.get("PREFECT_PROFILE") or profiles.get("active") or "ephemeral"
     profile = profiles.get("profiles", {}).get(name, {})
-    return profile.get("PREFECT_API_URL") if isinstance(profile, dict) else None
+    return profile if isinstance(profile, dict) else {}
 
 
 def read_state(home: Path) -> ServerState | None:
@@ -62,9 +73,15 @@ def read_state(home: Path) -> ServerState | None:
         return None  # none yet, or written by something else: a new server replaces it
 
 
-def local_api_url(home: Path | None = None, say: Callable[[str], None] = print) -> str:
+def local_api_url(
+    home: Path | None = None,
+    say: Callable[[str], None] = print,
+    meanwhile: Callable[[str], None] = lambda url: None,
+) -> str:
     """The API address of the local server of `home` (PREFECT_HOME), started if none of
-    this Prefect version answers there; one command starts it while the others wait."""
+    this Prefect version answers there; one command starts it while the others wait.
+    While it starts, `meanwhile(url)` does the command's own work (its imports), and again
+    with the new address should the server have to start on another port."""
     home = home or prefect_home()
     home.mkdir(parents=True, exist_ok=True)
     wanted = version("prefect")
@@ -74,7 +91,7 @@ def local_api_url(home: Path | None = None, say: Callable[[str], None] = print) 
             return state.url
         if state is not None:
             stop_server(state)  # another version, or not answering: its pid may be stale
-        state = _start(home, wanted)
+        state = _start(home, wanted, meanwhile)
         (home / STATE_FILE).write_text(json.dumps(asdict(state)), encoding="utf-8")
     say(f"started a local Prefect server for this and later runs: {state.url[:-4]} "
         f"(pid {state.pid}, log {home / LOG_FILE}; stop it with kill {state.pid})")  # fmt: skip
@@ -119,11 +136,12 @@ def _is_prefect_server(pid: int) -> bool:
     return "prefect" in command and "server" in command
 
 
-def _start(home: Path, wanted: str) -> ServerState:
+def _start(home: Path, wanted: str, meanwhile: Callable[[str], None]) -> ServerState:
     """A `prefect server start` of its own session (a command's Ctrl-C does not reach it)
     on a free loopback port; a port taken between the choice and the bind is chosen again."""
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env |= {"PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    _seed_database(home, env, wanted)
     for _attempt in range(3):
         port = _free_port()
         with (home / LOG_FILE).open("a", encoding="utf-8") as log:
@@ -134,11 +152,13 @@ def _start(home: Path, wanted: str) -> ServerState:
                 start_new_session=True,
             )  # fmt: skip
         url = f"http://127.0.0.1:{port}/api"
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline and process.poll() is None:
-            if healthy(url, timeout=1):
+        try:
+            meanwhile(url)
+            if _came_up(process, url):
                 return ServerState(process.pid, url, wanted)
-            time.sleep(0.1)
+        except BaseException:  # Ctrl-C, or the command's own work failed: no server unrecorded
+            process.kill()
+            raise
         if process.poll() is None:
             process.kill()
             break
@@ -148,7 +168,63 @@ def _start(home: Path, wanted: str) -> ServerState:
     )
 
 
+def _came_up(process: subprocess.Popen, url: str) -> bool:
+    """Whether the server answers before it exits or the time is up."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline and process.poll() is None:
+        if healthy(url, timeout=1):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def template_path(wanted: str) -> Path:
+    return TEMPLATES / f"prefect-{wanted}.db"
+
+
+def _seed_database(home: Path, env: Mapping[str, str], wanted: str) -> None:
+    """A new home's database (Prefect's default, when no other is chosen) copied from the
+    template of this Prefect version, when there is one; else the server migrates its own."""
+    chosen = {*env, *_profile(env)}
+    if any(k.startswith(("PREFECT_SERVER_DATABASE_", "PREFECT_API_DATABASE_")) for k in chosen):
+        return
+    target, template = home / "prefect.db", template_path(wanted)
+    if target.exists() or not template.is_file():
+        return
+    partial = target.with_name(f".{target.name}.{os.getpid()}")
+    shutil.copyfile(template, partial)
+    partial.replace(target)  # whole or not at all, for a server started after a crash here
+
+
+def make_template() -> Path:
+    """Prefect's migrations run by Prefect itself on an empty database, kept as the template
+    that new Prefect homes start from (`make install` runs this)."""
+    wanted = version("prefect")
+    TEMPLATES.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+        env |= {"PREFECT_HOME": scratch, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+        subprocess.run(
+            [sys.executable, "-m", "prefect", "server", "database", "upgrade", "--yes"],
+            env=env, check=True, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        partial = TEMPLATES / f".prefect-{wanted}.{os.getpid()}"
+        # Through SQLite rather than a file copy: whatever is still in its write-ahead log.
+        source, copy = sqlite3.connect(Path(scratch) / "prefect.db"), sqlite3.connect(partial)
+        try:
+            source.backup(copy)
+        finally:
+            copy.close()
+            source.close()
+        partial.replace(template_path(wanted))
+    return template_path(wanted)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+if __name__ == "__main__":
+    print(f"Prefect database template: {make_template()}")

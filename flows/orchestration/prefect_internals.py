@@ -83,3 +83,12 @@ def ephemeral_api_url() -> str:
     server = SubprocessASGIServer()
     server.start()
     return server.api_url
+
+
+def settings_from_environment() -> None:
+    """Prefect's settings outside any flow read again from the environment: Prefect reads
+    them once, when imported, and the local server's address can change after that (its
+    port taken by another program while it started)."""
+    from prefect.context import refresh_global_settings_context
+
+    refresh_global_settings_context()

@@ -1,6 +1,6 @@
-"""The local Prefect server the `digest` commands share: started once, reused, replaced when
-its record is stale or of another Prefect version, and found by the commands (one test:
-each server start costs 10 s or more)."""
+"""The local Prefect server the `digest` commands share: started once (its database copied
+from a template Prefect migrated), reused, replaced when its record is stale or of another
+Prefect version, and found by the commands (one test: each server start costs 10 s or more)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 from importlib.metadata import version
@@ -15,12 +16,14 @@ from pathlib import Path
 
 import pytest
 
+from flows.orchestration import local_server
 from flows.orchestration.local_server import (
     STATE_FILE,
     ServerState,
     configured_api_url,
     healthy,
     local_api_url,
+    make_template,
     read_state,
 )
 from tests.conftest import SEEDS, write_config
@@ -39,17 +42,24 @@ def _write_state(home: Path, state: ServerState) -> None:
     (home / STATE_FILE).write_text(json.dumps(state.__dict__), encoding="utf-8")
 
 
-def test_started_once_reused_replaced_when_stale_and_found_by_commands(tmp_path: Path) -> None:
+def test_started_once_reused_replaced_when_stale_and_found_by_commands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     home = tmp_path / "prefect-home"
     home.mkdir()
+    monkeypatch.setattr(local_server, "TEMPLATES", tmp_path / "templates")
+    template = make_template()
     # A record left by a server long gone (after a reboot): its pid now another program's,
     # which must not be killed for not being a Prefect server.
     other = subprocess.Popen(["sleep", "300"])
     _write_state(home, ServerState(other.pid, "http://127.0.0.1:9/api", version("prefect")))
     said: list[str] = []
     try:
-        url = local_api_url(home, say=said.append)
-        assert other.poll() is None
+        warmed: list[str] = []
+        url = local_api_url(home, say=said.append, meanwhile=warmed.append)
+        assert other.poll() is None and warmed == [url]  # told the address while it started
+        # Started from the template, which Prefect had migrated to the revision it wants.
+        assert _revision(home / "prefect.db") == _revision(template) is not None
         first = read_state(home)
         assert first is not None and first.url == url and healthy(url)
         assert "started a local Prefect server" in said[0] and str(first.pid) in said[0]
@@ -65,6 +75,12 @@ def test_started_once_reused_replaced_when_stale_and_found_by_commands(tmp_path:
         _stop(home)
         other.kill()
         other.wait()
+
+
+def _revision(database: Path) -> str | None:
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        rows = db.execute("SELECT version_num FROM alembic_version").fetchall()
+    return rows[0][0] if len(rows) == 1 else None
 
 
 def _a_command_finds_it(tmp_path: Path, home: Path, url: str) -> None:
@@ -94,3 +110,25 @@ def test_a_chosen_api_is_left_alone(tmp_path: Path) -> None:
         'active = "mine"\n[profiles.mine]\nPREFECT_API_URL = "http://y/api"\n', encoding="utf-8"
     )
     assert configured_api_url({"PREFECT_HOME": str(home)}) == "http://y/api"
+
+
+def test_a_home_is_seeded_only_when_new_and_prefect_keeps_its_database_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(local_server, "TEMPLATES", tmp_path / "templates")
+    wanted = version("prefect")
+    template = local_server.template_path(wanted)
+    home = tmp_path / "home"
+    home.mkdir()
+    local_server._seed_database(home, {}, wanted)  # no template yet: Prefect migrates its own
+    assert not (home / "prefect.db").exists()
+    template.parent.mkdir()
+    template.write_bytes(b"template")
+    local_server._seed_database(home, {"PREFECT_API_DATABASE_CONNECTION_URL": "x"}, wanted)
+    assert not (home / "prefect.db").exists()  # a database of the user's choosing
+    local_server._seed_database(home, {}, wanted)
+    assert (home / "prefect.db").read_bytes() == b"template"
+    (home / "prefect.db").write_bytes(b"runs")
+    local_server._seed_database(home, {}, wanted)
+    assert (home / "prefect.db").read_bytes() == b"runs"  # never over a home's own
+    assert list(home.iterdir()) == [home / "prefect.db"]  # no partial copy left

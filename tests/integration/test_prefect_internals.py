@@ -3,6 +3,8 @@ fails when a Prefect release changes what the product relies on."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date
 from uuid import UUID
@@ -108,3 +110,19 @@ def test_plain_parameters_are_stored_as_prefect_stores_them_without_its_encoder(
         stored = {k: client.read_flow_run(UUID(v)).parameters for k, v in runs.items()}
     assert stored["plain", True] == stored["plain", False] == plain
     assert stored["dated", True] == stored["dated", False] == {**dated, "when": "2025-08-04"}
+
+
+def test_the_settings_are_read_again_from_the_environment() -> None:
+    """In a process of its own: the global settings are the whole process's."""
+    script = (
+        "import os; from prefect.settings import get_current_settings; "
+        "from flows.orchestration.prefect_internals import settings_from_environment; "
+        "before = get_current_settings().api.url; "
+        "os.environ['PREFECT_API_URL'] = 'http://127.0.0.1:2/api'; settings_from_environment(); "
+        "print(before, get_current_settings().api.url)"
+    )
+    env = {"PATH": "/usr/bin:/bin", "PREFECT_API_URL": "http://127.0.0.1:1/api"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.stdout.split() == ["http://127.0.0.1:1/api", "http://127.0.0.1:2/api"], done.stderr
