@@ -33,6 +33,9 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'
 	@# Prefect's migrations of an empty database, once: a new Prefect home starts from a copy.
 	$(BIN)/python -m flows.orchestration.local_server
+	@# The commands' modules imported once, so their bytecode is written before any command.
+	@$(BIN)/python -c 'import flows.cli.main, flows.orchestration.runner, feedparser, \
+	  flows.pipeline.store_chunk, flows.pipeline.stories_ahead, flows.pipeline.preview'
 	@touch $(STAMP)
 
 run: install
