@@ -108,6 +108,8 @@ def run(
     settings = settings_or_exit(config, reads_sources=not no_ingest)
     known_digest(settings, digest)
     week = week_option(week)
+    if all_weeks:
+        start_pool_early(settings)
     prefect_defaults()
     with collector_paused():
         from flows.orchestration.run_settings import given_settings
@@ -155,6 +157,7 @@ def backfill(
     except WeekError as err:
         stop(f"{err} (backfill FIRST LAST, e.g. 2025-W40 2025-W50)")
     known_digest(settings, digest)
+    start_pool_early(settings)
     prefect_defaults()
     with collector_paused():
         from flows.orchestration.run_settings import given_settings
@@ -174,6 +177,14 @@ def backfill(
     console.print(_weeks_table(weeks))
     if any(w.status in ("failed", "partial") for w in weeks):
         raise typer.Exit(FAILED)
+
+
+def start_pool_early(settings: Settings) -> None:
+    """The process pool that groups weeks ahead, started in the background now, so that
+    it comes up while this process loads Prefect rather than after."""
+    from flows.pipeline.cpu_pool import start_cpu_pool
+
+    start_cpu_pool(settings)
 
 
 @app.command()

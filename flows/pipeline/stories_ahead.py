@@ -32,15 +32,17 @@ _lock = Lock()
 
 
 def group_ahead(settings: Settings, weeks: Sequence[str], names: Sequence[str]) -> int:
-    """Group the own documents of each week of each digest in the pool, AHEAD at a time,
-    in the order the weeks are built; the number of weeks to come (none where there is no
-    pool: Dask, one core)."""
+    """Group the own documents of each week but the first, of each digest, in the pool,
+    AHEAD at a time, in the order the weeks are built; the number of weeks to come (none
+    where there is no pool: Dask, one core)."""
     if not pooled(settings):
         return 0
+    # The first week is grouped by the run itself, while the pool takes up the next.
+    later = weeks[1:]
     with _lock:
-        _waiting.extend((settings, week, name) for week in weeks for name in names)
+        _waiting.extend((settings, week, name) for week in later for name in names)
         _start_next()
-    return len(weeks) * len(names)
+    return len(later) * len(names)
 
 
 def forget_ahead() -> None:
