@@ -50,7 +50,13 @@ def _make_engine(url: str) -> Engine:
     """SQLite gets a busy timeout, WAL and foreign keys; every backend a liveness check."""
     if url.startswith("sqlite:///") and ":memory:" not in url:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, pool_pre_ping=True)
+    sqlite = url.startswith("sqlite")
+    # The driver keeps 128 prepared statements per connection by default: a statement with
+    # one placeholder per value is new SQL for each length of its list, so an ingest's
+    # worker filled that cache with large statements chunk after chunk (memory grew with
+    # the number of feeds). A few cached statements keep the repeated ones prepared.
+    engine = create_engine(url, pool_pre_ping=True,
+                           connect_args={"cached_statements": 16} if sqlite else {})  # fmt: skip
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
