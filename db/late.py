@@ -75,7 +75,6 @@ def holders(
     session: Session, document_ids: Collection[int], name: str = DEFAULT_DIGEST
 ) -> dict[int, set[str]]:
     """For each document, the weeks of the digest `name` whose stored stories hold it."""
-    found: dict[int, set[str]] = defaultdict(set)
     if not document_ids:
         return {}
     # Two look-ups by index rather than one join: joined, SQLite walks every story of the
@@ -93,6 +92,7 @@ def holders(
             )
         ).all()
     )
+    found: dict[int, set[str]] = defaultdict(set)
     for story_id, document_id in pairs:
         if story_id in weeks:
             found[document_id].add(weeks[story_id])
