@@ -56,8 +56,9 @@ def coverage_of(story: Story, kinds: Mapping[str, str]) -> Coverage:
     outlets: dict[str, Outlet] = {}
     for doc in members:
         for s in doc.sightings:
-            kind = "feed" if kinds.get(s.source) in FEED_KINDS else "newsletter"
-            outlets.setdefault(outlet_name(s), Outlet(outlet_name(s), kind, s.url or doc.url))
+            if (name := outlet_name(s)) not in outlets:
+                kind = "feed" if kinds.get(s.source) in FEED_KINDS else "newsletter"
+                outlets[name] = Outlet(name, kind, s.url or doc.url)
     # A story of one document links to nothing else (most stories of a week).
     links = [(doc, linked_by(doc, members)) for doc in members] if len(members) > 1 else []
     best, count = max(links, key=lambda pair: pair[1]) if links else (members[0], 0)
