@@ -40,16 +40,7 @@ def documents_with_ids(
 def _documents(
     session: Session, which: ColumnElement[bool], sightings: bool = True
 ) -> list[StoredDocument]:
-    seen: dict[int, list[tuple[str, str, str | None, str]]] = defaultdict(list)
-    for document_id, source, identity, url, title in () if not sightings else session.execute(
-        select(_SIGHTING.document_id, _SOURCE.name, _SIGHTING.identity, _SIGHTING.url,
-               _SIGHTING.title)
-        .join(models.Source.__table__, _SOURCE.id == _SIGHTING.source_id)
-        .join(models.Document.__table__, _DOCUMENT.id == _SIGHTING.document_id)
-        .where(which)
-        .order_by(_SIGHTING.id)
-    ):  # fmt: skip
-        seen[document_id].append((source, identity, url, title))
+    seen = _sightings(session, which) if sightings else defaultdict(list)
     rows = session.execute(
         select(*_COLUMNS).where(which).order_by(_DOCUMENT.published_at, _DOCUMENT.id)
     )
@@ -71,3 +62,20 @@ def _documents(
         )
         for id_, title, text, publisher, url, published_at, date_how, duplicate_of, sections in rows
     ]
+
+
+def _sightings(
+    session: Session, which: ColumnElement[bool]
+) -> defaultdict[int, list[tuple[str, str, str | None, str]]]:
+    """(source, identity, url, title) of each sighting of the documents `which` selects."""
+    seen: defaultdict[int, list[tuple[str, str, str | None, str]]] = defaultdict(list)
+    for document_id, source, identity, url, title in session.execute(
+        select(_SIGHTING.document_id, _SOURCE.name, _SIGHTING.identity, _SIGHTING.url,
+               _SIGHTING.title)
+        .join(models.Source.__table__, _SOURCE.id == _SIGHTING.source_id)
+        .join(models.Document.__table__, _DOCUMENT.id == _SIGHTING.document_id)
+        .where(which)
+        .order_by(_SIGHTING.id)
+    ):  # fmt: skip
+        seen[document_id].append((source, identity, url, title))
+    return seen

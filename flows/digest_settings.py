@@ -10,6 +10,7 @@ from typing import Any
 
 from flows.records import DEFAULT_DIGEST
 from flows.settings import Settings, SettingsError
+from flows.settings_check import did_you_mean
 
 WEEKLY_CRON = "0 7 * * 1"  # Mondays 07:00: last week is complete, readers start theirs
 # The keys a [[digests]] table may have, for the check of unknown keys.
@@ -58,11 +59,7 @@ def parse_digests(value: Any, settings: Settings) -> tuple[DigestSettings, ...]:
         where = f"digests[{index}]"
         if not isinstance(entry, Mapping):
             raise DigestSettingsError(f"{where}: expected a table")
-        unknown = sorted(set(entry) - set(DIGEST_KEYS))
-        if unknown:
-            raise DigestSettingsError(
-                f"{where}: unknown key {unknown[0]!r} (known: {', '.join(DIGEST_KEYS)})"
-            )
+        _only_known(entry, DIGEST_KEYS, where)
         name = entry.get("name")
         if not isinstance(name, str) or not _is_name(name):
             raise DigestSettingsError(
@@ -90,6 +87,15 @@ def parse_digests(value: Any, settings: Settings) -> tuple[DigestSettings, ...]:
     return tuple(digests)
 
 
+def _only_known(table: Mapping[str, Any], known: Sequence[str], where: str) -> None:
+    """A key the settings do not read is an error, said with the nearest known key (the
+    known ones listed when none is near), as for the other tables."""
+    unknown = sorted(set(table) - set(known))
+    if unknown:
+        hint = did_you_mean(unknown[0], known, repr) or f" (known: {', '.join(known)})"
+        raise DigestSettingsError(f"{where}: unknown key {unknown[0]!r}{hint}")
+
+
 def _is_name(name: str) -> bool:
     # The name goes into folders, file names and deployment names.
     return bool(name) and len(name) <= 100 and all(c.isalnum() or c in "-_" for c in name)
@@ -109,11 +115,7 @@ def _rules(
     table = entry.get(key, {})
     if not isinstance(table, Mapping):
         raise DigestSettingsError(f"{where}.{key}: expected a table with words and sources")
-    unknown = sorted(set(table) - set(RULE_KEYS))
-    if unknown:
-        raise DigestSettingsError(
-            f"{where}.{key}: unknown key {unknown[0]!r} (known: {', '.join(RULE_KEYS)})"
-        )
+    _only_known(table, RULE_KEYS, f"{where}.{key}")
     words = table.get("words", [])
     if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
         raise DigestSettingsError(f"{where}.{key}.words: expected a list of words or phrases")

@@ -1,4 +1,4 @@
-"""Fixtures shared by the tests: databases (SQLite and PostgreSQL), settings, Prefect."""
+"""Fixtures shared by the tests: databases (SQLite and PostgreSQL), settings, Prefect, a browser."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.support.browser import CHROMIUM, Browser
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -145,3 +147,15 @@ def cpu_pool_stopped_at_end() -> Iterator[None]:
     from flows.pipeline.cpu_pool import stop_cpu_pool
 
     stop_cpu_pool()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium for the module's tests; a failure in CI where it must be installed."""
+    if CHROMIUM is None:
+        reason = "chromium is not installed (apt-get install chromium)"
+        if IN_CI:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with Browser() as running:
+        yield running

@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from flows.render.digest import render_digest
 from tests.conftest import ROOT
-from tests.support.browser import CHROMIUM, Browser
+from tests.support.browser import Browser
 from tests.unit.test_render import digest
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
-
-
-@pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
-    if CHROMIUM is None:
-        reason = "chromium is not installed (apt-get install chromium)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    with Browser() as running:
-        yield running
 
 
 @pytest.mark.parametrize("width", [375, 800])

@@ -6,7 +6,6 @@ and the manage page undoes it. "Less like this" leaves the story out of the next
 from __future__ import annotations
 
 import email
-import os
 from email import policy
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from flows.orchestration.weekly_flow import backfill_flow
 from flows.render.digest import render_digest
 from flows.render.links import sign_rendering
 from tests.conftest import write_config
-from tests.support.browser import CHROMIUM, Browser
+from tests.support.browser import Browser
 from tests.support.reader_endpoint import reader_endpoint
 from tests.support.smtp_servers import free_port
 from tests.unit.test_render import digest
@@ -29,17 +28,6 @@ from tests.unit.test_render import digest
 pytestmark = [pytest.mark.usefixtures("prefect_harness"), pytest.mark.timeout(600)]
 WEEK = "2025-W43"
 ANA, BO = "ana@example.org", "bo@example.org"
-
-
-@pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
-    if CHROMIUM is None:
-        reason = "chromium is not installed (apt-get install chromium)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    with Browser() as running:
-        yield running
 
 
 def delivered(outbox: Path, reader: str) -> tuple[str, BeautifulSoup]:

@@ -87,6 +87,7 @@ def test_digests_are_read_with_their_rules_and_defaults(tmp_path: Path) -> None:
         ('[[digests]]\nname = "a"\n[digests.include]\nwords = [1]\n', "include.words"),
         ('[[digests]]\nname = "a"\n[digests.exclude]\ntopics = ["x"]\n', "unknown key 'topics'"),
         ('[[digests]]\nname = "a"\nreaders = ["x@y"]\n', "digests[0]: unknown key 'readers'"),
+        ('[[digests]]\nname = "a"\nrecipent = ["x@y"]\n', "did you mean 'recipients'"),
         ('[[digests]]\nname = "a"\nrecipients = ["nobody"]\n', "'nobody' is not an email"),
         ('[[digests]]\nname = "a"\nschedule = "weekly"\n', "not a cron string of five fields"),
     ],
