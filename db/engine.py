@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -23,6 +24,8 @@ def engine_for(url: str) -> Engine:
     """The process's engine for this URL, made on first use."""
     with _lock:
         if url not in _engines:
+            if not _engines:
+                atexit.register(_dispose_all)
             _engines[url] = _make_engine(url)
         return _engines[url]
 
@@ -44,6 +47,13 @@ def dispose(url: str) -> None:
         engine = _engines.pop(url, None)
     if engine is not None:
         engine.dispose()
+
+
+def _dispose_all() -> None:
+    """At exit, every connection closed: SQLite folds its write-ahead log back into the
+    database file when the last one closes, so a copy of the file alone is whole."""
+    for url in list(_engines):
+        dispose(url)
 
 
 def _make_engine(url: str) -> Engine:

@@ -147,11 +147,16 @@ def _recorded(
 def source_statuses(session: Session, names: Iterable[str]) -> dict[str, SourceStatus]:
     """Several sources' health in one query; a name without a row is an error."""
     wanted = set(names)
-    rows = session.execute(select(*_STATUS).where(models.Source.name.in_(wanted)))
-    found = {r.name: _status(r) for r in rows}
+    found = known_statuses(session, wanted)
     if missing := wanted - found.keys():
         raise LookupError(f"unknown sources: {sorted(missing)}")
     return found
+
+
+def known_statuses(session: Session, names: Iterable[str]) -> dict[str, SourceStatus]:
+    """The health of those of the sources that have a row."""
+    rows = session.execute(select(*_STATUS).where(models.Source.name.in_(set(names))))
+    return {r.name: _status(r) for r in rows}
 
 
 def list_sources(session: Session) -> list[SourceStatus]:

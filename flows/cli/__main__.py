@@ -1,5 +1,5 @@
 """`python -m flows.cli`: the same as the `digest` command."""
 
-from flows.cli.main import app
+from flows.cli.entry import main
 
-app()
+main()

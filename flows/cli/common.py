@@ -101,7 +101,8 @@ def settings_or_exit(config: Path | None, *, reads_sources: bool = False) -> Set
     DIGEST_DATABASE_URL says where the database is (and it reads no sources)."""
     try:
         settings = load_settings(config)
-        verified_context(settings.ca_file)  # a CA file that cannot be read is a config error
+        if settings.ca_file:  # a CA file that cannot be read is a config error
+            verified_context(settings.ca_file)
     except (SettingsError, CaFileError) as err:
         stop(f"config error: {err}")
     if settings.config_path is None and (reads_sources or "DIGEST_DATABASE_URL" not in os.environ):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -65,11 +66,14 @@ def ingest(
     settings = settings_or_exit(config, reads_sources=True)
     if source is not None:
         _known_source(settings, source)  # before Prefect starts: a typo costs no 20 s
-    prefect_defaults()
-    with collector_paused():
-        from flows.orchestration.ingest_flow import run_ingest
+    from flows.pipeline.fetch_ahead import fetching_ahead
 
-    reports = run_ingest(settings, str(config) if config else None, source, force=force)
+    with fetching_ahead(settings, source, force):  # the feeds' GETs while Prefect loads
+        prefect_defaults()
+        with collector_paused():
+            from flows.orchestration.ingest_flow import run_ingest
+
+        reports = run_ingest(settings, str(config) if config else None, source, force=force)
     console.print(_sources_table(reports))
     if reports and all(r.status == "failed" for r in reports):
         raise typer.Exit(FAILED)
@@ -108,27 +112,32 @@ def run(
     settings = settings_or_exit(config, reads_sources=not no_ingest)
     known_digest(settings, digest)
     week = week_option(week)
-    if all_weeks:
-        start_pool_early(settings)
-    prefect_defaults()
-    with collector_paused():
-        from flows.orchestration.run_settings import given_settings
-        from flows.orchestration.runner import heartbeats_only_for_deployments
-        from flows.orchestration.weekly_flow import backfill_flow, weekly_flow
+    from flows.pipeline.fetch_ahead import fetching_ahead
 
-    cfg = str(config) if config else None
-    # Read once: the flows take them, not read again. No heartbeats: each flow run waited
-    # up to 1 s for its heartbeat thread to stop, 11 runs in a backfill of 10 weeks.
-    with given_settings(cfg, settings), heartbeats_only_for_deployments():
+    # First: the child that fetches ahead is a fork of this process, made before any thread.
+    with fetching_ahead(settings) if not no_ingest else nullcontext():
         if all_weeks:
-            sources, weeks = backfill_flow(
-                ingest=not no_ingest, resend=resend, dry_run=dry_run, config=cfg, digest=digest
-            )
-        else:
-            sources, weeks = weekly_flow(
-                week=week, ingest=not no_ingest, resend=resend, dry_run=dry_run,
-                config=cfg, digest=digest,
-            )  # fmt: skip
+            start_pool_early(settings)
+        prefect_defaults()
+        with collector_paused():
+            from flows.orchestration.run_settings import given_settings
+            from flows.orchestration.runner import heartbeats_only_for_deployments
+            from flows.orchestration.weekly_flow import backfill_flow, weekly_flow
+
+        cfg = str(config) if config else None
+        # Read once: the flows take them, not read again. No heartbeats: each flow run waited
+        # up to 1 s for its heartbeat thread to stop, 11 runs in a backfill of 10 weeks.
+        with given_settings(cfg, settings), heartbeats_only_for_deployments():
+            if all_weeks:
+                sources, weeks = backfill_flow(
+                    ingest=not no_ingest, resend=resend, dry_run=dry_run, config=cfg,
+                    digest=digest,
+                )  # fmt: skip
+            else:
+                sources, weeks = weekly_flow(
+                    week=week, ingest=not no_ingest, resend=resend, dry_run=dry_run,
+                    config=cfg, digest=digest,
+                )  # fmt: skip
     if sources:
         console.print(_sources_table(sources))
     console.print(_weeks_table(weeks))

@@ -39,8 +39,11 @@ def _ingest_run_name() -> str:
     return f"ingest-{flow_run.parameters.get('source') or 'all-sources'}"
 
 
+# Its parameters are two names and a flag, checked by the body; Prefect's validation
+# would build a pydantic model of them at every run.
 @plain_parameters
-@flow(name="ingest", flow_run_name=_ingest_run_name, task_runner=ThreadPoolTaskRunner(PARALLEL))
+@flow(name="ingest", flow_run_name=_ingest_run_name, task_runner=ThreadPoolTaskRunner(PARALLEL),
+      validate_parameters=False)  # fmt: skip
 def ingest_flow(
     source: str | None = None, config: str | None = None, force: bool = False
 ) -> list[SourceReport]:
@@ -63,7 +66,9 @@ def run_ingest(
         gc.freeze()
         _frozen = True
     with given_settings(config, settings), heartbeats_only_for_deployments():
-        flow = plain_parameters(ingest_flow.with_options(task_runner=task_runner(settings)))
+        flow = ingest_flow  # on its own runner, threads: a copy would build its schema again
+        if settings.task_runner == "dask":
+            flow = plain_parameters(ingest_flow.with_options(task_runner=task_runner(settings)))
         return flow(source=source, config=config, force=force)
 
 

@@ -14,14 +14,15 @@ from typing import TYPE_CHECKING
 
 from db import sources as source_store
 from db.engine import session_scope
+from flows.pipeline import fetch_ahead
 from flows.pipeline.cpu_pool import submit_cpu_bound
 from flows.pipeline.source_runs import failed_run, named_error, run_of
 from flows.records import Fetched, HttpResult, SourceError, SourceReport, SourceStatus
 from flows.settings import Settings, SourceSettings
 from flows.sources.feeds import feed_items
-from flows.sources.fetch import MAX_BYTES, Fetcher
+from flows.sources.fetch import MAX_BYTES, Fetcher, fetch
 from flows.sources.health import backs_off
-from flows.sources.read import fetch_feed, read_source
+from flows.sources.read import feed_request, read_source
 
 if TYPE_CHECKING:
     from flows.pipeline.store_chunk import Chunk
@@ -103,9 +104,9 @@ class SourceBatch(ExitStack):
         for source in chunk:
             state = self.states[source.name]
             waits = self.backs_off.get(source.name, True) and not self.force
-            skipped = _skipped(source, state, self.now, waits)
-            if skipped is not None:
-                reports[source.name] = skipped
+            not_tried = skipped(source, state, self.now, waits)
+            if not_tried is not None:
+                reports[source.name] = not_tried
                 continue
             try:
                 got = self._read(source, state)
@@ -138,8 +139,8 @@ class SourceBatch(ExitStack):
                 ca_file=self.settings.ca_file,
             )
         max_bytes = int(source.options.get("max_bytes", MAX_BYTES))
-        result = fetch_feed(source.url or "", state, self.fetcher_for(source), max_bytes,
-                            self.settings.fetch_timeout)  # fmt: skip
+        request = feed_request(source.url or "", state, max_bytes, self.settings.fetch_timeout)
+        result = fetch_ahead.taken(source.name, request) or fetch(self.fetcher_for(source), request)
         if result.status == "ok":
             return result
         return feed_items(source.name, result, self.now)  # nothing to parse
@@ -188,7 +189,7 @@ class SourceBatch(ExitStack):
             return {n: self._failed(n, f"{n}: {reason}") for n in job.fetched}
 
 
-def _skipped(
+def skipped(
     source: SourceSettings, state: SourceStatus, now: datetime, waits: bool = True
 ) -> SourceReport | None:
     """Why the source is not tried this time, or None: disabled (gone), or backing off

@@ -10,12 +10,7 @@ from zoneinfo import ZoneInfo
 
 from flows.records import Failure, Fetched, RawItem, SourceError, SourceStatus
 from flows.sources.fetch import (
-    FETCH_TIMEOUT,
-    MAX_BYTES,
-    Fetcher,
     FetchRequest,
-    HttpResult,
-    fetch,
 )
 from flows.sources.files import read_folder
 from flows.tls import verified_context
@@ -32,7 +27,7 @@ def read_source(
     now: datetime,
     ca_file: str = "",
 ) -> Fetched:
-    """A folder or a mailbox, read whole; a feed is fetched by fetch_feed and parsed by
+    """A folder or a mailbox, read whole; a feed is fetched as feed_request says and parsed by
     feed_items. Raise SourceError when the source cannot be read; the reason names it."""
     if kind == "files" and path is not None:
         items, failures = read_folder(name, path, zone, now)
@@ -42,18 +37,11 @@ def read_source(
     raise SourceError(f"{name}: sources of kind {kind!r} cannot be read here")
 
 
-def fetch_feed(
-    url: str,
-    state: SourceStatus,
-    fetcher: Fetcher,
-    max_bytes: int = MAX_BYTES,
-    timeout: float = FETCH_TIMEOUT,
-) -> HttpResult:
+def feed_request(url: str, state: SourceStatus, max_bytes: int, timeout: float) -> FetchRequest:
     """The network half of reading a feed: a conditional GET of its current address (where
     it last moved to, else `url`, its configured one), within `timeout` seconds in all."""
-    request = FetchRequest(state.location or url, state.etag, state.last_modified, max_bytes,
-                           configured=url, timeout=timeout)  # fmt: skip
-    return fetch(fetcher, request)
+    return FetchRequest(state.location or url, state.etag, state.last_modified, max_bytes,
+                        configured=url, timeout=timeout)  # fmt: skip
 
 
 def read_mailbox(

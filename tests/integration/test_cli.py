@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -77,3 +78,22 @@ def test_a_bad_week_is_refused(tmp_path: Path) -> None:
     done = digest("preview", "--week", "last", env=dict(os.environ), cwd=tmp_path)
     assert done.returncode == 2
     assert "ISO week" in done.stdout + done.stderr
+
+
+def test_a_command_leaves_its_output_and_its_database_whole(
+    tmp_path: Path, seeds_copy: Path, api_env: dict[str, str]
+) -> None:
+    """The command ends without tearing the interpreter down: its table is still printed
+    whole, its code kept, and SQLite's write-ahead log folded into the database file."""
+    database = tmp_path / "d.db"
+    config = str(write_config(tmp_path, f"sqlite:///{database}", seeds_copy))
+    done = digest("ingest", "--config", config, env=api_env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "seeds" in done.stdout and done.stdout.rstrip().endswith("┘")
+    assert not (tmp_path / "d.db-wal").exists()
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(database.read_bytes())  # the file alone, as a backup would take it
+    with sqlite3.connect(copy) as db:
+        assert db.execute("SELECT count(*) FROM documents").fetchone()[0] > 0
+    missing = digest("ingest", "--source", "nosuch", "--config", config, env=api_env)
+    assert missing.returncode == 2 and "no source named 'nosuch'" in missing.stderr

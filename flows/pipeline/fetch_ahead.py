@@ -1,0 +1,176 @@
+"""Feeds fetched ahead: while a command loads Prefect, a child process makes the ingest's
+conditional GETs, and the ingest's tasks take the answers that match what they would ask."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import threading
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import TypeVar
+
+from flows.records import HttpResult, SourceStatus
+from flows.settings import Settings, SourceSettings
+from flows.sources.fetch import MAX_BYTES, Fetcher, FetchRequest, fetch
+from flows.sources.read import feed_request
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+# Bodies fetched ahead and not yet taken are held in memory: past this many bytes the child
+# stops, and the tasks fetch the rest themselves (memory stays flat however many feeds).
+BUDGET = 32 * 1024 * 1024
+PARALLEL = 4  # GETs at once, as many as the ingest's batches make
+
+
+class _Answers:
+    """The parent's side: what the child will fetch (its plan), and what it has fetched."""
+
+    def __init__(self, receive: Connection, process: multiprocessing.process.BaseProcess) -> None:
+        self.process, self.receive = process, receive
+        self.plan: dict[str, FetchRequest] | None = None
+        self.answers: dict[str, HttpResult] = {}
+        self.ended = False
+        self.changed = threading.Condition()
+        threading.Thread(target=self._listen, name="fetch-ahead", daemon=True).start()
+
+    def _listen(self) -> None:
+        try:
+            plan = self.receive.recv()
+            with self.changed:
+                self.plan = plan
+                self.changed.notify_all()
+            while (answer := self.receive.recv()) is not None:
+                with self.changed:
+                    self.answers[answer[0]] = answer[1]
+                    self.changed.notify_all()
+        except (EOFError, OSError):  # the child died, or was stopped: the tasks fetch
+            pass
+        finally:
+            with self.changed:
+                self.ended = True
+                self.changed.notify_all()
+
+    def take(self, name: str, request: FetchRequest) -> HttpResult | None:
+        with self.changed:
+            self.changed.wait_for(lambda: self.plan is not None or self.ended)
+            if not self.plan or self.plan.get(name) != request:
+                return None
+            self.changed.wait_for(lambda: name in self.answers or self.ended)
+            return self.answers.pop(name, None)
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
+        self.receive.close()
+
+
+_answers: _Answers | None = None
+
+
+@contextmanager
+def fetching_ahead(
+    settings: Settings, only: str | None = None, force: bool = False
+) -> Iterator[None]:
+    """The feeds an ingest of `settings` would fetch (`only` that source; `force`: those
+    backing off too), fetched by a child process while the block runs. Call it before
+    anything starts a thread: the child is a fork of this process."""
+    global _answers
+    feeds = [s for s in settings.sources if s.kind == "feed" and only in (None, s.name)]
+    if not feeds or settings.task_runner == "dask" or _answers is not None:
+        yield  # Dask's workers are other processes: they could not take the answers
+        return
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_fetch_feeds, args=(settings, feeds, force, send),
+                            name="fetch-ahead", daemon=True)  # fmt: skip
+    child.start()
+    send.close()
+    _answers = _Answers(receive, child)
+    try:
+        yield
+    finally:
+        answers, _answers = _answers, None
+        answers.stop()
+
+
+def taken(name: str, request: FetchRequest) -> HttpResult | None:
+    """The answer fetched ahead for the source `name`, if it was fetched with the same
+    request (address and validators) as `request`; else None, and the caller fetches."""
+    return _answers.take(name, request) if _answers is not None else None
+
+
+def _fetch_feeds(
+    settings: Settings, feeds: list[SourceSettings], force: bool, send: Connection
+) -> None:
+    """The child: its plan first, then each answer as it comes, then None."""
+    try:
+        plan = _plan(settings, feeds, force)
+    except Exception as err:  # the tasks will read the database and fetch themselves
+        log.debug("nothing fetched ahead: %s", err)
+        plan = {}
+    send.send({name: request for name, (request, _) in plan.items()})
+    spent = 0
+    with ExitStack() as stack, ThreadPoolExecutor(PARALLEL) as pool:
+        fetchers: dict[tuple[float, float], Fetcher] = {}
+
+        def fetched(name: str, request: FetchRequest, timeouts: tuple[float, float]) -> Future:
+            if timeouts not in fetchers:
+                fetcher = Fetcher(*timeouts, proxy=settings.http_proxy, ca_file=settings.ca_file)
+                fetchers[timeouts] = stack.enter_context(fetcher)
+            future = pool.submit(fetch, fetchers[timeouts], request)
+            future.name = name  # type: ignore[attr-defined]
+            return future
+
+        waiting = iter(plan.items())
+        running = {fetched(n, *plan_of) for n, plan_of in _first(waiting, PARALLEL)}
+        while running:
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                if future.exception() is None:
+                    send.send((future.name, future.result()))  # type: ignore[attr-defined]
+                    spent += len(future.result().body)
+                if spent < BUDGET:
+                    running |= {fetched(n, *plan_of) for n, plan_of in _first(waiting, 1)}
+    send.send(None)
+
+
+def _plan(
+    settings: Settings, feeds: list[SourceSettings], force: bool
+) -> dict[str, tuple[FetchRequest, tuple[float, float]]]:
+    """Each feed the ingest will fetch, with its request and timeouts, as it will."""
+    from flows.pipeline.ingest_chunk import skipped, timeouts_of
+
+    states = _known_states(settings.database_url, [f.name for f in feeds])
+    now = datetime.now(UTC)
+    plan = {}
+    for feed in feeds:
+        state = states.get(feed.name) or SourceStatus(feed.name, "feed", None, False, None,
+                                                      None, 0, None, None)  # fmt: skip
+        if skipped(feed, state, now, waits=not force) is not None:
+            continue
+        max_bytes = int(feed.options.get("max_bytes", MAX_BYTES))
+        request = feed_request(feed.url or "", state, max_bytes, settings.fetch_timeout)
+        timeouts = timeouts_of(feed)
+        plan[feed.name] = (request, (timeouts["connect_timeout"], timeouts["read_timeout"]))
+    return plan
+
+
+def _known_states(url: str, names: list[str]) -> dict[str, SourceStatus]:
+    """The sources' recorded states; none for a SQLite file not made yet (not made here)."""
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return {}
+    from db import sources as source_store
+    from db.engine import session_scope
+
+    with session_scope(url, read_only=True) as session:
+        return source_store.known_statuses(session, names)
+
+
+def _first(items: Iterator[T], count: int) -> list[T]:
+    return [item for _, item in zip(range(count), items, strict=False)]
