@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import OrderedDict, defaultdict
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from threading import Lock
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
@@ -18,9 +19,16 @@ _SIGHTING = models.Sighting.__table__.c
 _SOURCE = models.Source.__table__.c
 # Plain rows, not ORM objects: a backfill reads tens of thousands of documents, and the
 # identity map and attribute instrumentation cost more than the query.
-_COLUMNS = (_DOCUMENT.id, _DOCUMENT.title, _DOCUMENT.text, _DOCUMENT.publisher, _DOCUMENT.url,
-            _DOCUMENT.published_at, _DOCUMENT.date_how, _DOCUMENT.duplicate_of,
+_COLUMNS = (_DOCUMENT.id, _DOCUMENT.content_hash, _DOCUMENT.title, _DOCUMENT.publisher,
+            _DOCUMENT.url, _DOCUMENT.published_at, _DOCUMENT.date_how, _DOCUMENT.duplicate_of,
             _DOCUMENT.sections)  # fmt: skip
+# Texts read before, by document id and content hash (a row's text changes only with its
+# hash): a backfill reads each week's texts again for each of the four weeks after it that
+# link to it, and a text is most of a document's bytes. Kept up to TEXT_BYTES, oldest out.
+TEXT_BYTES = 32 * 1024 * 1024
+_texts: OrderedDict[tuple[int, str], str] = OrderedDict()
+_texts_size = 0
+_texts_lock = Lock()
 
 
 def documents_between(session: Session, starts: datetime, ends: datetime) -> list[StoredDocument]:
@@ -43,12 +51,13 @@ def _documents(
     seen = _sightings(session, which) if sightings else defaultdict(list)
     rows = session.execute(
         select(*_COLUMNS).where(which).order_by(_DOCUMENT.published_at, _DOCUMENT.id)
-    )
+    ).all()
+    texts = _texts_of(session, which, [(row.id, row.content_hash) for row in rows])
     return [
         StoredDocument(
             id=id_,
             title=title,
-            text=text,
+            text=texts[id_],
             publisher=publisher,
             url=url,
             published_at=as_utc(published_at),
@@ -60,8 +69,38 @@ def _documents(
                 for s, i, u, t in seen[id_]
             ),
         )
-        for id_, title, text, publisher, url, published_at, date_how, duplicate_of, sections in rows
+        for id_, _, title, publisher, url, published_at, date_how, duplicate_of, sections in rows
     ]
+
+
+def _texts_of(
+    session: Session, which: ColumnElement[bool], keys: Sequence[tuple[int, str]]
+) -> dict[int, str]:
+    """The text of each (id, content hash), read only for those not read before."""
+    global _texts_size
+    with _texts_lock:
+        known = [k for k in keys if k in _texts]
+        for k in known:
+            _texts.move_to_end(k)
+        texts = {k[0]: _texts[k] for k in known}
+    missing = [id_ for id_, _ in keys if id_ not in texts]
+    if not missing:
+        return texts
+    query = select(_DOCUMENT.id, _DOCUMENT.content_hash, _DOCUMENT.text)
+    # None read before: the same selection again, rather than a list of every id.
+    chunks = [which] if len(missing) == len(keys) else [
+        _DOCUMENT.id.in_(missing[i : i + 500]) for i in range(0, len(missing), 500)
+    ]  # fmt: skip
+    read = [row for chunk in chunks for row in session.execute(query.where(chunk))]
+    with _texts_lock:
+        for id_, content_hash, text in read:
+            texts[id_] = text
+            if (id_, content_hash) not in _texts:
+                _texts[(id_, content_hash)] = text
+                _texts_size += len(text)
+        while _texts_size > TEXT_BYTES and _texts:
+            _texts_size -= len(_texts.popitem(last=False)[1])
+    return texts
 
 
 def _sightings(

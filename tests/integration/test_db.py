@@ -100,6 +100,30 @@ def test_an_item_whose_text_changed_is_updated_not_duplicated(store: str) -> Non
     assert [d.text for d in docs] == ["The second version."]
 
 
+def test_texts_read_before_are_read_again_once_they_change(
+    store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The texts a process read are kept by id and content hash: a changed text, a new
+    document beside known ones, and texts past the budget are all read from the database."""
+    week = (NOW - timedelta(days=7), NOW)
+    save(store, document("a.txt", "The first version."))
+
+    def texts() -> list[str]:
+        with session_scope(store, read_only=True) as session:
+            between = stored_docs.documents_between(session, *week)
+            by_id = stored_docs.documents_with_ids(session, [d.id for d in between], False)
+        assert [d.text for d in by_id] == [d.text for d in between]
+        return [d.text for d in between]
+
+    assert texts() == ["The first version."]
+    save(store, document("a.txt", "The second version."), document("b.txt", "Another one."))
+    assert sorted(texts()) == ["Another one.", "The second version."]
+    monkeypatch.setattr(stored_docs, "TEXT_BYTES", 5)  # every text evicted once read
+    save(store, document("c.txt", "A third one."))
+    assert sorted(texts()) == ["A third one.", "Another one.", "The second version."]
+    assert sorted(texts()) == ["A third one.", "Another one.", "The second version."]
+
+
 def test_the_week_holds_only_its_documents(store: str) -> None:
     save(
         store,
