@@ -1,11 +1,14 @@
-"""The `digest` command as a program: once a command is done and what runs at exit has run
-(Prefect's last logs sent, pools and databases closed), the process leaves at once."""
+"""The `digest` command as a program: NumPy's BLAS kept to one thread, and once a command is
+done and what runs at exit has run (Prefect's last logs sent, pools and databases closed),
+the process leaves at once."""
 
 from __future__ import annotations
 
 import atexit
 import os
 import sys
+
+from flows.blas import one_blas_thread
 
 _code: int | None = None  # the command's exit code, once it ended with one
 
@@ -17,6 +20,7 @@ def main() -> None:
     An unexpected error ends the normal way, with its traceback and code."""
     global _code
     atexit.register(_leave)  # registered first, run last
+    one_blas_thread()  # before NumPy loads
     from flows.cli.main import app
 
     try:

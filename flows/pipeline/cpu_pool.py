@@ -14,6 +14,7 @@ from concurrent.futures.process import BrokenProcessPool
 from threading import Lock, Thread
 from typing import Any, TypeVar
 
+from flows.blas import one_blas_thread
 from flows.settings import Settings
 
 # Imported once by the forkserver, not by each worker: this module (each worker's start)
@@ -88,6 +89,7 @@ def _cpu_pool() -> ProcessPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None:
+            one_blas_thread()  # read by NumPy as the forkserver loads it
             # forkserver: a fork of this process would copy Prefect's threads and their locks.
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(CPU_MODULES)
