@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from flows.records import HttpResult, SourceStatus
 from flows.settings import Settings, SourceSettings
-from flows.sources.fetch import MAX_BYTES, Fetcher, FetchRequest, fetch
+from flows.sources.fetch import Fetcher, FetchRequest, fetch
 from flows.sources.read import feed_request
 
 T = TypeVar("T")
@@ -118,25 +118,26 @@ def _fetch_feeds(
     spent = 0
     with ExitStack() as stack, ThreadPoolExecutor(PARALLEL) as pool:
         fetchers: dict[tuple[float, float], Fetcher] = {}
+        running: dict[Future[HttpResult], str] = {}
 
-        def fetched(name: str, request: FetchRequest, timeouts: tuple[float, float]) -> Future:
+        def start(name: str, request: FetchRequest, timeouts: tuple[float, float]) -> None:
             if timeouts not in fetchers:
                 fetcher = Fetcher(*timeouts, proxy=settings.http_proxy, ca_file=settings.ca_file)
                 fetchers[timeouts] = stack.enter_context(fetcher)
-            future = pool.submit(fetch, fetchers[timeouts], request)
-            future.name = name  # type: ignore[attr-defined]
-            return future
+            running[pool.submit(fetch, fetchers[timeouts], request)] = name
 
         waiting = iter(plan.items())
-        running = {fetched(n, *plan_of) for n, plan_of in _first(waiting, PARALLEL)}
+        for name, (request, timeouts) in _first(waiting, PARALLEL):
+            start(name, request, timeouts)
         while running:
-            done, running = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                if future.exception() is None:
-                    send.send((future.name, future.result()))  # type: ignore[attr-defined]
+            for future in wait(running, return_when=FIRST_COMPLETED).done:
+                name = running.pop(future)
+                if future.exception() is None:  # else the task fetches it itself
+                    send.send((name, future.result()))
                     spent += len(future.result().body)
                 if spent < BUDGET:
-                    running |= {fetched(n, *plan_of) for n, plan_of in _first(waiting, 1)}
+                    for name, (request, timeouts) in _first(waiting, 1):
+                        start(name, request, timeouts)
     send.send(None)
 
 
@@ -154,8 +155,7 @@ def _plan(
                                                       None, 0, None, None)  # fmt: skip
         if skipped(feed, state, now, waits=not force) is not None:
             continue
-        max_bytes = int(feed.options.get("max_bytes", MAX_BYTES))
-        request = feed_request(feed.url or "", state, max_bytes, settings.fetch_timeout)
+        request = feed_request(feed, state, settings.fetch_timeout)
         timeouts = timeouts_of(feed)
         plan[feed.name] = (request, (timeouts["connect_timeout"], timeouts["read_timeout"]))
     return plan

@@ -20,7 +20,7 @@ from flows.pipeline.source_runs import failed_run, named_error, run_of
 from flows.records import Fetched, HttpResult, SourceError, SourceReport, SourceStatus
 from flows.settings import Settings, SourceSettings
 from flows.sources.feeds import feed_items
-from flows.sources.fetch import MAX_BYTES, Fetcher, fetch
+from flows.sources.fetch import Fetcher, fetch
 from flows.sources.health import backs_off
 from flows.sources.read import feed_request, read_source
 
@@ -138,8 +138,7 @@ class SourceBatch(ExitStack):
                 now=self.now,
                 ca_file=self.settings.ca_file,
             )
-        max_bytes = int(source.options.get("max_bytes", MAX_BYTES))
-        request = feed_request(source.url or "", state, max_bytes, self.settings.fetch_timeout)
+        request = feed_request(source, state, self.settings.fetch_timeout)
         result = fetch_ahead.taken(source.name, request) or fetch(self.fetcher_for(source), request)
         if result.status == "ok":
             return result
