@@ -23,7 +23,7 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 # Bodies fetched ahead and not yet taken are held in memory: past this many bytes the child
 # stops, and the tasks fetch the rest themselves (memory stays flat however many feeds).
-BUDGET = 32 * 1024 * 1024
+BUDGET = 8 * 1024 * 1024
 PARALLEL = 4  # GETs at once, as many as the ingest's batches make
 
 
