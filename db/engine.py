@@ -49,6 +49,11 @@ def dispose(url: str) -> None:
         engine.dispose()
 
 
+def not_made_yet(url: str) -> bool:
+    """Whether `url` names a SQLite file that does not exist yet: a new database."""
+    return url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists()
+
+
 def _dispose_all() -> None:
     """At exit, every connection closed: SQLite folds its write-ahead log back into the
     database file when the last one closes, so a copy of the file alone is whole."""

@@ -69,6 +69,10 @@ def ingest(
     from flows.pipeline.fetch_ahead import fetching_ahead
 
     with fetching_ahead(settings, source, force):  # the feeds' GETs while Prefect loads
+        from db.engine import not_made_yet
+
+        if not_made_yet(settings.database_url):  # a first ingest parses every feed
+            start_pool_early(settings)
         prefect_defaults()
         with collector_paused():
             from flows.orchestration.ingest_flow import run_ingest
@@ -189,8 +193,8 @@ def backfill(
 
 
 def start_pool_early(settings: Settings) -> None:
-    """The process pool that groups weeks ahead, started in the background now, so that
-    it comes up while this process loads Prefect rather than after."""
+    """The process pool (that parses feeds, groups weeks ahead), started in the background
+    now, so that it comes up while this process loads Prefect rather than after."""
     from flows.pipeline.cpu_pool import start_cpu_pool
 
     start_cpu_pool(settings)

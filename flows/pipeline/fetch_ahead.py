@@ -11,7 +11,6 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import TypeVar
 
 from flows.records import HttpResult, SourceStatus
@@ -155,7 +154,7 @@ def _plan(
                                                       None, 0, None, None)  # fmt: skip
         if skipped(feed, state, now, waits=not force) is not None:
             continue
-        request = feed_request(feed, state, settings.fetch_timeout)
+        request = feed_request(feed.url or "", feed.options, state, settings.fetch_timeout)
         timeouts = timeouts_of(feed)
         plan[feed.name] = (request, (timeouts["connect_timeout"], timeouts["read_timeout"]))
     return plan
@@ -163,10 +162,11 @@ def _plan(
 
 def _known_states(url: str, names: list[str]) -> dict[str, SourceStatus]:
     """The sources' recorded states; none for a SQLite file not made yet (not made here)."""
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-        return {}
     from db import sources as source_store
-    from db.engine import session_scope
+    from db.engine import not_made_yet, session_scope
+
+    if not_made_yet(url):
+        return {}
 
     with session_scope(url, read_only=True) as session:
         return source_store.known_statuses(session, names)

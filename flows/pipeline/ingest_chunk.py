@@ -138,7 +138,7 @@ class SourceBatch(ExitStack):
                 now=self.now,
                 ca_file=self.settings.ca_file,
             )
-        request = feed_request(source, state, self.settings.fetch_timeout)
+        request = feed_request(source.url or "", source.options, state, self.settings.fetch_timeout)
         result = fetch_ahead.taken(source.name, request) or fetch(self.fetcher_for(source), request)
         if result.status == "ok":
             return result

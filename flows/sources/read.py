@@ -9,7 +9,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flows.records import Failure, Fetched, RawItem, SourceError, SourceStatus
-from flows.settings import SourceSettings
 from flows.sources.fetch import MAX_BYTES, FetchRequest
 from flows.sources.files import read_folder
 from flows.tls import verified_context
@@ -36,13 +35,15 @@ def read_source(
     raise SourceError(f"{name}: sources of kind {kind!r} cannot be read here")
 
 
-def feed_request(source: SourceSettings, state: SourceStatus, timeout: float) -> FetchRequest:
+def feed_request(
+    url: str, options: Mapping[str, Any], state: SourceStatus, timeout: float
+) -> FetchRequest:
     """The network half of reading a feed: a conditional GET of its current address (where
-    it last moved to, else its configured one), within `timeout` seconds in all."""
-    url = source.url or ""
-    return FetchRequest(state.location or url, state.etag, state.last_modified,
-                        int(source.options.get("max_bytes", MAX_BYTES)), configured=url,
-                        timeout=timeout)  # fmt: skip
+    it last moved to, else `url`, its configured one), of at most the `max_bytes` its
+    `options` allow, within `timeout` seconds in all."""
+    max_bytes = int(options.get("max_bytes", MAX_BYTES))
+    return FetchRequest(state.location or url, state.etag, state.last_modified, max_bytes,
+                        configured=url, timeout=timeout)  # fmt: skip
 
 
 def read_mailbox(

@@ -11,8 +11,9 @@ local Prefect server that later commands reuse, and pays for it):
   a venv of its own under ~/.cache/newsletter-digest-bench, never in the repository);
 - `digest ingest`, first run and unchanged rerun; `digest run --all-weeks --no-ingest`
   (every week's digest built and delivered to the outbox); the two as one command,
-  `digest run --all-weeks`, on a new database; `digest preview` of a week of about 600
-  documents; `digest ingest --source nosuch` (an error before any flow);
+  `digest run --all-weeks`, on a new database; the two again on another new database,
+  the local server up (the first run pays its start, once per boot); `digest preview` of
+  a week of about 600 documents; `digest ingest --source nosuch` (an error before any flow);
 - `python -c "import prefect"`, the floor of any command that runs a flow.
 
 Each line also gives the process's own peak memory (not its children's: the parsing pool).
@@ -257,8 +258,10 @@ def run(feeds: int, keep: bool = False, length: tuple[int, int] = WORDS) -> list
     env = user_env(work)
     digest = [str(BIN / "digest")]
     config = ["--config", str(digest_config(work, port, feeds))]
-    # The same first run as one command, on a database of its own.
+    # The same first run as one command, and as two with the local server already up (as
+    # it is after the first command since boot), each on a database of its own.
     at_once = ["--config", str(digest_config(work, port, feeds, "at-once"))]
+    server_up = ["--config", str(digest_config(work, port, feeds, "server-up"))]
     r2e_args = r2e_config(work, port, feeds)
     results: list[Timed] = []
     try:
@@ -274,6 +277,9 @@ def run(feeds: int, keep: bool = False, length: tuple[int, int] = WORDS) -> list
             ("digest ingest, unchanged rerun", [*digest, "ingest", *config], False),
             ("digest run --all-weeks, new database", [*digest, "run", "--all-weeks",
                                                       *at_once], False),
+            ("digest ingest, new database, server up", [*digest, "ingest", *server_up], False),
+            ("digest run --all-weeks --no-ingest, after it", [*digest, "run", "--all-weeks",
+                                                              "--no-ingest", *server_up], False),
         ]  # fmt: skip
         for label, argv, fails in steps:
             results.append(timed(label, argv, env, work, fails))
@@ -307,10 +313,13 @@ def table(results: list[Timed]) -> str:
     cpu_first = cpu["digest ingest, first run"] + cpu["digest run --all-weeks --no-ingest"]
     cpu_floor = cpu["r2e unchanged rerun"] + cpu["import prefect"]
     at_once = by["digest run --all-weeks, new database"].seconds
+    up = (by["digest ingest, new database, server up"].seconds
+          + by["digest run --all-weeks --no-ingest, after it"].seconds)  # fmt: skip
     rows += [
         "",
         f"digest ingest + every week built: {first:.1f} s; rss2email's first run: "
         f"{r2e_first:.1f} s (ratio {first / r2e_first:.2f}, goal <= 1)",
+        f"the same, the local Prefect server already up: {up:.1f} s (ratio {up / r2e_first:.2f})",
         f"the same as one command (digest run --all-weeks): {at_once:.1f} s "
         f"(ratio {at_once / r2e_first:.2f})",
         f"digest ingest unchanged: {unchanged:.1f} s; rss2email unchanged + import prefect: "

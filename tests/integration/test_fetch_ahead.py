@@ -61,7 +61,7 @@ def request_of(settings: Settings, name: str) -> FetchRequest:
     source = next(s for s in settings.sources if s.name == name)
     with session_scope(settings.database_url, read_only=True) as session:
         state = source_store.source_statuses(session, [name])[name]
-    return feed_request(source, state, settings.fetch_timeout)
+    return feed_request(source.url or "", source.options, state, settings.fetch_timeout)
 
 
 def store_validators(settings: Settings, name: str, etag: str) -> None:
@@ -112,7 +112,7 @@ def test_a_new_database_is_fetched_for_and_not_made(tmp_path: Path, server: Feed
     settings = settings_for(tmp_path, server, migrated=False)
     with fetching_ahead(settings):
         source = settings.sources[0]
-        request = feed_request(source, _new(source.name), settings.fetch_timeout)
+        request = feed_request(source.url or "", {}, _new(source.name), settings.fetch_timeout)
         answer = taken(source.name, request)
         assert not (tmp_path / "d.db").exists()
     assert answer is not None and answer.body == body(0)
