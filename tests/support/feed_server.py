@@ -3,6 +3,7 @@ feeds, conditional answers, redirects, errors, stalls, endless bodies and drips.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import ssl
 import struct
@@ -136,7 +137,8 @@ class FeedServer:
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 if body:
-                    self.wfile.write(body)
+                    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                        self.wfile.write(body)  # to a client that gave up (or was killed)
 
             def log_message(self, format: str, *args: object) -> None:
                 return
