@@ -27,6 +27,7 @@ from flows.cli.common import (
     stop,
     week_option,
 )
+from flows.cli.early import group_early, start_pool_early
 from flows.cli.loading import collector_paused
 from flows.records import DEFAULT_DIGEST
 from flows.settings import Settings
@@ -122,6 +123,8 @@ def run(
     with fetching_ahead(settings) if not no_ingest else nullcontext():
         if all_weeks:
             start_pool_early(settings)
+            if no_ingest:
+                group_early(settings, None, None, digest)
         prefect_defaults()
         with collector_paused():
             from flows.orchestration.run_settings import given_settings
@@ -171,6 +174,7 @@ def backfill(
         stop(f"{err} (backfill FIRST LAST, e.g. 2025-W40 2025-W50)")
     known_digest(settings, digest)
     start_pool_early(settings)
+    group_early(settings, from_week, to_week, digest)
     prefect_defaults()
     with collector_paused():
         from flows.orchestration.run_settings import given_settings
@@ -190,14 +194,6 @@ def backfill(
     console.print(_weeks_table(weeks))
     if any(w.status in ("failed", "partial") for w in weeks):
         raise typer.Exit(FAILED)
-
-
-def start_pool_early(settings: Settings) -> None:
-    """The process pool (that parses feeds, groups weeks ahead), started in the background
-    now, so that it comes up while this process loads Prefect rather than after."""
-    from flows.pipeline.cpu_pool import start_cpu_pool
-
-    start_cpu_pool(settings)
 
 
 @app.command()

@@ -6,18 +6,14 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from db import digests as digest_store
-from db import documents as doc_store
-from db.engine import session_scope
 from flows.orchestration.digest_flow import default_week, digest_flow, digest_week_task
 from flows.orchestration.ingest_flow import run_ingest
 from flows.orchestration.prefect_internals import plain_parameters, uninspected
 from flows.orchestration.run_settings import run_settings
-from flows.pipeline.digests import chosen_digests
+from flows.pipeline.digests import chosen_digests, weeks_to_build
 from flows.pipeline.stories_ahead import forget_ahead, group_ahead
 from flows.records import SourceReport, WeekReport
 from flows.settings import Settings
-from flows.weeks import week_range, weeks_with
 
 
 @plain_parameters
@@ -91,22 +87,3 @@ def group_weeks_ahead(settings: Settings, weeks: list[str], names: list[str]) ->
     """Group the weeks into stories in the process pool, ahead of the week-by-week runs that
     link, render and send them."""
     return group_ahead(settings, weeks, names)
-
-
-def weeks_to_build(
-    settings: Settings,
-    from_week: str | None,
-    to_week: str | None,
-    names: list[str] | None = None,
-) -> list[str]:
-    """The weeks of the range (all by default) that have documents or a stored digest (of
-    the digests `names`, every configured one by default)."""
-    names = names if names is not None else [d.name for d in settings.digests]
-    with session_scope(settings.database_url) as session:
-        have = set(weeks_with(doc_store.publication_dates(session), settings.zone))
-        # A week built of late arrivals alone has no document of its own, and may need a retry.
-        for name in names:
-            have |= set(digest_store.stored_weeks(session, name))
-        have = sorted(have)
-    wanted = set(week_range(from_week or have[0], to_week or have[-1])) if have else set()
-    return [w for w in have if w in wanted]

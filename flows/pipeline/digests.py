@@ -1,14 +1,18 @@
-"""Which of the configured digests a run builds, and each digest's own settings: its
-rules for flows.stories.select, its readers, title and outbox folder."""
+"""Which of the configured digests a run builds, and of which weeks, and each digest's own
+settings: its rules for flows.stories.select, its readers, title and outbox folder."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from db import digests as digest_store
+from db import documents as doc_store
+from db.engine import session_scope
 from flows.digest_settings import DigestSettings
 from flows.records import DEFAULT_DIGEST
 from flows.settings import Settings, SettingsError
 from flows.stories.select import Rules
+from flows.weeks import week_range, weeks_with
 
 
 class UnknownDigestError(SettingsError):
@@ -64,3 +68,22 @@ def digest_readers(settings: Settings, name: str, emails: list[str]) -> list[str
 def list_prefix(name: str) -> str:
     """Each digest is its own list (List-Id), the default one as it always was."""
     return "" if name == DEFAULT_DIGEST else f"{name}."
+
+
+def weeks_to_build(
+    settings: Settings,
+    from_week: str | None,
+    to_week: str | None,
+    names: list[str] | None = None,
+) -> list[str]:
+    """The weeks of the range (all by default) that have documents or a stored digest (of
+    the digests `names`, every configured one by default)."""
+    names = names if names is not None else [d.name for d in settings.digests]
+    with session_scope(settings.database_url) as session:
+        have = set(weeks_with(doc_store.publication_dates(session), settings.zone))
+        # A week built of late arrivals alone has no document of its own, and may need a retry.
+        for name in names:
+            have |= set(digest_store.stored_weeks(session, name))
+        have = sorted(have)
+    wanted = set(week_range(from_week or have[0], to_week or have[-1])) if have else set()
+    return [w for w in have if w in wanted]

@@ -31,18 +31,24 @@ _waiting: deque[tuple[Settings, str, str]] = deque()  # (settings, week, digest)
 _lock = Lock()
 
 
-def group_ahead(settings: Settings, weeks: Sequence[str], names: Sequence[str]) -> int:
-    """Group the own documents of each week but the first, of each digest, in the pool,
-    AHEAD at a time, in the order the weeks are built; the number of weeks to come (none
-    where there is no pool: Dask, one core)."""
+def group_ahead(
+    settings: Settings, weeks: Sequence[str], names: Sequence[str], first_too: bool = False
+) -> int:
+    """Group the own documents of each week but the first (`first_too`: and the first), of
+    each digest, in the pool, AHEAD at a time, in the order the weeks are built; a week
+    already asked for is not asked again. The number of weeks to come (none where there
+    is no pool: Dask, one core)."""
     if not pooled(settings):
         return 0
-    # The first week is grouped by the run itself, while the pool takes up the next.
-    later = weeks[1:]
+    # The first week is grouped by the run itself, while the pool takes up the next; but
+    # asked for before the run starts, the pool has it done while the run loads Prefect.
+    wanted = weeks if first_too else weeks[1:]
     with _lock:
-        _waiting.extend((settings, week, name) for week in later for name in names)
+        asked = set(_ahead) | {(week, name) for _, week, name in _waiting}
+        _waiting.extend((settings, week, name) for week in wanted for name in names
+                        if (week, name) not in asked)  # fmt: skip
         _start_next()
-    return len(later) * len(names)
+    return len(wanted) * len(names)
 
 
 def forget_ahead() -> None:

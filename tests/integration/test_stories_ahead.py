@@ -79,3 +79,25 @@ def test_a_few_weeks_are_grouped_ahead_at_a_time_and_forgotten_at_the_end(
     assert (weeks[1 + stories_ahead.AHEAD], "weekly") in stories_ahead._ahead  # the next one
     stories_ahead.forget_ahead()
     assert stories_ahead._ahead == {} and not stories_ahead._waiting
+
+
+def test_weeks_asked_for_before_the_run_are_not_asked_again(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backfill with nothing to ingest asks for its first weeks before it loads Prefect,
+    the first one included; the run's own request then adds nothing, and the first week
+    too comes from the pool."""
+    expected = build_stories(_own(settings, WEEKS[0]))
+    early = stories_ahead.group_ahead(settings, WEEKS, ["weekly"], first_too=True)
+    assert early == len(WEEKS)
+    asked = set(stories_ahead._ahead) | {(w, n) for _, w, n in stories_ahead._waiting}
+    assert asked == {(week, "weekly") for week in WEEKS}
+    stories_ahead.group_ahead(settings, WEEKS, ["weekly"])  # as the run asks, at its start
+    assert len(stories_ahead._ahead) + len(stories_ahead._waiting) == len(WEEKS)
+
+    def not_here(documents: object) -> None:
+        raise AssertionError("grouped in the run's process, not ahead")
+
+    monkeypatch.setattr(stories_ahead, "build_stories", not_here)
+    assert stories_ahead.grouped(WEEKS[0], "weekly", _own(settings, WEEKS[0])) == expected
+    stories_ahead.forget_ahead()
