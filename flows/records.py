@@ -97,6 +97,11 @@ class SourceStatus:
     etag: str | None = None
     last_modified: str | None = None
 
+    @classmethod
+    def never_run(cls, name: str, kind: str) -> SourceStatus:
+        """A source with no run recorded yet: nothing known of it."""
+        return cls(name, kind, None, False, None, None, 0, None, None)
+
 
 @dataclass(frozen=True)
 class SourceReport:

@@ -8,14 +8,15 @@ import multiprocessing
 import threading
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from typing import TypeVar
 
 from flows.records import HttpResult, SourceStatus
 from flows.settings import Settings, SourceSettings
-from flows.sources.fetch import Fetcher, FetchRequest, fetch
+from flows.sources.fetch import FetchRequest, fetch
+from flows.sources.health import backs_off
 from flows.sources.read import feed_request
 
 T = TypeVar("T")
@@ -112,22 +113,20 @@ def _fetch_feeds(
         plan = _plan(settings, feeds, force)
     except Exception as err:  # the tasks will read the database and fetch themselves
         log.debug("nothing fetched ahead: %s", err)
-        plan = {}
-    send.send({name: request for name, (request, _) in plan.items()})
+        plan = []
+    send.send({feed.name: request for feed, request in plan})
     spent = 0
-    with ExitStack() as stack, ThreadPoolExecutor(PARALLEL) as pool:
-        fetchers: dict[tuple[float, float], Fetcher] = {}
+    from flows.pipeline.ingest_chunk import Fetchers  # it imports this module
+
+    with Fetchers(settings) as fetchers, ThreadPoolExecutor(PARALLEL) as pool:
         running: dict[Future[HttpResult], str] = {}
 
-        def start(name: str, request: FetchRequest, timeouts: tuple[float, float]) -> None:
-            if timeouts not in fetchers:
-                fetcher = Fetcher(*timeouts, proxy=settings.http_proxy, ca_file=settings.ca_file)
-                fetchers[timeouts] = stack.enter_context(fetcher)
-            running[pool.submit(fetch, fetchers[timeouts], request)] = name
+        def start(feed: SourceSettings, request: FetchRequest) -> None:
+            running[pool.submit(fetch, fetchers.fetcher_for(feed), request)] = feed.name
 
-        waiting = iter(plan.items())
-        for name, (request, timeouts) in _first(waiting, PARALLEL):
-            start(name, request, timeouts)
+        waiting = iter(plan)
+        for feed, request in _first(waiting, PARALLEL):
+            start(feed, request)
         while running:
             for future in wait(running, return_when=FIRST_COMPLETED).done:
                 name = running.pop(future)
@@ -135,28 +134,26 @@ def _fetch_feeds(
                     send.send((name, future.result()))
                     spent += len(future.result().body)
                 if spent < BUDGET:
-                    for name, (request, timeouts) in _first(waiting, 1):
-                        start(name, request, timeouts)
+                    for feed, request in _first(waiting, 1):
+                        start(feed, request)
     send.send(None)
 
 
 def _plan(
     settings: Settings, feeds: list[SourceSettings], force: bool
-) -> dict[str, tuple[FetchRequest, tuple[float, float]]]:
-    """Each feed the ingest will fetch, with its request and timeouts, as it will."""
-    from flows.pipeline.ingest_chunk import skipped, timeouts_of
+) -> list[tuple[SourceSettings, FetchRequest]]:
+    """Each feed the ingest will fetch, with its request, as it will make it."""
+    from flows.pipeline.ingest_chunk import skipped
 
     states = _known_states(settings.database_url, [f.name for f in feeds])
     now = datetime.now(UTC)
-    plan = {}
+    plan = []
     for feed in feeds:
-        state = states.get(feed.name) or SourceStatus(feed.name, "feed", None, False, None,
-                                                      None, 0, None, None)  # fmt: skip
-        if skipped(feed, state, now, waits=not force) is not None:
+        state = states.get(feed.name) or SourceStatus.never_run(feed.name, feed.kind)
+        if skipped(feed, state, now, waits=backs_off(feed.kind, feed.options) and not force):
             continue
-        request = feed_request(feed.url or "", feed.options, state, settings.fetch_timeout)
-        timeouts = timeouts_of(feed)
-        plan[feed.name] = (request, (timeouts["connect_timeout"], timeouts["read_timeout"]))
+        plan.append((feed, feed_request(feed.url or "", feed.options, state,
+                                        settings.fetch_timeout)))  # fmt: skip
     return plan
 
 

@@ -35,6 +35,24 @@ CHUNK = 16
 AHEAD = 1
 
 
+class Fetchers(ExitStack):
+    """One fetcher per pair of timeouts the sources ask for, its connections kept alive."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.settings = settings
+        self.made: dict[tuple[float, float], Fetcher] = {}
+
+    def fetcher_for(self, source: SourceSettings) -> Fetcher:
+        timeouts = timeouts_of(source)
+        key = (timeouts["connect_timeout"], timeouts["read_timeout"])
+        if key not in self.made:
+            fetcher = Fetcher(**timeouts, proxy=self.settings.http_proxy,
+                              ca_file=self.settings.ca_file)  # fmt: skip
+            self.made[key] = self.enter_context(fetcher)
+        return self.made[key]
+
+
 class SourceBatch(ExitStack):
     """What the sources of one batch share: fetchers (one per pair of timeouts, its
     connections kept alive), and the health of sources that answered "not modified",
@@ -47,17 +65,8 @@ class SourceBatch(ExitStack):
         super().__init__()
         self.settings, self.states, self.now, self.force = settings, states, now, force
         self.backs_off = {s.name: backs_off(s.kind, s.options) for s in settings.sources}
-        self.fetchers: dict[tuple[float, float], Fetcher] = {}
+        self.fetchers = self.enter_context(Fetchers(settings))
         self.unchanged: list[source_store.Run] = []
-
-    def fetcher_for(self, source: SourceSettings) -> Fetcher:
-        timeouts = timeouts_of(source)
-        key = (timeouts["connect_timeout"], timeouts["read_timeout"])
-        if key not in self.fetchers:
-            fetcher = Fetcher(**timeouts, proxy=self.settings.http_proxy,
-                              ca_file=self.settings.ca_file)  # fmt: skip
-            self.fetchers[key] = self.enter_context(fetcher)
-        return self.fetchers[key]
 
     def ingest(self, sources: Sequence[SourceSettings]) -> list[SourceReport]:
         """Chunk after chunk: while one chunk is parsed and stored, the next is fetched.
@@ -139,7 +148,8 @@ class SourceBatch(ExitStack):
                 ca_file=self.settings.ca_file,
             )
         request = feed_request(source.url or "", source.options, state, self.settings.fetch_timeout)
-        result = fetch_ahead.taken(source.name, request) or fetch(self.fetcher_for(source), request)
+        ahead = fetch_ahead.taken(source.name, request)
+        result = ahead or fetch(self.fetchers.fetcher_for(source), request)
         if result.status == "ok":
             return result
         return feed_items(source.name, result, self.now)  # nothing to parse

@@ -116,7 +116,12 @@ def test_a_new_database_is_fetched_for_and_not_made(tmp_path: Path, server: Feed
     settings = settings_for(tmp_path, server, migrated=False)
     with fetching_ahead(settings):
         source = settings.sources[0]
-        request = feed_request(source.url or "", {}, _new(source.name), settings.fetch_timeout)
+        request = feed_request(
+            source.url or "",
+            {},
+            SourceStatus.never_run(source.name, "feed"),
+            settings.fetch_timeout,
+        )
         answer = taken(source.name, request)
         assert not (tmp_path / "d.db").exists()
     assert answer is not None and answer.body == body(0)
@@ -173,7 +178,3 @@ def test_the_command_fetches_each_feed_once_a_run(tmp_path: Path, server: FeedSe
     rows = [line for line in done.stdout.splitlines() if "feed" in line]
     assert len(rows) == 6 and all("unchanged" in row for row in rows), done.stdout
     assert all(server.requests[f"/{n}.xml"][1].get("If-None-Match") == f'"{n}-1"' for n in NAMES)
-
-
-def _new(name: str) -> SourceStatus:
-    return SourceStatus(name, "feed", None, False, None, None, 0, None, None)
