@@ -31,7 +31,8 @@ $(STAMP): pyproject.toml Makefile
 	  || $(BIN)/python -m ensurepip --default-pip >/dev/null  # a venv made by uv has no pip
 	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet --disable-pip-version-check 'uv>=0.5'
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'
-	@# Prefect's migrations of an empty database, once: a new Prefect home starts from a copy.
+	@# Prefect's migrations of an empty database and its block types, once: a new Prefect
+	@# home starts from a copy.
 	$(BIN)/python -m flows.orchestration.local_server
 	@# The commands' modules imported once, so their bytecode is written before any command.
 	@$(BIN)/python -c 'import flows.cli.main, flows.orchestration.runner, feedparser, \

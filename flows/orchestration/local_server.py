@@ -16,16 +16,21 @@ import tomllib
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
-from importlib.metadata import version
+from hashlib import sha256
+from importlib.metadata import entry_points, version
 from pathlib import Path
 
 from db.file_lock import file_lock
 
 STATE_FILE = "digest-server.json"  # in PREFECT_HOME, beside the database the server keeps
 LOG_FILE = "digest-server.log"
+# The block types registered in the home's database, for what is installed (blocks_key): a
+# server started on it skips the registration, and the imports of Prefect's collections.
+BLOCKS_FILE = "digest-blocks.txt"
 START_TIMEOUT = 300.0  # seconds: a start took 6 s on the quiet 2-core machine, 100 s loaded
-# Prefect's own migrations of an empty database, done once by `make install` for a Prefect
-# version: a new Prefect home starts from a copy, where migrating SQLite takes seconds.
+# Prefect's own migrations of an empty database and its block types, done once by `make
+# install` for what is installed: a new Prefect home starts from a copy, where migrating SQLite
+# and registering the blocks take seconds.
 TEMPLATES = Path(sys.prefix) / "share" / "newsletter-digest"
 
 
@@ -141,7 +146,11 @@ def _start(home: Path, wanted: str, meanwhile: Callable[[str], None]) -> ServerS
     on a free loopback port; a port taken between the choice and the bind is chosen again."""
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env |= {"PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    _seed_database(home, env, wanted)
+    blocks = blocks_key()
+    registered = _seed_database(home, env, blocks)
+    if registered:  # both: the memo would import every collection (Dask) before it checks
+        env.setdefault("PREFECT_SERVER_REGISTER_BLOCKS_ON_START", "false")
+        env.setdefault("PREFECT_SERVER_MEMOIZE_BLOCK_AUTO_REGISTRATION", "false")
     for _attempt in range(3):
         port = _free_port()
         with (home / LOG_FILE).open("a", encoding="utf-8") as log:
@@ -155,6 +164,8 @@ def _start(home: Path, wanted: str, meanwhile: Callable[[str], None]) -> ServerS
         try:
             meanwhile(url)
             if _came_up(process, url):
+                if not registered and not _own_database(env):
+                    (home / BLOCKS_FILE).write_text(blocks, encoding="utf-8")  # it registered them
                 return ServerState(process.pid, url, wanted)
         except BaseException:  # Ctrl-C, or the command's own work failed: no server unrecorded
             process.kill()
@@ -178,28 +189,50 @@ def _came_up(process: subprocess.Popen, url: str) -> bool:
     return False
 
 
-def template_path(wanted: str) -> Path:
-    return TEMPLATES / f"prefect-{wanted}.db"
+def blocks_key() -> str:
+    """What decides the block types a server registers: the versions of Prefect and of the
+    Prefect collections installed beside it."""
+    collections = {
+        f"{point.dist.name}=={point.dist.version}"
+        for point in entry_points(group="prefect.collections")
+        if point.dist is not None
+    }
+    return " ".join([f"prefect=={version('prefect')}", *sorted(collections)])
 
 
-def _seed_database(home: Path, env: Mapping[str, str], wanted: str) -> None:
-    """A new home's database (Prefect's default, when no other is chosen) copied from the
-    template of this Prefect version, when there is one; else the server migrates its own."""
+def template_path(blocks: str) -> Path:
+    return TEMPLATES / f"prefect-{sha256(blocks.encode()).hexdigest()[:16]}.db"
+
+
+def _own_database(env: Mapping[str, str]) -> bool:
+    """Whether the user chose the server's database, rather than Prefect's in PREFECT_HOME."""
     chosen = {*env, *_profile(env)}
-    if any(k.startswith(("PREFECT_SERVER_DATABASE_", "PREFECT_API_DATABASE_")) for k in chosen):
-        return
-    target, template = home / "prefect.db", template_path(wanted)
-    if target.exists() or not template.is_file():
-        return
+    return any(k.startswith(("PREFECT_SERVER_DATABASE_", "PREFECT_API_DATABASE_")) for k in chosen)
+
+
+def _seed_database(home: Path, env: Mapping[str, str], blocks: str) -> bool:
+    """A new home's database (Prefect's default, when no other is chosen) copied from the
+    template made for what is installed, when there is one; else the server migrates its own.
+    Whether the home's database holds the block types registered for `blocks`."""
+    if _own_database(env):
+        return False
+    target, template = home / "prefect.db", template_path(blocks)
+    marker = home / BLOCKS_FILE
+    if target.exists():
+        return marker.is_file() and marker.read_text(encoding="utf-8") == blocks
+    if not template.is_file():
+        return False
     partial = target.with_name(f".{target.name}.{os.getpid()}")
     shutil.copyfile(template, partial)
     partial.replace(target)  # whole or not at all, for a server started after a crash here
+    marker.write_text(blocks, encoding="utf-8")
+    return True
 
 
 def make_template() -> Path:
-    """Prefect's migrations run by Prefect itself on an empty database, kept as the template
-    that new Prefect homes start from (`make install` runs this)."""
-    wanted = version("prefect")
+    """Prefect's migrations run by Prefect itself on an empty database, and its block types
+    registered, kept as the template that new Prefect homes start from (`make install`)."""
+    blocks = blocks_key()
     TEMPLATES.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
@@ -208,7 +241,10 @@ def make_template() -> Path:
             [sys.executable, "-m", "prefect", "server", "database", "upgrade", "--yes"],
             env=env, check=True, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
         )  # fmt: skip
-        partial = TEMPLATES / f".prefect-{wanted}.{os.getpid()}"
+        register = "from flows.orchestration.prefect_internals import register_blocks as r; r()"
+        subprocess.run([sys.executable, "-c", register], env=env, check=True)
+        template = template_path(blocks)
+        partial = template.with_name(f".{template.name}.{os.getpid()}")
         # Through SQLite rather than a file copy: whatever is still in its write-ahead log.
         source, copy = sqlite3.connect(Path(scratch) / "prefect.db"), sqlite3.connect(partial)
         try:
@@ -216,8 +252,8 @@ def make_template() -> Path:
         finally:
             copy.close()
             source.close()
-        partial.replace(template_path(wanted))
-    return template_path(wanted)
+        partial.replace(template)
+    return template
 
 
 def _free_port() -> int:

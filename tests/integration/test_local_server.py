@@ -18,8 +18,10 @@ import pytest
 
 from flows.orchestration import local_server
 from flows.orchestration.local_server import (
+    BLOCKS_FILE,
     STATE_FILE,
     ServerState,
+    blocks_key,
     configured_api_url,
     healthy,
     local_api_url,
@@ -58,8 +60,11 @@ def test_started_once_reused_replaced_when_stale_and_found_by_commands(
         warmed: list[str] = []
         url = local_api_url(home, say=said.append, meanwhile=warmed.append)
         assert other.poll() is None and warmed == [url]  # told the address while it started
-        # Started from the template, which Prefect had migrated to the revision it wants.
+        # Started from the template, which Prefect had migrated to the revision it wants,
+        # its block types registered: the server had none to register.
         assert _revision(home / "prefect.db") == _revision(template) is not None
+        assert _block_types(home / "prefect.db") == _block_types(template) != []
+        assert (home / BLOCKS_FILE).read_text(encoding="utf-8") == blocks_key()
         first = read_state(home)
         assert first is not None and first.url == url and healthy(url)
         assert "started a local Prefect server" in said[0] and str(first.pid) in said[0]
@@ -75,6 +80,11 @@ def test_started_once_reused_replaced_when_stale_and_found_by_commands(
         _stop(home)
         other.kill()
         other.wait()
+
+
+def _block_types(database: Path) -> list[str]:
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        return sorted(slug for (slug,) in db.execute("SELECT slug FROM block_type"))
 
 
 def _revision(database: Path) -> str | None:
@@ -116,19 +126,24 @@ def test_a_home_is_seeded_only_when_new_and_prefect_keeps_its_database_there(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(local_server, "TEMPLATES", tmp_path / "templates")
-    wanted = version("prefect")
-    template = local_server.template_path(wanted)
+    blocks = blocks_key()
+    assert blocks.startswith(f"prefect=={version('prefect')} prefect-dask==")
+    template = local_server.template_path(blocks)
+    assert template != local_server.template_path(blocks + " prefect-aws==1.0")
     home = tmp_path / "home"
     home.mkdir()
-    local_server._seed_database(home, {}, wanted)  # no template yet: Prefect migrates its own
+    # No template yet: Prefect migrates its own, and registers the blocks itself.
+    assert not local_server._seed_database(home, {}, blocks)
     assert not (home / "prefect.db").exists()
     template.parent.mkdir()
     template.write_bytes(b"template")
-    local_server._seed_database(home, {"PREFECT_API_DATABASE_CONNECTION_URL": "x"}, wanted)
+    chosen = {"PREFECT_API_DATABASE_CONNECTION_URL": "x"}
+    assert not local_server._seed_database(home, chosen, blocks)
     assert not (home / "prefect.db").exists()  # a database of the user's choosing
-    local_server._seed_database(home, {}, wanted)
+    assert local_server._seed_database(home, {}, blocks)
     assert (home / "prefect.db").read_bytes() == b"template"
     (home / "prefect.db").write_bytes(b"runs")
-    local_server._seed_database(home, {}, wanted)
+    assert local_server._seed_database(home, {}, blocks)  # its blocks still those registered
+    assert not local_server._seed_database(home, {}, blocks + " prefect-aws==1.0")
     assert (home / "prefect.db").read_bytes() == b"runs"  # never over a home's own
-    assert list(home.iterdir()) == [home / "prefect.db"]  # no partial copy left
+    assert sorted(p.name for p in home.iterdir()) == [BLOCKS_FILE, "prefect.db"]  # no partial
