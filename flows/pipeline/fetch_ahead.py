@@ -1,5 +1,6 @@
 """Feeds fetched ahead: while a command loads Prefect, a child process makes the ingest's
-conditional GETs, and the ingest's tasks take the answers that match what they would ask."""
+conditional GETs and parses what comes back, and the ingest's tasks take the answers that
+match what they would ask."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Event
 from typing import TypeVar
 
-from flows.records import HttpResult, SourceStatus
+from flows.records import Fetched, HttpResult, SourceError, SourceStatus
 from flows.settings import Settings, SourceSettings
 from flows.sources.fetch import FetchRequest, fetch
 from flows.sources.health import backs_off
@@ -21,19 +23,22 @@ from flows.sources.read import feed_request
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-# Bodies fetched ahead and not yet taken are held in memory: past this many bytes the child
-# stops, and the tasks fetch the rest themselves (memory stays flat however many feeds).
-BUDGET = 8 * 1024 * 1024
+# Feeds fetched ahead and not yet taken are held in memory, parsed: past this many bytes of
+# bodies the child stops, and the tasks fetch the rest themselves (memory stays flat however
+# many feeds).
+BUDGET = 32 * 1024 * 1024
 PARALLEL = 4  # GETs at once, as many as the ingest's batches make
 
 
 class _Answers:
     """The parent's side: what the child will fetch (its plan), and what it has fetched."""
 
-    def __init__(self, receive: Connection, process: multiprocessing.process.BaseProcess) -> None:
-        self.process, self.receive = process, receive
+    def __init__(
+        self, receive: Connection, process: multiprocessing.process.BaseProcess, asking: Event
+    ) -> None:
+        self.process, self.receive, self.asking = process, receive, asking
         self.plan: dict[str, FetchRequest] | None = None
-        self.answers: dict[str, HttpResult] = {}
+        self.answers: dict[str, HttpResult | Fetched] = {}
         self.ended = False
         self.changed = threading.Condition()
         threading.Thread(target=self._listen, name="fetch-ahead", daemon=True).start()
@@ -55,7 +60,8 @@ class _Answers:
                 self.ended = True
                 self.changed.notify_all()
 
-    def take(self, name: str, request: FetchRequest) -> HttpResult | None:
+    def take(self, name: str, request: FetchRequest) -> HttpResult | Fetched | None:
+        self.asking.set()
         with self.changed:
             self.changed.wait_for(lambda: self.plan is not None or self.ended)
             if not self.plan or self.plan.get(name) != request:
@@ -87,11 +93,12 @@ def fetching_ahead(
         return
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_fetch_feeds, args=(settings, feeds, force, send),
+    asking = context.Event()
+    child = context.Process(target=_fetch_feeds, args=(settings, feeds, force, send, asking),
                             name="fetch-ahead", daemon=True)  # fmt: skip
     child.start()
     send.close()
-    _answers = _Answers(receive, child)
+    _answers = _Answers(receive, child, asking)
     try:
         yield
     finally:
@@ -99,16 +106,20 @@ def fetching_ahead(
         answers.stop()
 
 
-def taken(name: str, request: FetchRequest) -> HttpResult | None:
+def taken(name: str, request: FetchRequest) -> HttpResult | Fetched | None:
     """The answer fetched ahead for the source `name`, if it was fetched with the same
-    request (address and validators) as `request`; else None, and the caller fetches."""
+    request (address and validators) as `request`, its items read when it had a body that
+    parses; else None, and the caller fetches."""
     return _answers.take(name, request) if _answers is not None else None
 
 
 def _fetch_feeds(
-    settings: Settings, feeds: list[SourceSettings], force: bool, send: Connection
-) -> None:
-    """The child: its plan first, then each answer as it comes, then None."""
+    settings: Settings, feeds: list[SourceSettings], force: bool, send: Connection,
+    asking: Event,
+) -> None:  # fmt: skip
+    """The child: its plan first, then each answer as it comes, then None. Until the tasks
+    ask, it parses the bodies too, on a core the command leaves idle while Prefect loads or
+    its local server starts; then the pool's processes parse the rest, side by side."""
     try:
         plan = _plan(settings, feeds, force)
     except Exception as err:  # the tasks will read the database and fetch themselves
@@ -131,12 +142,26 @@ def _fetch_feeds(
             for future in wait(running, return_when=FIRST_COMPLETED).done:
                 name = running.pop(future)
                 if future.exception() is None:  # else the task fetches it itself
-                    send.send((name, future.result()))
+                    answer = future.result()
+                    send.send((name, answer if asking.is_set() else _parsed(name, answer)))
                     spent += len(future.result().body)
                 if spent < BUDGET:
                     for feed, request in _first(waiting, 1):
                         start(feed, request)
     send.send(None)
+
+
+def _parsed(name: str, answer: HttpResult) -> HttpResult | Fetched:
+    """A body's items, read as the ingest reads them (at the time of the fetch); a body that
+    does not parse goes as it came, for the ingest to fail with why."""
+    if answer.status != "ok":
+        return answer
+    from flows.sources.feeds import feed_items  # feedparser: not for a run of 304s
+
+    try:
+        return feed_items(name, answer, datetime.now(UTC))
+    except SourceError:
+        return answer
 
 
 def _plan(

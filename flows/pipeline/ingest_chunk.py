@@ -135,7 +135,8 @@ class SourceBatch(ExitStack):
 
     def _read(self, source: SourceSettings, state: SourceStatus) -> HttpResult | Fetched:
         """A feed is fetched here (threads hide network waits) and parsed by the job that
-        stores it; other sources are read here."""
+        stores it, unless it came parsed from the child that fetches ahead; other sources
+        are read here."""
         if source.kind != "feed":
             return read_source(
                 source.name,
@@ -149,6 +150,8 @@ class SourceBatch(ExitStack):
             )
         request = feed_request(source.url or "", source.options, state, self.settings.fetch_timeout)
         ahead = fetch_ahead.taken(source.name, request)
+        if isinstance(ahead, Fetched):
+            return ahead
         result = ahead or fetch(self.fetchers.fetcher_for(source), request)
         if result.status == "ok":
             return result

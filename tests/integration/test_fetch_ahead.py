@@ -1,6 +1,6 @@
 """Feeds fetched ahead by a child process: an answer is used only for the very request the
-ingest would make, each feed is fetched once, and a child that dies or runs out of budget
-leaves the rest to the ingest's own fetching."""
+ingest would make, its items read as the ingest reads them, each feed is fetched once, and a
+child that dies or runs out of budget leaves the rest to the ingest's own fetching."""
 
 from __future__ import annotations
 
@@ -20,17 +20,22 @@ from db.engine import session_scope
 from db.migrate import upgrade
 from flows.pipeline import fetch_ahead
 from flows.pipeline.fetch_ahead import fetching_ahead, taken
-from flows.records import SourceStatus
+from flows.records import Fetched, HttpResult, SourceStatus
 from flows.settings import Settings, load_settings
+from flows.sources.feeds import feed_items
 from flows.sources.fetch import FetchRequest
 from flows.sources.read import feed_request
 from tests.conftest import ROOT, write_config
 from tests.support.feed_server import FeedServer, Route, feed_server, rss
 
 NAMES = [f"feed{i}" for i in range(6)]
+PARSED = NAMES[:5]  # feed5's body is cut off
+BROKEN = b"<rss><channel><title>cut off"
 
 
 def body(i: int) -> bytes:
+    if i == 5:
+        return BROKEN
     text = f"Harbour item {i} " + "words " * 2000
     return rss(f"Feed {i}", [{"title": f"Item {i}", "guid": f"tag:f,{i}", "link": f"/{i}",
                               "pubDate": "Fri, 24 Oct 2025 09:30:00 GMT",
@@ -86,13 +91,57 @@ def test_each_answer_serves_only_the_request_it_was_fetched_for(
     assert answers["feed1"] is not None and answers["feed1"].status == "not_modified"
     for i, name in enumerate(NAMES):
         if name not in ("feed1", "feed2"):
-            answer = answers[name]
-            assert answer is not None and answer.status == "ok", name
-            assert answer.body == body(i) and answer.etag == f'"{name}-1"'
+            assert read_as_the_ingest_reads(answers[name], name, i), name
     # feed2's answer was never taken: the child may have been stopped before asking
     assert all(server.hits[f"/{n}.xml"] == 1 for n in NAMES if n != "feed2"), server.hits
     assert server.hits["/feed2.xml"] <= 1
     assert server.requests["/feed1.xml"][0].get("If-None-Match") == '"feed1-1"'
+
+
+def read_as_the_ingest_reads(answer: HttpResult | Fetched | None, name: str, i: int) -> bool:
+    """The feed's items, parsed as the ingest parses them (but for the time of the fetch),
+    or the body as it came: once the tasks ask, and when it does not parse (for the ingest
+    to fail with why)."""
+    if isinstance(answer, HttpResult):
+        return answer.status == "ok" and answer.body == body(i) and answer.etag == f'"{name}-1"'
+    got = HttpResult(f"http://x/{name}.xml", "ok", body=body(i), etag=f'"{name}-1"')
+    expected = feed_items(name, got, datetime.now(UTC))
+    assert isinstance(answer, Fetched) and answer.status == "ok" and i != 5
+    assert answer.etag == f'"{name}-1"' and answer.failures == expected.failures
+    assert [replace(item, fetched_at=None) for item in answer.items] == [
+        replace(item, fetched_at=None) for item in expected.items
+    ]
+    return True
+
+
+def arrived(name: str | None = None) -> None:
+    """Wait until the child has sent the answer for `name` (None: every answer), without
+    taking it: the tasks have not asked yet."""
+    answers = fetch_ahead._answers
+    assert answers is not None
+    with answers.changed:
+        assert answers.changed.wait_for(
+            lambda: answers.ended or name in answers.answers, timeout=60
+        )
+
+
+def test_bodies_come_parsed_until_the_tasks_ask(
+    tmp_path: Path, server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fetch_ahead, "PARALLEL", 1)  # one GET after the other, in order
+    settings = settings_for(tmp_path, server)
+    with fetching_ahead(settings, only="feed5"):
+        arrived()
+        broken = taken("feed5", request_of(settings, "feed5"))
+    assert isinstance(broken, HttpResult) and broken.body == BROKEN  # the ingest says why
+    server.routes["/feed1.xml"].stall = 1.0  # answered after feed0 is asked for
+    with fetching_ahead(settings):
+        arrived("feed0")
+        first = taken("feed0", request_of(settings, "feed0"))
+        later = {n: taken(n, request_of(settings, n)) for n in NAMES[1:]}
+    assert isinstance(first, Fetched) and read_as_the_ingest_reads(first, "feed0", 0)
+    assert all(isinstance(a, HttpResult) for a in later.values()), later  # the pool parses
+    assert all(read_as_the_ingest_reads(a, n, int(n[-1])) for n, a in later.items())
 
 
 def test_sources_backing_off_wait_unless_forced(tmp_path: Path, server: FeedServer) -> None:
@@ -122,9 +171,10 @@ def test_a_new_database_is_fetched_for_and_not_made(tmp_path: Path, server: Feed
             SourceStatus.never_run(source.name, "feed"),
             settings.fetch_timeout,
         )
+        arrived()
         answer = taken(source.name, request)
         assert not (tmp_path / "d.db").exists()
-    assert answer is not None and answer.body == body(0)
+    assert isinstance(answer, Fetched) and read_as_the_ingest_reads(answer, source.name, 0)
 
 
 def test_past_its_budget_the_child_leaves_the_rest(
@@ -135,7 +185,7 @@ def test_past_its_budget_the_child_leaves_the_rest(
     settings = settings_for(tmp_path, server)
     with fetching_ahead(settings):
         answers = [taken(n, request_of(settings, n)) for n in NAMES]
-    assert answers[0] is not None and answers[0].body == body(0)
+    assert read_as_the_ingest_reads(answers[0], "feed0", 0)
     assert answers[1:] == [None] * 5
     assert [server.hits[f"/{n}.xml"] for n in NAMES] == [1, 0, 0, 0, 0, 0]
 
@@ -165,7 +215,7 @@ def test_the_command_fetches_each_feed_once_a_run(tmp_path: Path, server: FeedSe
     from prefect.settings import PREFECT_API_URL
 
     url = f"sqlite:///{tmp_path / 'd.db'}"
-    feeds = [{"name": n, "kind": "feed", "url": server.url(f"/{n}.xml")} for n in NAMES]
+    feeds = [{"name": n, "kind": "feed", "url": server.url(f"/{n}.xml")} for n in PARSED]
     config = str(write_config(tmp_path, url, None, feeds))
     env = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")}
     env |= {"PREFECT_API_URL": str(PREFECT_API_URL.value()), "COLUMNS": "200"}
@@ -174,7 +224,7 @@ def test_the_command_fetches_each_feed_once_a_run(tmp_path: Path, server: FeedSe
                                config], capture_output=True, text=True, env=env, cwd=ROOT,
                               timeout=300, check=False)  # fmt: skip
         assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-        assert all(server.hits[f"/{n}.xml"] == run for n in NAMES), server.hits
+        assert all(server.hits[f"/{n}.xml"] == run for n in PARSED), server.hits
     rows = [line for line in done.stdout.splitlines() if "feed" in line]
-    assert len(rows) == 6 and all("unchanged" in row for row in rows), done.stdout
-    assert all(server.requests[f"/{n}.xml"][1].get("If-None-Match") == f'"{n}-1"' for n in NAMES)
+    assert len(rows) == 5 and all("unchanged" in row for row in rows), done.stdout
+    assert all(server.requests[f"/{n}.xml"][1].get("If-None-Match") == f'"{n}-1"' for n in PARSED)
