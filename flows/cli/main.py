@@ -95,7 +95,11 @@ def _unwell(reports) -> bool:  # type: ignore[no-untyped-def]
 def _known_source(settings: Settings, name: str) -> None:
     names = [s.name for s in settings.sources]
     if name not in names:
-        hint = did_you_mean(name, names, repr) or f" (known: {', '.join(names) or 'none'})"
+        hint = did_you_mean(name, names, repr) or (
+            f" (known: {', '.join(names) or 'none'})"
+            if len(names) <= LISTED_SOURCES
+            else f" ({len(names)} sources: `digest sources` lists them)"
+        )
         stop(f"no source named {name!r} in {settings.config_path}{hint}")
 
 
@@ -231,6 +235,7 @@ def deploy(config: Config = None) -> None:
 
 
 QUIET_ROWS = 10  # more sources than this with nothing new are one row: the table shows news
+LISTED_SOURCES = 20  # past this many, an unknown --source is told how to list them, not all
 
 
 def _sources_table(reports) -> Table:  # type: ignore[no-untyped-def]

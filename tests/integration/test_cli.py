@@ -97,3 +97,10 @@ def test_a_command_leaves_its_output_and_its_database_whole(
         assert db.execute("SELECT count(*) FROM documents").fetchone()[0] > 0
     missing = digest("ingest", "--source", "nosuch", "--config", config, env=api_env)
     assert missing.returncode == 2 and "no source named 'nosuch'" in missing.stderr
+    assert "(known: seeds)" in missing.stderr
+    feeds = [{"name": f"feed{i}", "kind": "feed", "url": f"http://127.0.0.1:9/{i}.xml"}
+             for i in range(25)]  # fmt: skip
+    many = str(write_config(tmp_path, f"sqlite:///{database}", seeds_copy, feeds))
+    missing = digest("ingest", "--source", "nosuch", "--config", many, env=api_env)
+    assert missing.returncode == 2 and "no source named 'nosuch'" in missing.stderr
+    assert "26 sources: `digest sources` lists them" in missing.stderr, missing.stderr
