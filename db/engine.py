@@ -6,13 +6,13 @@ import atexit
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from threading import Lock
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.file_lock import file_lock
+from db.location import sqlite_file
 
 _engines: dict[str, Engine] = {}
 _readers: dict[str, tuple[Engine, Engine]] = {}
@@ -49,11 +49,6 @@ def dispose(url: str) -> None:
         engine.dispose()
 
 
-def not_made_yet(url: str) -> bool:
-    """Whether `url` names a SQLite file that does not exist yet: a new database."""
-    return url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists()
-
-
 def _dispose_all() -> None:
     """At exit, every connection closed: SQLite folds its write-ahead log back into the
     database file when the last one closes, so a copy of the file alone is whole."""
@@ -63,8 +58,8 @@ def _dispose_all() -> None:
 
 def _make_engine(url: str) -> Engine:
     """SQLite gets a busy timeout, WAL and foreign keys; every backend a liveness check."""
-    if url.startswith("sqlite:///") and ":memory:" not in url:
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    if (path := sqlite_file(url)) is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
     sqlite = url.startswith("sqlite")
     # The driver keeps 128 prepared statements per connection by default: a statement with
     # one placeholder per value is new SQL for each length of its list, so an ingest's

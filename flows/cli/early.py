@@ -20,7 +20,7 @@ def group_early(
     """With nothing to ingest first, the pool groups the first weeks into stories while this
     process loads Prefect; the run takes them if their documents are still the same. A
     database that cannot say its weeks yet (not made, not upgraded) leaves it to the run."""
-    from db.engine import not_made_yet
+    from db.location import not_made_yet
     from flows.pipeline.digests import chosen_digests, weeks_to_build
     from flows.pipeline.stories_ahead import group_ahead
 

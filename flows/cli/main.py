@@ -70,7 +70,7 @@ def ingest(
     from flows.pipeline.fetch_ahead import fetching_ahead
 
     with fetching_ahead(settings, source, force):  # the feeds' GETs while Prefect loads
-        from db.engine import not_made_yet
+        from db.location import not_made_yet
 
         if not_made_yet(settings.database_url):  # a first ingest parses every feed
             start_pool_early(settings)

@@ -13,13 +13,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from flows.records import Fetched, HttpResult, SourceError, SourceStatus
 from flows.settings import Settings, SourceSettings
-from flows.sources.fetch import FetchRequest, fetch
-from flows.sources.health import backs_off
-from flows.sources.read import feed_request
+
+if TYPE_CHECKING:  # the child imports them: the fork, and the local server's start, come first
+    from flows.sources.fetch import FetchRequest
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -128,6 +128,7 @@ def _fetch_feeds(
     send.send({feed.name: request for feed, request in plan})
     spent = 0
     from flows.pipeline.ingest_chunk import Fetchers  # it imports this module
+    from flows.sources.fetch import fetch
 
     with Fetchers(settings) as fetchers, ThreadPoolExecutor(PARALLEL) as pool:
         running: dict[Future[HttpResult], str] = {}
@@ -169,6 +170,8 @@ def _plan(
 ) -> list[tuple[SourceSettings, FetchRequest]]:
     """Each feed the ingest will fetch, with its request, as it will make it."""
     from flows.pipeline.ingest_chunk import skipped
+    from flows.sources.health import backs_off
+    from flows.sources.read import feed_request
 
     states = _known_states(settings.database_url, [f.name for f in feeds])
     now = datetime.now(UTC)
@@ -185,7 +188,8 @@ def _plan(
 def _known_states(url: str, names: list[str]) -> dict[str, SourceStatus]:
     """The sources' recorded states; none for a SQLite file not made yet (not made here)."""
     from db import sources as source_store
-    from db.engine import not_made_yet, session_scope
+    from db.engine import session_scope
+    from db.location import not_made_yet
 
     if not_made_yet(url):
         return {}
