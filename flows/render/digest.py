@@ -156,37 +156,38 @@ def render_digest(
     placeholder that delivery replaces with the reader's signature. `footer`, for an
     e-mail, is always shown (never cut for size).
     """
-    stories = [story_view(s, week_url=week_url, digest=digest) for s in digest.stories]
-    # Late arrivals come after the week's own stories.
-    stories += [story_view(s, late=True, week_url=week_url, digest=digest) for s in digest.late]
-    manage = None
-    if feedback_base:
-        stories = feedback_views(stories, digest, feedback_base)
-        manage = reader_links.manage_url(feedback_base)
-    preheader = " · ".join(s.headline for s in stories[:3])
+    told = (*digest.stories, *digest.late)  # late arrivals after the week's own stories
+    views: list[StoryView] = []  # made as far as the size search reaches: a busy week's
+    # stories are many more than an e-mail shows
+
+    def shown_views(count: int) -> list[StoryView]:
+        for story in told[len(views) : count]:
+            view = story_view(story, late=len(views) >= len(digest.stories),
+                              week_url=week_url, digest=digest)  # fmt: skip
+            views.append(with_feedback(view, story, digest.week, feedback_base))
+        return views[:count]
+
+    manage = reader_links.manage_url(feedback_base) if feedback_base else None
+    preheader = " · ".join(s.headline for s in shown_views(3))
     base = {"digest": _DigestView(digest), "preheader": preheader, "archive_url": archive_url,
             "manage_url": manage, "footer": footer}  # fmt: skip
-
     pages: dict[int, str] = {}  # by count of stories shown: the size search asks again
 
     def html_for(shown: int) -> str:
         if shown not in pages:
-            context = {**base, "stories": stories[:shown], "more": len(stories) - shown}
+            context = {**base, "stories": shown_views(shown), "more": len(told) - shown}
             pages[shown] = INLINER.inline(HTML.get_template("digest.html.j2").render(context))
         return pages[shown]
 
-    shown, html = len(stories), html_for(len(stories))
-    if len(html.encode()) > size_limit:
-        size_of = lambda count: len(html_for(count).encode())  # noqa: E731
-        shown = most_that_fit(size_of, shown, len(html.encode()), size_limit)
-        html = html_for(shown)
-    kept = stories[:shown]
+    shown = most_that_fit(lambda count: len(html_for(count).encode()), len(told), size_limit)
+    html = html_for(shown)
+    kept = shown_views(shown)
     urls = [u for s in kept for u in (s.url, *(o.url for o in s.others), _thread_url(s),
                                       s.less_url, s.mute_url)]  # fmt: skip
     urls += [archive_url, manage, *((footer.unsubscribe, footer.manage) if footer else ())]
     links = list(dict.fromkeys(u for u in urls if u))
     refs = {url: number for number, url in enumerate(links, start=1)}
-    context = {**base, "stories": kept, "more": len(stories) - shown, "ref": refs.get,
+    context = {**base, "stories": kept, "more": len(told) - shown, "ref": refs.get,
                "links": links}  # fmt: skip
     text = wrap(TEXT.get_template("digest.txt.j2").render(context))
     return RenderedDigest(digest.week, without_bidi_controls(subject_of(digest)),
@@ -194,16 +195,14 @@ def render_digest(
                           without_bidi_controls(preheader))  # fmt: skip
 
 
-def feedback_views(stories: list[StoryView], digest: Digest, base: str) -> list[StoryView]:
-    """Each story with its "less like this" (the story, by week and key) and "mute" (its
-    lead source, by the name shown) links."""
-    told = (*digest.stories, *digest.late)
-    url = reader_links.feedback_url
-    return [
-        replace(view, less_url=url(base, "less", f"{digest.week}.{story.key}"),
-                mute_url=url(base, "mute", reader_links.encode_value(view.lead_source)))
-        for view, story in zip(stories, told, strict=True)
-    ]  # fmt: skip
+def with_feedback(view: StoryView, story: Story, week: str, base: str | None) -> StoryView:
+    """The story with its "less like this" (the story, by week and key) and "mute" (its
+    lead source, by the name shown) links; as it is without the endpoint's address."""
+    if base is None:
+        return view
+    url, lead = reader_links.feedback_url, reader_links.encode_value(view.lead_source)
+    return replace(view, less_url=url(base, "less", f"{week}.{story.key}"),
+                   mute_url=url(base, "mute", lead))  # fmt: skip
 
 
 def _thread_url(story: StoryView) -> str | None:
