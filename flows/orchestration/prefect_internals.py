@@ -96,7 +96,8 @@ def settings_from_environment() -> None:
 
 def register_blocks() -> None:
     """Register the block types in the database of PREFECT_HOME, as a server does when it
-    starts (collections loaded first): a server on a copy of it then need not."""
+    starts (collections loaded first): a server on a copy of it then need not. Checked by
+    tests/integration/test_local_server.py, which starts a server on such a copy."""
     import asyncio
 
     from prefect.plugins import load_prefect_collections

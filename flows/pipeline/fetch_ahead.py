@@ -16,7 +16,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
 from typing import TYPE_CHECKING, TypeVar
 
-from flows.records import Fetched, HttpResult, SourceError, SourceStatus
+from flows.records import Fetched, HttpResult, SourceStatus
 from flows.settings import Settings, SourceSettings
 
 if TYPE_CHECKING:  # the child imports them: the fork, and the local server's start, come first
@@ -150,7 +150,7 @@ def _fetch_feeds(
                 if future.exception() is None:  # else the task fetches it itself
                     answer = future.result()
                     send.send((name, answer if asking.is_set() else _parsed(name, answer)))
-                    spent += len(future.result().body)
+                    spent += len(answer.body)
                 if spent < BUDGET:
                     for feed, request in _first(waiting, 1):
                         start(feed, request)
@@ -166,7 +166,7 @@ def _parsed(name: str, answer: HttpResult) -> HttpResult | Fetched:
 
     try:
         return feed_items(name, answer, datetime.now(UTC))
-    except SourceError:
+    except Exception:  # the ingest parses it again, and reports why it failed
         return answer
 
 
