@@ -131,12 +131,33 @@ def _toml(value: object) -> str:
 
 
 @pytest.fixture(scope="session")
-def prefect_harness() -> Iterator[None]:
-    """One temporary Prefect server for every flow test of the session."""
-    from prefect.testing.utilities import prefect_test_harness
+def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One temporary Prefect server for every flow test of the session (of each xdist
+    worker). Its database is a copy of the template `make install` made, migrated and its
+    blocks registered, as a new home's local server has: Prefect's harness would migrate a
+    new one for each worker, some 10 s of CPU apiece."""
+    from unittest import mock
 
-    with prefect_test_harness(server_startup_timeout=120):
+    from prefect.testing import utilities
+
+    from flows.orchestration.local_server import REGISTERED, blocks_key, template_path
+
+    folder = tmp_path_factory.mktemp("prefect-harness")
+    template, skip = template_path(blocks_key()), {}
+    if template.is_file():  # the harness's database is prefect-test.db in a new folder
+        shutil.copyfile(template, folder / "prefect-test.db")
+        skip = REGISTERED
+    harness = utilities.prefect_test_harness(server_startup_timeout=120)
+    # The server reads the environment when it starts; the servers tests start later do not.
+    with (
+        mock.patch.object(utilities, "mkdtemp", lambda: str(folder)),
+        mock.patch.dict(os.environ, skip),
+    ):
+        harness.__enter__()
+    try:
         yield
+    finally:
+        harness.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="session", autouse=True)

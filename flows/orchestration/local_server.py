@@ -27,6 +27,12 @@ LOG_FILE = "digest-server.log"
 # The block types registered in the home's database, for what is installed (blocks_key): a
 # server started on it skips the registration, and the imports of Prefect's collections.
 BLOCKS_FILE = "digest-blocks.txt"
+# The environment of a server whose database holds the block types already. Both: the memo
+# would import every Prefect collection (Dask), to compute its key, before it checks it.
+REGISTERED = {
+    "PREFECT_SERVER_REGISTER_BLOCKS_ON_START": "false",
+    "PREFECT_SERVER_MEMOIZE_BLOCK_AUTO_REGISTRATION": "false",
+}
 START_TIMEOUT = 300.0  # seconds: a start took 6 s on the quiet 2-core machine, 100 s loaded
 # Prefect's own migrations of an empty database and its block types, done once by `make
 # install` for what is installed: a new Prefect home starts from a copy, where migrating SQLite
@@ -148,9 +154,8 @@ def _start(home: Path, wanted: str, meanwhile: Callable[[str], None]) -> ServerS
     env |= {"PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     blocks = blocks_key()
     registered = _seed_database(home, env, blocks)
-    if registered:  # both: the memo would import every collection (Dask) before it checks
-        env.setdefault("PREFECT_SERVER_REGISTER_BLOCKS_ON_START", "false")
-        env.setdefault("PREFECT_SERVER_MEMOIZE_BLOCK_AUTO_REGISTRATION", "false")
+    if registered:
+        env = REGISTERED | env  # a setting of the user's own still wins
     for _attempt in range(3):
         port = _free_port()
         with (home / LOG_FILE).open("a", encoding="utf-8") as log:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import os
 import threading
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -29,9 +28,6 @@ log = logging.getLogger(__name__)
 # many feeds).
 BUDGET = 32 * 1024 * 1024
 PARALLEL = 4  # GETs at once, as many as the ingest's batches make
-# The child's work only fills a core left idle: where the cores are short, the command's
-# own imports and the local server's start (which the command waits for) go first.
-NICENESS = 10
 
 
 class _Answers:
@@ -124,7 +120,6 @@ def _fetch_feeds(
     """The child: its plan first, then each answer as it comes, then None. Until the tasks
     ask, it parses the bodies too, on a core the command leaves idle while Prefect loads or
     its local server starts; then the pool's processes parse the rest, side by side."""
-    os.nice(NICENESS)
     try:
         plan = _plan(settings, feeds, force)
     except Exception as err:  # the tasks will read the database and fetch themselves

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from flows.orchestration.local_server import REGISTERED, blocks_key, template_path
 from tests.support.smtp_servers import free_port
 
 
@@ -30,13 +32,19 @@ def prefect_env(home: Path, api_url: str | None = None) -> dict[str, str]:
 
 @contextmanager
 def prefect_server(home: Path) -> Iterator[str]:
-    """Yields the API URL; the server is stopped by process id afterwards."""
+    """Yields the API URL; the server is stopped by process id afterwards. Its database is
+    a copy of the template `make install` made (migrated, blocks registered), as a new
+    home's local server has, when there is one."""
     port = free_port()
     env = prefect_env(home) | {
         "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home}/prefect.db",
         "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2",
         "PREFECT_UI_ENABLED": "false",
     }
+    template = template_path(blocks_key())
+    if template.is_file() and not (home / "prefect.db").exists():
+        shutil.copyfile(template, home / "prefect.db")
+        env |= REGISTERED
     log = (home / "server.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
