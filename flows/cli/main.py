@@ -69,7 +69,7 @@ def ingest(
         _known_source(settings, source)  # before Prefect starts: a typo costs no 20 s
     from flows.pipeline.fetch_ahead import fetching_ahead
 
-    with fetching_ahead(settings, source, force):  # the feeds' GETs while Prefect loads
+    with fetching_ahead(settings, source, force):  # GETs and parsing while Prefect loads
         from db.location import not_made_yet
 
         if not_made_yet(settings.database_url):  # a first ingest parses every feed

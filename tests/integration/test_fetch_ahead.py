@@ -134,10 +134,11 @@ def test_bodies_come_parsed_until_the_tasks_ask(
         arrived()
         broken = taken("feed5", request_of(settings, "feed5"))
     assert isinstance(broken, HttpResult) and broken.body == BROKEN  # the ingest says why
-    server.routes["/feed1.xml"].stall = 1.0  # answered after feed0 is asked for
+    server.routes["/feed1.xml"].stall = 2.0  # answered well after feed0 is asked for
+    request = request_of(settings, "feed0")
     with fetching_ahead(settings):
         arrived("feed0")
-        first = taken("feed0", request_of(settings, "feed0"))
+        first = taken("feed0", request)
         later = {n: taken(n, request_of(settings, n)) for n in NAMES[1:]}
     assert isinstance(first, Fetched) and read_as_the_ingest_reads(first, "feed0", 0)
     assert all(isinstance(a, HttpResult) for a in later.values()), later  # the pool parses
