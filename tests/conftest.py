@@ -140,13 +140,10 @@ def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
     from prefect.testing import utilities
 
-    from flows.orchestration.local_server import REGISTERED, blocks_key, template_path
+    from tests.support.prefect_server import from_template
 
     folder = tmp_path_factory.mktemp("prefect-harness")
-    template, skip = template_path(blocks_key()), {}
-    if template.is_file():  # the harness's database is prefect-test.db in a new folder
-        shutil.copyfile(template, folder / "prefect-test.db")
-        skip = REGISTERED
+    skip = from_template(folder / "prefect-test.db")  # the harness's database, in a new folder
     harness = utilities.prefect_test_harness(server_startup_timeout=120)
     # The server reads the environment when it starts; the servers tests start later do not.
     with (

@@ -30,6 +30,17 @@ def prefect_env(home: Path, api_url: str | None = None) -> dict[str, str]:
     return env
 
 
+def from_template(database: Path) -> dict[str, str]:
+    """A new server database copied from the template `make install` made (migrated, its
+    blocks registered), as a new home's local server has, when there is one; the server's
+    environment that then skips registering the blocks again."""
+    template = template_path(blocks_key())
+    if not template.is_file() or database.exists():
+        return {}
+    shutil.copyfile(template, database)
+    return REGISTERED
+
+
 @contextmanager
 def prefect_server(home: Path) -> Iterator[str]:
     """Yields the API URL; the server is stopped by process id afterwards. Its database is
@@ -41,10 +52,7 @@ def prefect_server(home: Path) -> Iterator[str]:
         "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2",
         "PREFECT_UI_ENABLED": "false",
     }
-    template = template_path(blocks_key())
-    if template.is_file() and not (home / "prefect.db").exists():
-        shutil.copyfile(template, home / "prefect.db")
-        env |= REGISTERED
+    env |= from_template(home / "prefect.db")
     log = (home / "server.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
