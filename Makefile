@@ -31,12 +31,16 @@ $(STAMP): pyproject.toml Makefile
 	  || $(BIN)/python -m ensurepip --default-pip >/dev/null  # a venv made by uv has no pip
 	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet --disable-pip-version-check 'uv>=0.5'
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'
-	@# Prefect's migrations of an empty database and its block types, once: a new Prefect
-	@# home starts from a copy.
+	@# Prefect's server started once on an empty database: its migrated tables and block
+	@# types kept as the template a new Prefect home starts from, its modules' bytecode written.
 	$(BIN)/python -m flows.orchestration.local_server
-	@# The commands' modules imported once, so their bytecode is written before any command.
+	@# The bytecode of the project and of what its commands import on the way, written once.
+	@$(BIN)/python -m compileall -q flows db
 	@$(BIN)/python -c 'import flows.cli.main, flows.orchestration.runner, feedparser, \
-	  flows.pipeline.store_chunk, flows.pipeline.stories_ahead, flows.pipeline.preview'
+	  flows.pipeline.store_chunk, flows.pipeline.stories_ahead, flows.pipeline.preview, \
+	  flows.orchestration.ingest_flow, flows.orchestration.weekly_flow, prefect.flow_engine, \
+	  prefect.task_engine, safetensors, tokenizers'
+	@$(BIN)/digest --help >/dev/null
 	@touch $(STAMP)
 
 run: install

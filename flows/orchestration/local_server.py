@@ -235,19 +235,27 @@ def _seed_database(home: Path, env: Mapping[str, str], blocks: str) -> bool:
 
 
 def make_template() -> Path:
-    """Prefect's migrations run by Prefect itself on an empty database, and its block types
-    registered, kept as the template that new Prefect homes start from (`make install`)."""
+    """A new Prefect home's database as Prefect's own server leaves it after its first start
+    (migrated, block types registered), kept as the template that new homes start from
+    (`make install`). That start also writes the bytecode of every module the server imports,
+    which a server started where PYTHONDONTWRITEBYTECODE is set would compile each time."""
     blocks = blocks_key()
     TEMPLATES.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
         env |= {"PREFECT_HOME": scratch, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-        subprocess.run(
-            [sys.executable, "-m", "prefect", "server", "database", "upgrade", "--yes"],
-            env=env, check=True, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+        port = _free_port()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+             "--port", str(port)],
+            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
         )  # fmt: skip
-        register = "from flows.orchestration.prefect_internals import register_blocks as r; r()"
-        subprocess.run([sys.executable, "-c", register], env=env, check=True)
+        try:
+            if not _came_up(process, f"http://127.0.0.1:{port}/api"):
+                raise LocalServerError("Prefect's server did not start to make the template")
+        finally:
+            process.terminate()
+            process.wait(60)
         template = template_path(blocks)
         partial = template.with_name(f".{template.name}.{os.getpid()}")
         # Through SQLite rather than a file copy: whatever is still in its write-ahead log.

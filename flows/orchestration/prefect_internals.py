@@ -92,24 +92,3 @@ def settings_from_environment() -> None:
     from prefect.context import refresh_global_settings_context
 
     refresh_global_settings_context()
-
-
-def register_blocks() -> None:
-    """Register the block types in the database of PREFECT_HOME, as a server does when it
-    starts (collections loaded first): a server on a copy of it then need not. Checked by
-    tests/integration/test_local_server.py, which starts a server on such a copy."""
-    import asyncio
-
-    from prefect.plugins import load_prefect_collections
-    from prefect.server.database import provide_database_interface
-    from prefect.server.models.block_registration import run_block_auto_registration
-
-    load_prefect_collections()
-
-    async def register() -> None:
-        database = provide_database_interface()
-        async with await database.session() as session:  # its own transactions, as at start
-            await run_block_auto_registration(session=session)
-        await (await database.engine()).dispose()  # its connections closed inside the loop
-
-    asyncio.run(register())
