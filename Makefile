@@ -39,8 +39,7 @@ $(STAMP): pyproject.toml Makefile
 	@$(BIN)/python -c 'import flows.cli.main, flows.orchestration.runner, feedparser, \
 	  flows.pipeline.store_chunk, flows.pipeline.stories_ahead, flows.pipeline.preview, \
 	  flows.orchestration.ingest_flow, flows.orchestration.weekly_flow, prefect.flow_engine, \
-	  prefect.task_engine, safetensors, tokenizers'
-	@$(BIN)/digest --help >/dev/null
+	  prefect.task_engine, prefect.utilities.visualization, typer._adapters, safetensors, tokenizers'
 	@touch $(STAMP)
 
 run: install

@@ -6,6 +6,7 @@ import hashlib
 import logging
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
@@ -29,6 +30,8 @@ from flows.render.reports import digest_markdown
 from flows.settings import Settings
 from flows.stories.late import totals
 from flows.weeks import last_complete_week
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -75,13 +78,16 @@ def _week_task_name() -> str:
 
 
 # A backfill's weeks are task runs of its flow run, not flow runs of their own: each flow
-# run is several round trips to the Prefect server, which a busy machine makes seconds.
+# run is several round trips to the Prefect server, which a busy machine makes seconds. Its
+# build and delivery are plain calls inside that task run, which shows their logs: as task runs
+# of their own they cost the command and the server more than rendering the week did.
 @task(name="digest-week", task_run_name=_week_task_name, cache_policy=NO_CACHE)
 def digest_week_task(
     settings: Settings, week: str, resend: bool, dry_run: bool, digest: DigestSettings
 ) -> WeekReport:
     """`digest_week` as one task run of the flow run that builds many weeks."""
-    return digest_week(settings, week, resend=resend, dry_run=dry_run, digest=digest)
+    return digest_week(settings, week, resend=resend, dry_run=dry_run, digest=digest,
+                       steps_as_tasks=False)  # fmt: skip
 
 
 def digest_week(
@@ -91,9 +97,11 @@ def digest_week(
     resend: bool,
     dry_run: bool,
     digest: DigestSettings | None = None,
+    steps_as_tasks: bool = True,
 ) -> WeekReport:
     """Build then deliver one week of one digest; the body of the digest flow, for other
-    flows to call.
+    flows to call. Its steps (build, webhooks, delivery) are task runs of their own unless
+    `steps_as_tasks` is false.
 
     Two runs of one week (the schedule and a manual rerun) take turns: the second finds
     the ledger filled by the first and sends nothing again. Runs of different weeks (a
@@ -104,16 +112,25 @@ def digest_week(
     # The default digest keeps the lock names it had when it was the only one.
     own = "" if chosen.name == DEFAULT_DIGEST else f"@{chosen.name}"
     with week_lock(url, week + own), week_lock(url, "late-arrivals" + own):
-        return _digest_week(settings, week, resend=resend, dry_run=dry_run, chosen=chosen)
+        return _digest_week(settings, week, resend, dry_run, chosen, steps_as_tasks)
 
 
 def _digest_week(
-    settings: Settings, week: str, *, resend: bool, dry_run: bool, chosen: DigestSettings
+    settings: Settings,
+    week: str,
+    resend: bool,
+    dry_run: bool,
+    chosen: DigestSettings,
+    steps_as_tasks: bool,
 ) -> WeekReport:
     logger, name = get_run_logger(), chosen.name
-    # Arguments are passed uninspected: Prefect would walk each of a week's documents,
-    # looking for futures, on every task call.
-    built = build_week(uninspected(settings), week, store=not dry_run, digest=chosen)
+    # As task runs, their arguments go uninspected: Prefect would walk each of a week's
+    # documents, looking for futures, on every task call.
+    if steps_as_tasks:
+        build, post, deliver, passed = build_week, post_webhooks, deliver_week, uninspected
+    else:
+        build, post, deliver, passed = build_week.fn, post_webhooks.fn, deliver_week.fn, _as_is
+    built = build(passed(settings), week, store=not dry_run, digest=chosen)
     digest, own = built.digest, settings_for(settings, chosen)
     if built.digest_id is None and not dry_run:
         logger.info("%s %s: no documents, no digest", name, week)
@@ -126,9 +143,9 @@ def _digest_week(
         report = WeekReport(week, "dry-run", files=plan, **counts)
     else:
         # Chat first: an e-mail server that is down (retried for a minute) keeps nothing back.
-        own_, built_ = uninspected(own), uninspected(built)
-        posted = post_webhooks(own_, built_, resend=resend, name=name) if own.webhooks else None
-        report = deliver_week(own_, built_, resend=resend, preview=_preview(own, built), name=name)
+        own_, built_ = passed(own), passed(built)
+        posted = post(own_, built_, resend=resend, name=name) if own.webhooks else None
+        report = deliver(own_, built_, resend=resend, preview=_preview(own, built), name=name)
         report = report if posted is None else with_webhooks(report, posted)
     level = logging.WARNING if report.status in ("partial", "failed") else logging.INFO
     logger.log(level, "%s %s: %s, %d stories, %d documents%s", name, week, report.status,
@@ -140,6 +157,10 @@ def _digest_week(
         description=f"The digest {name} of {week}",
     )
     return report
+
+
+def _as_is(value: T) -> T:
+    return value
 
 
 def _preview(settings: Settings, built: BuiltWeek) -> str:

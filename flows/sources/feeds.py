@@ -14,6 +14,7 @@ from flows.html_text import html_to_lines
 from flows.records import Failure, Fetched, HttpResult, RawItem, SourceError
 from flows.redact import mask_url
 from flows.sanitise import as_text, clean_html, multi_line
+from flows.sources.buffered_sax import feedparser_module
 
 log = logging.getLogger(__name__)
 
@@ -99,9 +100,7 @@ def _xml_feed(
         headers["content-type"] = content_type + (f"; charset={charset}" if charset else "")
     # Our own allow-list (nh3) cleans every entry's HTML below and normalise reads only its
     # text: feedparser's sanitiser and link rewriting, much of its time, would clean twice.
-    import feedparser  # here: a run where every feed answers 304 parses none
-
-    parsed = feedparser.parse(
+    parsed = feedparser_module().parse(
         body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
     )
     if not parsed.entries:
