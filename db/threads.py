@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, select
@@ -14,18 +15,30 @@ from flows.records import DEFAULT_DIGEST, Continuation, StoredStory
 
 
 def stored_stories(
-    session: Session, since: str, before: str, name: str = DEFAULT_DIGEST
+    session: Session,
+    since: str,
+    before: str,
+    name: str = DEFAULT_DIGEST,
+    newest_from: datetime | None = None,
 ) -> list[StoredStory]:
     """The stored stories of the digest `name` of the weeks from `since` up to (not
     including) `before`, week by week in rank order, each with its member documents (their
     texts, not their sightings: what a later week is linked by) and the link it was stored
-    with."""
+    with; only those with a member published at `newest_from` or later, when given."""
     story = models.Story.__table__.c
+    which = (story.digest == name) & (story.week >= since) & (story.week < before)
+    if newest_from is not None:
+        member, document = models.StoryDocument.__table__.c, models.Document.__table__.c
+        which &= story.id.in_(
+            select(member.story_id)
+            .join(models.Document, document.id == member.document_id)
+            .where(document.published_at >= newest_from)
+        )
     rows = session.execute(
         select(story.id, story.week, story.key, story.headline, story.extract,
                story.continues_week, story.continues_key, story.continues_headline,
                story.first_week)
-        .where(story.digest == name, story.week >= since, story.week < before)
+        .where(which)
         .order_by(story.week, story.rank)
     ).all()  # fmt: skip
     if not rows:

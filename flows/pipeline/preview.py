@@ -21,6 +21,7 @@ from flows.settings import Settings
 from flows.stories.build import build_stories
 from flows.stories.continuing import link_stories, look_back, relink
 from flows.stories.select import may_take, select_stories
+from flows.stories.threads import continued_from
 from flows.weeks import week_bounds
 
 
@@ -38,21 +39,23 @@ def load_week(settings: Settings, week: str, digest: DigestSettings | None = Non
     starts, ends = week_bounds(week, settings.zone)
     with session_scope(settings.database_url) as session:
         chosen = week_documents(session, week, settings.zone, name)
-        if week in late_store.sent_weeks(session, name):
-            links, earlier = thread_store.links_of(session, week, name), None
-        else:
-            earlier = thread_store.stored_stories(session, look_back(week), week, name)
-            links = {}
+        sent = week in late_store.sent_weeks(session, name)
+        links = thread_store.links_of(session, week, name) if sent else {}
     own = select_stories(grouped(week, name, chosen.own), rules)
     # A sent week is rebuilt from what it holds; an unsent one groups only the late
     # documents the rules may keep.
-    candidates = chosen.late if earlier is None else may_take(chosen.late, rules)
+    candidates = chosen.late if sent else may_take(chosen.late, rules)
     late = select_stories(build_stories(candidates), rules)
-    if earlier is None:
+    if sent:
         own, late = relink(own, links), relink(late, links)
-    elif earlier:
-        linked = link_stories(own + late, earlier)
-        own, late = linked[: len(own)], linked[len(own) :]
+    elif own or late:
+        # Only the earlier stories told recently enough to be continued are read.
+        recent = continued_from(own + late)
+        with session_scope(settings.database_url) as session:
+            earlier = thread_store.stored_stories(session, look_back(week), week, name, recent)
+        if earlier:
+            linked = link_stories(own + late, earlier)
+            own, late = linked[: len(own)], linked[len(own) :]
     return Digest(
         week=week,
         title=digest.title,

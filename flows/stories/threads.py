@@ -4,6 +4,7 @@ development of it; decided with the similarity that groups a week's stories."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 import numpy as np
 
@@ -41,3 +42,10 @@ def continuations(stories: Sequence[Story], past: Sequence[PastStory]) -> dict[s
     best = score.argmax(axis=1)
     held = score[np.arange(len(stories)), best] >= SAME_STORY
     return {story.key: past[b] for story, b, h in zip(stories, best, held, strict=True) if h}
+
+
+def continued_from(stories: Sequence[Story]) -> datetime:
+    """How old the newest text of an earlier story may be for one of `stories` to continue
+    it (`continuations`); a minute earlier still, for the rounding of its float seconds."""
+    start = min(d.published_at for s in stories for d in s.documents)
+    return start - timedelta(days=FULL_DAYS, minutes=1)

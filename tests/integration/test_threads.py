@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import json
+from datetime import UTC, datetime
 from email import policy
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from db import models
+from db import threads as thread_store
 from db.engine import session_scope
 from flows.orchestration.weekly_flow import backfill_flow, weekly_flow
 from flows.pipeline.preview import preview_week
@@ -60,6 +62,14 @@ def test_a_story_going_on_is_linked_to_its_sent_week_which_stays_as_sent(
         database_url, "2025-W43")  # fmt: skip
     strike_key = w43_stories[BEGINS][0]
     assert all(link == [None, None, None] for _, *link in w43_stories.values())
+    # What a later week reads to link to: only the stories told since a given moment.
+    since = datetime(2025, 10, 25, tzinfo=UTC)
+    with session_scope(database_url) as session:
+        everything = thread_store.stored_stories(session, "2025-W43", "2025-W44")
+        recent = thread_store.stored_stories(session, "2025-W43", "2025-W44", newest_from=since)
+    told_since = [s for s in everything if max(d.published_at for d in s.documents) >= since]
+    assert recent == told_since and len(recent) < len(everything)
+    assert BEGINS in {s.headline for s in recent}
 
     add_file(seeds_copy, "006_strike.txt", STRIKE_GOES_ON, "2025-10-27")
     add_file(seeds_copy, "007_museum.txt", UNRELATED, "2025-10-28")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from flows.records import Sighting, StoredDocument, Story
-from flows.stories.threads import PastStory, continuations
+from flows.stories.threads import PastStory, continuations, continued_from
 from tests.unit.test_cluster import AID, CALL, CALL_2, CALL_3, QUAKE
 
 SUNDAY = datetime(2025, 10, 26, 18, tzinfo=UTC)  # the last day of 2025-W43
@@ -57,3 +57,14 @@ def test_the_closest_earlier_story_is_chosen() -> None:
 def test_nothing_to_continue() -> None:
     assert continuations([], [past("call", [CALL], SUNDAY)]) == {}
     assert continuations([story("now", [CALL], SUNDAY)], []) == {}
+
+
+def test_what_can_be_continued_was_told_since_continued_from() -> None:
+    """The earlier stories a week reads to link to (those told since `continued_from`)
+    hold every story it could continue."""
+    now = story("now", [CALL_3], SUNDAY + timedelta(days=1))
+    for hours in (0, 71, 72, 73, 100):
+        before = past("call", [CALL, CALL_2], now.published_at - timedelta(hours=hours))
+        continued = continuations([now], [before]) == {"now": before}
+        assert continued == (hours <= 72)
+        assert continued == (before.published_at >= continued_from([now]))
