@@ -127,7 +127,7 @@ def _fetch_feeds(
         plan = []
     send.send({feed.name: request for feed, request in plan})
     spent = 0
-    from flows.pipeline.ingest_chunk import Fetchers  # it imports this module
+    from flows.pipeline.fetchers import Fetchers
     from flows.sources.fetch import fetch
 
     with Fetchers(settings) as fetchers, ThreadPoolExecutor(PARALLEL) as pool:
@@ -169,7 +169,7 @@ def _plan(
     settings: Settings, feeds: list[SourceSettings], force: bool
 ) -> list[tuple[SourceSettings, FetchRequest]]:
     """Each feed the ingest will fetch, with its request, as it will make it."""
-    from flows.pipeline.ingest_chunk import skipped
+    from flows.pipeline.fetchers import skipped
     from flows.sources.health import backs_off
     from flows.sources.read import feed_request
 

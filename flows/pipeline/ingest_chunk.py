@@ -16,11 +16,12 @@ from db import sources as source_store
 from db.engine import session_scope
 from flows.pipeline import fetch_ahead
 from flows.pipeline.cpu_pool import submit_cpu_bound
+from flows.pipeline.fetchers import Fetchers, skipped
 from flows.pipeline.source_runs import failed_run, named_error, run_of
 from flows.records import Fetched, HttpResult, SourceError, SourceReport, SourceStatus
 from flows.settings import Settings, SourceSettings
 from flows.sources.feeds import feed_items
-from flows.sources.fetch import Fetcher, fetch
+from flows.sources.fetch import fetch
 from flows.sources.health import backs_off
 from flows.sources.read import feed_request, read_source
 
@@ -33,24 +34,6 @@ log = logging.getLogger(__name__)
 CHUNK = 16
 # Chunks of a batch being stored while it fetches the next: bounds what it holds.
 AHEAD = 1
-
-
-class Fetchers(ExitStack):
-    """One fetcher per pair of timeouts the sources ask for, its connections kept alive."""
-
-    def __init__(self, settings: Settings) -> None:
-        super().__init__()
-        self.settings = settings
-        self.made: dict[tuple[float, float], Fetcher] = {}
-
-    def fetcher_for(self, source: SourceSettings) -> Fetcher:
-        timeouts = timeouts_of(source)
-        key = (timeouts["connect_timeout"], timeouts["read_timeout"])
-        if key not in self.made:
-            fetcher = Fetcher(**timeouts, proxy=self.settings.http_proxy,
-                              ca_file=self.settings.ca_file)  # fmt: skip
-            self.made[key] = self.enter_context(fetcher)
-        return self.made[key]
 
 
 class SourceBatch(ExitStack):
@@ -201,26 +184,6 @@ class SourceBatch(ExitStack):
             return {n: self._failed(n, f"{n}: {reason}") for n in job.fetched}
 
 
-def skipped(
-    source: SourceSettings, state: SourceStatus, now: datetime, waits: bool = True
-) -> SourceReport | None:
-    """Why the source is not tried this time, or None: disabled (gone), or backing off
-    after failures (only when it `waits`: not a local one, not forced)."""
-    if state.disabled:
-        return SourceReport(source.name, "skipped", error=f"disabled: {state.last_error}")
-    if waits and state.next_fetch_at and now < state.next_fetch_at:
-        wait = f"backing off after {state.consecutive_failures} failures"
-        return SourceReport(
-            source.name, "skipped", error=f"{wait}, until {state.next_fetch_at:%Y-%m-%d %H:%M}Z"
-        )
-    return None
-
-
 def _chunks(sources: Sequence[SourceSettings], size: int) -> Iterator[Sequence[SourceSettings]]:
     for start in range(0, len(sources), size):
         yield sources[start : start + size]
-
-
-def timeouts_of(source: SourceSettings) -> dict[str, float]:
-    timeout = float(source.options.get("timeout", 30))
-    return {"connect_timeout": min(timeout, 10.0), "read_timeout": timeout}
