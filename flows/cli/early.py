@@ -6,12 +6,13 @@ from __future__ import annotations
 from flows.settings import Settings
 
 
-def start_pool_early(settings: Settings) -> None:
-    """The process pool (that parses feeds, groups weeks ahead), started in the background
-    now, so that it comes up while this process loads Prefect rather than after."""
-    from flows.pipeline.cpu_pool import start_cpu_pool
+def start_pool_early(settings: Settings, storing: bool, grouping: bool) -> None:
+    """The process pool (that parses and stores feeds, groups weeks ahead: the jobs this
+    command gives it), started in the background now, so that it comes up while this
+    process loads Prefect rather than after."""
+    from flows.pipeline.cpu_pool import GROUPING, STORING, start_cpu_pool
 
-    start_cpu_pool(settings)
+    start_cpu_pool(settings, (*(STORING if storing else ()), *(GROUPING if grouping else ())))
 
 
 def group_early(

@@ -73,7 +73,7 @@ def ingest(
         from db.location import not_made_yet
 
         if not_made_yet(settings.database_url):  # a first ingest parses every feed
-            start_pool_early(settings)
+            start_pool_early(settings, storing=True, grouping=False)
         prefect_defaults()
         with collector_paused():
             from flows.orchestration.ingest_flow import run_ingest
@@ -126,7 +126,7 @@ def run(
     # First: the child that fetches ahead is a fork of this process, made before any thread.
     with fetching_ahead(settings) if not no_ingest else nullcontext():
         if all_weeks:
-            start_pool_early(settings)
+            start_pool_early(settings, storing=not no_ingest, grouping=True)
             if no_ingest:
                 group_early(settings, None, None, digest)
         prefect_defaults()
@@ -177,7 +177,7 @@ def backfill(
     except WeekError as err:
         stop(f"{err} (backfill FIRST LAST, e.g. 2025-W40 2025-W50)")
     known_digest(settings, digest)
-    start_pool_early(settings)
+    start_pool_early(settings, storing=False, grouping=True)
     group_early(settings, from_week, to_week, digest)
     prefect_defaults()
     with collector_paused():

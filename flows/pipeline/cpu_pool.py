@@ -8,7 +8,7 @@ import gc
 import multiprocessing
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from threading import Lock, Thread
@@ -18,9 +18,11 @@ from flows.blas import one_blas_thread
 from flows.settings import Settings
 
 # Imported once by the forkserver, not by each worker: this module (each worker's start)
-# and the job's: a worker that had to import Prefect was slow to take its first job.
-# feedparser too: flows.sources.feeds imports it only when a body is parsed.
-CPU_MODULES = ["flows.pipeline.cpu_pool", "flows.pipeline.store_chunk", "feedparser"]
+# and the jobs' (feedparser too: flows.sources.feeds imports it only when a body is
+# parsed); a worker that had to import them was slow to take its first job. A command
+# starting the pool early names the jobs it will give it, and the others are not imported.
+STORING = ("flows.pipeline.store_chunk", "feedparser")
+GROUPING = ("flows.pipeline.stories_ahead",)
 
 T = TypeVar("T")
 _pool: ProcessPoolExecutor | None = None
@@ -53,22 +55,22 @@ def submit_cpu_bound(settings: Settings, fn: Callable[..., T], *args: Any) -> Fu
         return _cpu_pool().submit(fn, *args)
 
 
-def start_cpu_pool(settings: Settings) -> None:
+def start_cpu_pool(settings: Settings, jobs: Sequence[str] = (*STORING, *GROUPING)) -> None:
     """Start the pool's processes now, in the background: they come up (about 0.4 s, the
-    forkserver importing what they need) while the first feeds are fetched, instead of
-    when the first one is parsed."""
+    forkserver importing the modules of `jobs`) while the first feeds are fetched, instead
+    of when the first one is parsed."""
     global _starting
     with _pool_lock:
         if not pooled(settings) or _pool is not None or _starting:
             return
         _starting = True
-    Thread(target=_start_workers, name="start-cpu-pool", daemon=True).start()
+    Thread(target=_start_workers, args=(jobs,), name="start-cpu-pool", daemon=True).start()
 
 
-def _start_workers() -> None:
+def _start_workers(jobs: Sequence[str]) -> None:
     global _starting
     try:
-        pool = _cpu_pool()
+        pool = _cpu_pool(jobs)
         for _ in range(os.cpu_count() or 1):
             pool.submit(int)
     finally:
@@ -85,14 +87,14 @@ def pooled(settings: Settings) -> bool:
     )
 
 
-def _cpu_pool() -> ProcessPoolExecutor:
+def _cpu_pool(jobs: Sequence[str] = (*STORING, *GROUPING)) -> ProcessPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None:
             one_blas_thread()  # read by NumPy as the forkserver loads it
             # forkserver: a fork of this process would copy Prefect's threads and their locks.
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(CPU_MODULES)
+            context.set_forkserver_preload([__name__, *jobs])
             _pool = ProcessPoolExecutor(
                 os.cpu_count(), mp_context=context, initializer=_worker_started,
                 initargs=(os.getpid(),),
