@@ -34,12 +34,15 @@ $(STAMP): pyproject.toml Makefile
 	@# Prefect's server started once on an empty database: its migrated tables and block
 	@# types kept as the template a new Prefect home starts from, its modules' bytecode written.
 	$(BIN)/python -m flows.orchestration.local_server
-	@# The bytecode of the project and of what its commands import on the way, written once.
+	@# The bytecode of the project and of what its commands import on the way, written once
+	@# (a module that a later release of a dependency no longer has is passed over).
 	@$(BIN)/python -m compileall -q flows db
-	@$(BIN)/python -c 'import flows.cli.main, flows.orchestration.runner, feedparser, \
-	  flows.pipeline.store_chunk, flows.pipeline.stories_ahead, flows.pipeline.preview, \
-	  flows.orchestration.ingest_flow, flows.orchestration.weekly_flow, prefect.flow_engine, \
-	  prefect.task_engine, prefect.utilities.visualization, typer._adapters, safetensors, tokenizers'
+	@$(BIN)/python -c 'import importlib, importlib.util, sys; \
+	  [importlib.import_module(m) for m in sys.argv[1:] if importlib.util.find_spec(m)]' \
+	  flows.cli.main flows.orchestration.runner flows.orchestration.ingest_flow \
+	  flows.orchestration.weekly_flow flows.pipeline.store_chunk flows.pipeline.stories_ahead \
+	  flows.pipeline.preview feedparser prefect.flow_engine prefect.task_engine \
+	  prefect.utilities.visualization typer._adapters safetensors tokenizers
 	@touch $(STAMP)
 
 run: install
