@@ -36,13 +36,14 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m flows.orchestration.local_server
 	@# The bytecode of the project and of what its commands import on the way, written once
 	@# (a module that a later release of a dependency no longer has is passed over).
-	@$(BIN)/python -m compileall -q flows db
+	@$(BIN)/python -m compileall -q flows db \
+	  $$($(BIN)/python -c 'import os, typer; print(os.path.dirname(typer.__file__))')
 	@$(BIN)/python -c 'import importlib, importlib.util, sys; \
 	  [importlib.import_module(m) for m in sys.argv[1:] if importlib.util.find_spec(m)]' \
 	  flows.cli.main flows.orchestration.runner flows.orchestration.ingest_flow \
 	  flows.orchestration.weekly_flow flows.pipeline.store_chunk flows.pipeline.stories_ahead \
 	  flows.pipeline.preview feedparser prefect.flow_engine prefect.task_engine \
-	  prefect.utilities.visualization typer._adapters safetensors tokenizers
+	  prefect.utilities.visualization safetensors tokenizers
 	@touch $(STAMP)
 
 run: install
