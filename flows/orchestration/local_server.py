@@ -160,10 +160,8 @@ def _start(home: Path, wanted: str, meanwhile: Callable[[str], None]) -> ServerS
         port = _free_port()
         with (home / LOG_FILE).open("a", encoding="utf-8") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                 "--port", str(port)],
-                env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,
+                _server_command(port), env=env, stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
         url = f"http://127.0.0.1:{port}/api"
         try:
@@ -182,6 +180,11 @@ def _start(home: Path, wanted: str, meanwhile: Callable[[str], None]) -> ServerS
         f"the local Prefect server did not start within {START_TIMEOUT:.0f} s; see "
         f"{home / LOG_FILE}, or set PREFECT_API_URL to a Prefect server of your own"
     )
+
+
+def _server_command(port: int) -> list[str]:
+    return [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+            "--port", str(port)]  # fmt: skip
 
 
 def _came_up(process: subprocess.Popen, url: str) -> bool:
@@ -246,16 +249,18 @@ def make_template() -> Path:
         env |= {"PREFECT_HOME": scratch, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
         port = _free_port()
         process = subprocess.Popen(
-            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-             "--port", str(port)],
-            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+            _server_command(port), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL
+        )
         try:
             if not _came_up(process, f"http://127.0.0.1:{port}/api"):
                 raise LocalServerError("Prefect's server did not start to make the template")
         finally:
             process.terminate()
-            process.wait(60)
+            try:
+                process.wait(60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
         template = template_path(blocks)
         partial = template.with_name(f".{template.name}.{os.getpid()}")
         # Through SQLite rather than a file copy: whatever is still in its write-ahead log.

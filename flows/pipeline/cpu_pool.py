@@ -23,6 +23,7 @@ from flows.settings import Settings
 # starting the pool early names the jobs it will give it, and the others are not imported.
 STORING = ("flows.pipeline.store_chunk", "feedparser")
 GROUPING = ("flows.pipeline.stories_ahead",)
+EVERY_JOB = (*STORING, *GROUPING)  # a pool not started early for named jobs
 
 T = TypeVar("T")
 _pool: ProcessPoolExecutor | None = None
@@ -55,7 +56,7 @@ def submit_cpu_bound(settings: Settings, fn: Callable[..., T], *args: Any) -> Fu
         return _cpu_pool().submit(fn, *args)
 
 
-def start_cpu_pool(settings: Settings, jobs: Sequence[str] = (*STORING, *GROUPING)) -> None:
+def start_cpu_pool(settings: Settings, jobs: Sequence[str] = EVERY_JOB) -> None:
     """Start the pool's processes now, in the background: they come up (about 0.4 s, the
     forkserver importing the modules of `jobs`) while the first feeds are fetched, instead
     of when the first one is parsed."""
@@ -87,7 +88,7 @@ def pooled(settings: Settings) -> bool:
     )
 
 
-def _cpu_pool(jobs: Sequence[str] = (*STORING, *GROUPING)) -> ProcessPoolExecutor:
+def _cpu_pool(jobs: Sequence[str] = EVERY_JOB) -> ProcessPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None:
