@@ -1,4 +1,4 @@
-"""Feeds to raw items: RSS 0.9x/1.0/2.0 and Atom through feedparser, JSON Feed by hand."""
+"""Feeds to raw items: RSS and Atom by feedparser (plain RSS 2.0 by plain_rss), JSON by hand."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from flows.records import Failure, Fetched, HttpResult, RawItem, SourceError
 from flows.redact import mask_url
 from flows.sanitise import as_text, clean_html, multi_line
 from flows.sources.buffered_sax import feedparser_module
+from flows.sources.plain_rss import read_plain_rss
 
 log = logging.getLogger(__name__)
 
@@ -93,16 +94,7 @@ def _xml_feed(
     source: str, body: bytes, url: str, content_type: str | None, charset: str | None,
     fetched_at: datetime,
 ) -> tuple[list[RawItem], list[Failure]]:  # fmt: skip
-    # No content-location: given one, feedparser joins it with every element's URI (a
-    # quarter of its time); links are joined below, against the channel's link or `url`.
-    headers = {}
-    if content_type:
-        headers["content-type"] = content_type + (f"; charset={charset}" if charset else "")
-    # Our own allow-list (nh3) cleans every entry's HTML below and normalise reads only its
-    # text: feedparser's sanitiser and link rewriting, much of its time, would clean twice.
-    parsed = feedparser_module().parse(
-        body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
-    )
+    parsed = read_plain_rss(body, content_type, charset) or _feedparser(body, content_type, charset)
     if not parsed.entries:
         if parsed.bozo:
             raise FeedError(source, f"malformed feed: {parsed.bozo_exception}")
@@ -118,6 +110,17 @@ def _xml_feed(
         except Exception as err:  # an entry no reader expected fails alone, named
             failures.append(_entry_failure(source, entry, number, err))
     return items, failures
+
+
+def _feedparser(body: bytes, content_type: str | None, charset: str | None) -> Any:
+    # No content-location: feedparser would join it with every element's URI, a quarter of
+    # its time (links are joined below). No sanitiser or link rewriting: nh3 cleans every
+    # entry's HTML below and normalise reads only its text; they would clean twice.
+    header = content_type and content_type + (f"; charset={charset}" if charset else "")
+    headers = {"content-type": header} if header else {}
+    return feedparser_module().parse(
+        body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+    )
 
 
 def _entry_failure(source: str, entry: Any, number: int, err: Exception) -> Failure:
@@ -168,9 +171,9 @@ def _best_content(entry: Any) -> tuple[str, str | None]:
     html = [c for c in contents if "html" in (c.get("type") or "")]
     if html or contents:
         best = (html or contents)[0]
-        return best.value, best.get("base")
+        return best["value"], best.get("base")
     if entry.get("summary"):
-        return entry.summary, (entry.get("summary_detail") or {}).get("base")
+        return entry["summary"], (entry.get("summary_detail") or {}).get("base")
     return entry.get("title") or "", None
 
 

@@ -34,7 +34,9 @@ from flows.pipeline.ingest_chunk import SourceBatch
 from flows.records import SourceReport
 from flows.settings import SourceSettings, load_settings
 from flows.sources.mailbox import read_eml_folder
+from flows.sources.plain_rss import read_plain_rss
 from tests.conftest import IN_CI, write_config
+from tests.support.feed_readings import both_readings
 from tests.support.feed_server import Route, feed_server
 
 CACHE = Path(
@@ -154,6 +156,24 @@ def test_feedparser_corpus_through_the_ingest(
               if r.new + r.duplicate + r.unchanged == 0]  # fmt: skip
     print(f"{len(good)} feeds with a story, {len(missed)} not stored: {missed[:5]}")
     assert good and not missed
+
+
+def test_plain_rss_reads_the_corpus_as_feedparser_does(feedparser_corpus: Path) -> None:
+    """Every corpus file the plain RSS path takes, under each kind of answer, gives the items
+    (or the error) feedparser gives; the rest it leaves to feedparser."""
+    taken, differ = 0, []
+    for path in sorted(feedparser_corpus.rglob("*.xml")):
+        body = path.read_bytes()
+        for content_type, charset in ((None, None), ("application/rss+xml", None),
+                                      ("text/xml", "utf-8"), ("text/xml", None)):  # fmt: skip
+            if read_plain_rss(body, content_type, charset) is None:
+                continue
+            taken += 1
+            fast, reference = both_readings(body, content_type, charset)
+            if fast != reference:
+                differ.append((path.relative_to(feedparser_corpus), content_type, charset))
+    print(f"plain RSS path took {taken} readings of the corpus; {len(differ)} differ")
+    assert taken > 500 and not differ, differ[:5]
 
 
 def test_stdlib_email_corpus_through_the_ingest(sqlite_url: str, tmp_path: Path) -> None:
