@@ -112,10 +112,8 @@ def _rss(root: Element) -> PlainFeed:
         elif tag in CHANNEL_FIELDS:
             _once(child, seen)
             _plain(child)
-            value = _finished(child.text)
-            if tag == "link":
-                value = LINK_REFERENCE.sub(r"&\g<1>", _finished(child.text, uri=True))
-            feed[tag] = value
+            value = _finished(child.text, uri=tag == "link")
+            feed[tag] = LINK_REFERENCE.sub(r"&\g<1>", value) if tag == "link" else value
         elif tag == "image" or tag == "textInput":
             if child.attrib or any(part.tag not in IMAGE_PARTS for part in child):
                 raise Declined

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from flows.sources import feeds
+from flows.sources import feeds, plain_rss
 
 NOW = datetime(2026, 1, 5, tzinfo=UTC)
 URL = "http://example.org/feed.xml"
@@ -26,5 +26,5 @@ def both_readings(
 
     with pytest.MonkeyPatch.context() as patch:
         fast = read()
-        patch.setattr(feeds, "read_plain_rss", lambda *_: None)
+        patch.setattr(plain_rss, "read_plain_rss", lambda *_: None)
         return fast, read()
