@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
-from xml.etree.ElementTree import Element, ParseError, XMLParser
+from xml.etree.ElementTree import Element, ParseError, fromstring
 
 # The helpers feedparser applies to the same texts: whatever they do, the two paths agree.
 from feedparser.datetimes import _parse_date
@@ -59,8 +59,8 @@ class PlainFeed:
     """What `_xml_feed` reads of feedparser's result, in the same keys."""
 
     feed: dict[str, Any]
-    entries: list[dict[str, Any]] = field(default_factory=list)
-    bozo: bool = False
+    entries: list[dict[str, Any]]
+    bozo: bool = False  # never: a feed expat refuses is declined
 
 
 def read_plain_rss(body: bytes, content_type: str | None, charset: str | None) -> PlainFeed | None:
@@ -69,11 +69,7 @@ def read_plain_rss(body: bytes, content_type: str | None, charset: str | None) -
     if not _read_as_utf8(body, content_type, charset) or UNUSUAL_MARKUP.search(body):
         return None
     try:
-        text = body.decode("utf-8")
-        parser = XMLParser()
-        parser.feed(text)
-        root = parser.close()
-        return _rss(root)
+        return _rss(fromstring(body.decode("utf-8")))
     except (ParseError, UnicodeDecodeError, Declined):
         return None
 
