@@ -18,10 +18,11 @@ from flows.blas import one_blas_thread
 from flows.settings import Settings
 
 # Imported once by the forkserver, not by each worker: this module (each worker's start)
-# and the jobs' (feedparser too: flows.sources.feeds imports it only when a body is
-# parsed); a worker that had to import them was slow to take its first job. A command
-# starting the pool early names the jobs it will give it, and the others are not imported.
-STORING = ("flows.pipeline.store_chunk", "feedparser")
+# and the jobs' (the feed readers too, with feedparser: flows.sources.feeds imports them
+# only when a body is parsed); a worker that had to import them was slow to take its first
+# job. A command starting the pool early names the jobs it will give it, and the others are
+# not imported.
+STORING = ("flows.pipeline.store_chunk", "flows.sources.plain_rss")
 GROUPING = ("flows.pipeline.stories_ahead",)
 EVERY_JOB = (*STORING, *GROUPING)  # a pool not started early for named jobs
 
