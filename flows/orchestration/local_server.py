@@ -148,8 +148,9 @@ def _is_prefect_server(pid: int) -> bool:
 
 
 def _start(home: Path, wanted: str, meanwhile: Callable[[str], None]) -> ServerState:
-    """A `prefect server start` of its own session (a command's Ctrl-C does not reach it)
-    on a free loopback port; a port taken between the choice and the bind is chosen again."""
+    """A Prefect server (`prefect_server`) in a session of its own (a command's Ctrl-C does
+    not reach it) on a free loopback port; a port taken between the choice and the bind is
+    chosen again."""
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env |= {"PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     blocks = blocks_key()
@@ -160,7 +161,7 @@ def _start(home: Path, wanted: str, meanwhile: Callable[[str], None]) -> ServerS
         port = _free_port()
         with (home / LOG_FILE).open("a", encoding="utf-8") as log:
             process = subprocess.Popen(
-                _server_command(port), env=env, stdin=subprocess.DEVNULL, stdout=log,
+                server_command(port), env=env, stdin=subprocess.DEVNULL, stdout=log,
                 stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
         url = f"http://127.0.0.1:{port}/api"
@@ -182,9 +183,8 @@ def _start(home: Path, wanted: str, meanwhile: Callable[[str], None]) -> ServerS
     )
 
 
-def _server_command(port: int) -> list[str]:
-    return [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-            "--port", str(port)]  # fmt: skip
+def server_command(port: int) -> list[str]:
+    return [sys.executable, "-m", "flows.orchestration.prefect_server", "--port", str(port)]
 
 
 def _came_up(process: subprocess.Popen, url: str) -> bool:
@@ -249,7 +249,7 @@ def make_template() -> Path:
         env |= {"PREFECT_HOME": scratch, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
         port = _free_port()
         process = subprocess.Popen(
-            _server_command(port), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL
+            server_command(port), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL
         )
         try:
             if not _came_up(process, f"http://127.0.0.1:{port}/api"):

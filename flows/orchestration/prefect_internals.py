@@ -4,8 +4,8 @@ fails when a Prefect release changes one (pyproject.toml pins the tested minor v
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any, TypeVar
 
 from prefect import Flow
@@ -92,3 +92,37 @@ def settings_from_environment() -> None:
     from prefect.context import refresh_global_settings_context
 
     refresh_global_settings_context()
+
+
+def begin_writes_immediate() -> None:
+    """The Prefect server in this process begins its SQLite transactions IMMEDIATE.
+
+    Prefect begins one that may write as DEFERRED: it reads, then asks for the write lock.
+    When another writer (one of the server's own services) holds the lock at that moment,
+    SQLite refuses at once rather than wait out its busy timeout (a reader's snapshot cannot
+    become a writer's): a 503, and Prefect's client waits two seconds or more before it tries
+    again. Begun IMMEDIATE, a transaction takes the write lock first, and waits for it."""
+    from prefect.server.database.configurations import AioSqliteConfiguration
+
+    deferred = AioSqliteConfiguration.begin_transaction
+    if getattr(deferred, "immediate", False):
+        return
+
+    @asynccontextmanager
+    async def immediate(
+        self: AioSqliteConfiguration, session: Any, with_for_update: bool = False
+    ) -> AsyncIterator[Any]:
+        async with deferred(self, session, with_for_update=True) as transaction:
+            yield transaction
+
+    immediate.immediate = True  # type: ignore[attr-defined]
+    AioSqliteConfiguration.begin_transaction = immediate  # type: ignore[method-assign]
+
+
+def local_server_app() -> Any:
+    """Prefect's server app (its API, UI and services) as `prefect server start` serves it,
+    with its SQLite transactions begun IMMEDIATE."""
+    from prefect.server.api.server import create_app
+
+    begin_writes_immediate()
+    return create_app(final=True)

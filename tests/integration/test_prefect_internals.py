@@ -3,10 +3,14 @@ fails when a Prefect release changes what the product relies on."""
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from uuid import UUID
 
 import httpx
@@ -22,6 +26,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.engine import collect_task_run_inputs_sync
 
 from flows.orchestration import prefect_internals as internals
+from tests.support.prefect_server import prefect_server
 
 
 class Watched(list):  # type: ignore[type-arg]
@@ -126,3 +131,28 @@ def test_the_settings_are_read_again_from_the_environment() -> None:
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
     )
     assert done.stdout.split() == ["http://127.0.0.1:1/api", "http://127.0.0.1:2/api"], done.stderr
+
+
+@pytest.mark.slow  # a real server
+def test_the_local_server_waits_for_the_write_lock_another_writer_holds(tmp_path: Path) -> None:
+    # Prefect begins a flow run's creation as a read; under `prefect server start` a writer
+    # holding the lock at that moment made SQLite refuse the write at once (503, and the
+    # client's back-off of two seconds). The local server begins it IMMEDIATE: it waits.
+    with prefect_server(tmp_path) as url, httpx.Client(base_url=url, timeout=60) as client:
+        flow_id = client.post("/flows/", json={"name": "held"}).json()["id"]
+        holder = sqlite3.connect(
+            tmp_path / "prefect.db", isolation_level=None, check_same_thread=False
+        )
+        holder.execute("BEGIN IMMEDIATE")
+        holder.execute("UPDATE flow SET tags = '[\"held\"]' WHERE id = ?", (flow_id,))
+        release = threading.Timer(0.5, holder.execute, ["COMMIT"])
+        started = time.monotonic()
+        release.start()
+        reply = client.post("/flow_runs/", json={"flow_id": flow_id, "state": {"type": "PENDING"}})
+        waited = time.monotonic() - started
+        release.join()
+        holder.close()
+        kept = client.get(f"/flows/{flow_id}").json()
+    assert reply.status_code == 201, reply.text
+    assert waited >= 0.4  # it waited for the lock, and then wrote
+    assert kept["tags"] == ["held"]

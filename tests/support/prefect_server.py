@@ -1,18 +1,18 @@
-"""A real `prefect server start` on a free loopback port, with a home of its own."""
+"""A real Prefect server, as the commands start it, on a free loopback port, with a home of its
+own."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from flows.orchestration.local_server import REGISTERED, blocks_key, template_path
+from flows.orchestration.local_server import REGISTERED, blocks_key, server_command, template_path
 from tests.support.smtp_servers import free_port
 
 
@@ -54,11 +54,7 @@ def prefect_server(home: Path) -> Iterator[str]:
     }
     env |= from_template(home / "prefect.db")
     log = (home / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-         "--port", str(port), "--no-ui"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    process = subprocess.Popen(server_command(port), env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/api"
     try:
         deadline = time.monotonic() + 120
