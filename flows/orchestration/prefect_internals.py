@@ -105,8 +105,6 @@ def begin_writes_immediate() -> None:
     from prefect.server.database.configurations import AioSqliteConfiguration
 
     deferred = AioSqliteConfiguration.begin_transaction
-    if getattr(deferred, "immediate", False):
-        return
 
     @asynccontextmanager
     async def immediate(
@@ -115,7 +113,6 @@ def begin_writes_immediate() -> None:
         async with deferred(self, session, with_for_update=True) as transaction:
             yield transaction
 
-    immediate.immediate = True  # type: ignore[attr-defined]
     AioSqliteConfiguration.begin_transaction = immediate  # type: ignore[method-assign]
 
 

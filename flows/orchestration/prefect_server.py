@@ -6,8 +6,9 @@ from __future__ import annotations
 import argparse
 
 
-def serve(host: str, port: int) -> None:
-    """Serve Prefect's app until stopped, with the settings `prefect server start` reads."""
+def serve(port: int) -> None:
+    """Serve Prefect's app on loopback until stopped, with the settings `prefect server
+    start` reads."""
     import uvicorn
     from prefect.settings import get_current_settings
 
@@ -16,7 +17,7 @@ def serve(host: str, port: int) -> None:
     server = get_current_settings().server
     uvicorn.run(
         local_server_app(),
-        host=host,
+        host="127.0.0.1",
         port=port,
         timeout_keep_alive=server.api.keepalive_timeout,
         ws_ping_interval=server.api.websocket_ping_interval,
@@ -27,7 +28,5 @@ def serve(host: str, port: int) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
-    arguments = parser.parse_args()
-    serve(arguments.host, arguments.port)
+    serve(parser.parse_args().port)

@@ -110,7 +110,7 @@ def _rss(root: Element) -> PlainFeed:
             _plain(child)
             value = _finished(child.text, uri=tag == "link")
             feed[tag] = LINK_REFERENCE.sub(r"&\g<1>", value) if tag == "link" else value
-        elif tag == "image" or tag == "textInput":
+        elif tag in ("image", "textInput"):
             if child.attrib or any(part.tag not in IMAGE_PARTS for part in child):
                 raise Declined
             for part in child:
