@@ -7,9 +7,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from flows.records import Failure, RawItem
-from flows.sanitise import IDENTITY_LIMIT, multi_line, safe_identity, single_line
+from flows.sanitise import (
+    _CONTROL,
+    _SURROGATE,
+    IDENTITY_LIMIT,
+    multi_line,
+    safe_identity,
+    single_line,
+)
 from flows.sources.health import backs_off
 
 NOW = datetime(2026, 1, 21, tzinfo=UTC)
@@ -42,6 +51,16 @@ def test_single_line(value: object, limit: int, expected: str | None) -> None:
 def test_multi_line_keeps_lines_and_tabs_and_drops_the_rest() -> None:
     assert multi_line("a\x00b\r\nc\rd\te\u202ef\u2028g\x0c") == "ab\nc\nd\tef\ng"
     assert multi_line(None) == "" and multi_line(42) == "42"
+
+
+@given(
+    st.text(st.characters(max_codepoint=0x7F))
+    | st.text(st.characters(exclude_categories=()))  # lone surrogates too
+)
+def test_multi_line_applies_each_rule_to_any_text(text: str) -> None:
+    # ASCII text takes a faster path, which must drop exactly what the rules drop.
+    newlines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
+    assert multi_line(text) == _CONTROL.sub("", _SURROGATE.sub("\ufffd", newlines))
 
 
 def test_a_long_identity_is_cut_and_stays_distinct() -> None:
