@@ -88,7 +88,7 @@ _BIDI_AND_NONCHARS = "\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff"
 _CONTROL = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI_AND_NONCHARS}]")
 _LINE_BREAKS = re.compile("[\t\n\r\x0b\x0c\x1c-\x1f\x85\u2028\u2029]+")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
-_ASCII_CONTROLS = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])  # _CONTROL's
+_ASCII_CONTROLS = bytes(c for c in range(0x80) if _CONTROL.match(chr(c)))
 _NEEDS_WORK = re.compile(f"^\\s|[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff{_BIDI_AND_NONCHARS}]")
 
 
