@@ -169,7 +169,7 @@ _STATUS = [
     models.Source.__table__.c[name]
     for name in ("name", "kind", "location", "disabled", "last_status", "last_error",
                  "consecutive_failures", "last_run_at", "next_fetch_at", "last_counts",
-                 "etag", "last_modified")
+                 "etag", "last_modified", "configured")
 ]  # fmt: skip
 
 
@@ -187,4 +187,5 @@ def _status(r: Row[Any]) -> SourceStatus:
         counts=json.loads(r.last_counts) if r.last_counts else {},
         etag=r.etag,
         last_modified=r.last_modified,
+        configured=r.configured,
     )

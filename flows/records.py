@@ -96,6 +96,7 @@ class SourceStatus:
     counts: dict[str, int] = field(default_factory=dict)
     etag: str | None = None
     last_modified: str | None = None
+    configured: str | None = None  # the address the config named when the row was synced
 
     @classmethod
     def never_run(cls, name: str, kind: str) -> SourceStatus:

@@ -98,6 +98,22 @@ def test_each_answer_serves_only_the_request_it_was_fetched_for(
     assert server.requests["/feed1.xml"][0].get("If-None-Match") == '"feed1-1"'
 
 
+def test_a_feed_whose_address_changed_is_fetched_at_its_new_one(
+    tmp_path: Path, server: FeedServer
+) -> None:
+    settings = settings_for(tmp_path, server)
+    old = server.url("/old.xml")  # what digest.toml named before: also where feed0 lives now
+    with session_scope(settings.database_url) as session:
+        source_store.sync_sources(session, [("feed0", "feed", old)])
+    with fetching_ahead(settings):
+        planned()  # before the run's own sync, as in a run: the child plans while it loads
+        with session_scope(settings.database_url) as session:
+            source_store.sync_sources(session, [(s.name, s.kind, s.url) for s in settings.sources])
+        answer = taken("feed0", request_of(settings, "feed0"))
+    assert read_as_the_ingest_reads(answer, "feed0", 0)
+    assert "/old.xml" not in server.hits and server.hits["/feed0.xml"] == 1
+
+
 def read_as_the_ingest_reads(answer: HttpResult | Fetched | None, name: str, i: int) -> bool:
     """The feed's items, parsed as the ingest parses them (but for the time of the fetch),
     or the body as it came: once the tasks ask, and when it does not parse (for the ingest
@@ -112,6 +128,13 @@ def read_as_the_ingest_reads(answer: HttpResult | Fetched | None, name: str, i: 
         replace(item, fetched_at=None) for item in expected.items
     ]
     return True
+
+
+def planned() -> None:
+    answers = fetch_ahead._answers
+    assert answers is not None
+    with answers.changed:
+        assert answers.changed.wait_for(lambda: answers.plan is not None, timeout=60)
 
 
 def arrived(name: str | None = None) -> None:
