@@ -10,7 +10,6 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
@@ -179,8 +178,6 @@ def _plan(
     plan = []
     for feed in feeds:
         state = states.get(feed.name) or SourceStatus.never_run(feed.name, feed.kind)
-        if state.configured not in (None, feed.url):  # as the run's sync will leave it
-            state = replace(state, location=None, disabled=False)
         if skipped(feed, state, now, waits=backs_off(feed.kind, feed.options) and not force):
             continue
         plan.append((feed, feed_request(feed.url or "", feed.options, state,

@@ -40,9 +40,12 @@ def feed_request(
 ) -> FetchRequest:
     """The network half of reading a feed: a conditional GET of its current address (where
     it last moved to, else `url`, its configured one), of at most the `max_bytes` its
-    `options` allow, within `timeout` seconds in all."""
+    `options` allow, within `timeout` seconds in all. A move recorded while the config
+    named another address is not this one's: a state read before the run's sync (by the
+    fetching ahead) asks what the run will."""
     max_bytes = int(options.get("max_bytes", MAX_BYTES))
-    return FetchRequest(state.location or url, state.etag, state.last_modified, max_bytes,
+    moved = state.location if state.configured in (None, url) else None
+    return FetchRequest(moved or url, state.etag, state.last_modified, max_bytes,
                         configured=url, timeout=timeout)  # fmt: skip
 
 
