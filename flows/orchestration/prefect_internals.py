@@ -116,10 +116,24 @@ def begin_writes_immediate() -> None:
     AioSqliteConfiguration.begin_transaction = immediate  # type: ignore[method-assign]
 
 
+# The API's routers a flow run calls, by prefix: the version check, the run and its states,
+# the CSRF token, logs, artifacts and events.
+RUN_ROUTERS = ("/admin", "/flows", "/flow_runs", "/csrf-token", "/logs", "/artifacts", "/events")
+
+
 def local_server_app() -> Any:
     """Prefect's server app (its API, UI and services) as `prefect server start` serves it,
-    with its SQLite transactions begun IMMEDIATE."""
-    from prefect.server.api.server import create_app
+    with its SQLite transactions begun IMMEDIATE, and the routers a flow run calls first.
 
+    FastAPI prepares a router's routes when a request first passes through it, and a request
+    passes through every router listed before its own. In Prefect's order a run's first call,
+    the version check, comes last but one, so a new server prepared nearly every router
+    before its first answer, while the command that started it waited. The others are
+    prepared when first reached (the UI's); no path of theirs starts with these prefixes."""
+    from prefect.server.api import server
+
+    routers = server.API_ROUTERS
+    first = tuple(r for r in routers if r.prefix in RUN_ROUTERS)
+    server.API_ROUTERS = first + tuple(r for r in routers if r not in first)
     begin_writes_immediate()
-    return create_app(final=True)
+    return server.create_app(final=True)
