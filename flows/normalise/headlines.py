@@ -74,20 +74,30 @@ _DANGLING_TEXT = "a an the of to and or but for with by in on at from as that it
 DANGLING = frozenset(_DANGLING_TEXT.split())
 OPENING_QUOTES = {'"': '"', "“": "”", "«": "»", "‘": "’", "'": "'", "„": "“"}
 ATTRIBUTION = re.compile(r"\b(?:said|says|writes|wrote|told|according)\b", re.IGNORECASE)
-PROMO = re.compile(
-    r"^(?:(?:learn|read|find out|discover|see) more\b|(?:watch|listen|subscribe|sign up"
+_PROMO_OPENING = (
+    r"(?:(?:learn|read|find out|discover|see) more\b|(?:watch|listen|subscribe|sign up"
     r"|follow us|catch up|don'?t miss|check out|also read|read next|click)\b)"
-    r"|\bin (?:this|today'?s|the latest) (?:episode|video|podcast|clip)\b"
-    r"|\bin our (?:\w+ )?(?:section|series|podcast|newsletter)\b|\b(?:free|our) newsletter\b",
-    re.IGNORECASE,
 )
+_PROMO_ANYWHERE = (
+    r"\bin (?:this|today'?s|the latest) (?:episode|video|podcast|clip)\b"
+    r"|\bin our (?:\w+ )?(?:section|series|podcast|newsletter)\b|\b(?:free|our) newsletter\b"
+)
+PROMO = re.compile(f"^{_PROMO_OPENING}|{_PROMO_ANYWHERE}", re.IGNORECASE)
+PROMO_OPENING = re.compile(_PROMO_OPENING, re.IGNORECASE)
+# Text each of _PROMO_ANYWHERE's phrases holds, lower-cased: most sentences hold none, and a
+# substring test is cheaper than searching the pattern at every position.
+PROMO_CUES = ("in this ", "in today", "in the latest ", "in our ", "newsletter")
+# The letters that re.IGNORECASE matches to ASCII ones beyond their upper case (İ ı ſ K):
+# without them, str.lower() holds a cue exactly where the pattern could match it.
+FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
 DIGIT = re.compile(r"\d")
-PHOTO = re.compile(
-    r"^(?:in this (?:\w+ )?(?:photo|image|picture|handout)|photos?\b[:|]?|pictured\b"
-    r"|illustration of\b|image:|credit:|credited from\b|file photo\b)"
-    r"|(?:getty images|ap photo|reuters|afp)\W{0,3}$",
+PHOTO_OPENING = re.compile(
+    r"(?:in this (?:\w+ )?(?:photo|image|picture|handout)|photos?\b[:|]?|pictured\b"
+    r"|illustration of\b|image:|credit:|credited from\b|file photo\b)",
     re.IGNORECASE,
 )
+PHOTO_CREDIT = re.compile(r"(?:getty images|ap photo|reuters|afp)\W{0,3}$", re.IGNORECASE)
+PHOTO_CREDIT_CHARACTERS = 20  # the longest credit, its trailing marks and a final newline
 # What a chart's caption qualifies its figure with: ", underscoring ...", "—highlighting ...".
 PARTICIPLE = re.compile(r"[,—–]\s*\w+ing\b")
 DATE_PARTS = re.compile(
@@ -201,14 +211,28 @@ def is_question(paragraph: str) -> bool:
 
 def is_promo(sentence: str) -> bool:
     """A call to read, watch or listen elsewhere ("Learn more in ...", "In this episode ...")."""
-    return bool(PROMO.search(sentence.strip()))
+    text = sentence.strip()
+    if text.isascii() or not FOLDS_TO_ASCII.search(text):
+        lowered = text.lower()
+        if not any(cue in lowered for cue in PROMO_CUES):
+            return PROMO_OPENING.match(text) is not None
+    return PROMO.search(text) is not None
+
+
+def is_photo(text: str) -> bool:
+    """A photo's caption or credit by its wording: "In this photo ...", "... (Getty Images)".
+    The credit ends the text, so only the text's end is searched for one."""
+    return (
+        PHOTO_OPENING.match(text) is not None
+        or PHOTO_CREDIT.search(text, max(0, len(text) - PHOTO_CREDIT_CHARACTERS)) is not None
+    )
 
 
 def is_caption(paragraph: str) -> bool:
     """A photo's caption or credit, or a chart's caption: one sentence without a finite verb
     that qualifies its figure ("Oil revenue in 2024, driven by exports, underscoring ...")."""
     text = paragraph.strip()
-    if PHOTO.search(text):
+    if is_photo(text):
         return True
     # The cheap tests first: most paragraphs fail one, and splitting sentences is not cheap.
     if not text.endswith("."):  # a heading ("Eagles deny the Chiefs a three-peat") is no caption
@@ -229,7 +253,7 @@ def is_chrome(line: str) -> bool:
     """Page furniture: a date stamp ("The Washington Times - Friday, February 6, 2026"), a
     byline ("By A, B and C"), a photo credit."""
     text = line.strip()
-    if BYLINE.match(text) or PHOTO.search(text) or (text.startswith("<") and ">" in text):
+    if BYLINE.match(text) or is_photo(text) or (text.startswith("<") and ">" in text):
         return True  # "<image>...</image>": markup left in a plain text
     if not (HAS_DATE.search(text) and YEAR.search(text)):
         return False

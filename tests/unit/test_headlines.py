@@ -3,12 +3,20 @@ and no story (quotations, captions, promotions, page chrome). All texts written 
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from flows.normalise.headlines import (
     HEADLINE_MAX_WORDS,
+    PHOTO_CREDIT,
+    PHOTO_OPENING,
+    PROMO,
     is_caption,
     is_chrome,
+    is_photo,
     is_promo,
     is_question,
     is_quotation,
@@ -196,3 +204,24 @@ def test_is_chrome(line: str, chrome: bool) -> None:
 )
 def test_is_usable_title(title: str, usable: bool) -> None:
     assert is_usable_title(title) is usable
+
+
+# The phrases both patterns look for, and letters re.IGNORECASE matches to ASCII ones.
+_PHRASES = ["in this episode", "In Today's podcast", "in the latest clip", "in our weekly section",
+            "our newsletter", "Free Newsletter", "Learn more", "don't miss", "In this photo",
+            "photos:", "Pictured", "credit:", "Getty Images", "AP Photo", "(Reuters)", "AFP.",
+            "\u0130n this video", "\u0131n our series", "new\u017fletter", "\u212a"]  # fmt: skip
+_PHOTO = re.compile(f"^{PHOTO_OPENING.pattern}|{PHOTO_CREDIT.pattern}", re.IGNORECASE)
+
+
+@given(
+    st.lists(
+        st.sampled_from(_PHRASES) | st.text(st.sampled_from("ab \n.,'\u2019\u0130\u0131\u017f")),
+        max_size=6,
+    ).map(" ".join)
+)
+def test_the_faster_tests_find_what_the_whole_patterns_find(text: str) -> None:
+    # is_promo skips the pattern's search where no phrase of it can be; is_photo searches
+    # only the end of the text for a credit.
+    assert is_promo(text) is bool(PROMO.search(text.strip()))
+    assert is_photo(text) is bool(_PHOTO.search(text))
