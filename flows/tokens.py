@@ -20,6 +20,7 @@ _LOWER[65:91] += 32
 _WORD_BYTE = np.zeros(256, dtype=bool)
 _WORD_BYTE[48:58] = _WORD_BYTE[65:91] = _WORD_BYTE[97:123] = True
 _WORD_BYTE[128:] = True  # any byte of a UTF-8 letter: "Müller", "Zürich"
+_WORD_LOWER = np.where(_WORD_BYTE, _LOWER, 0).astype(np.uint8)  # a word's bytes, 0 elsewhere
 _UPPER = np.zeros(256, dtype=bool)
 _UPPER[65:91] = True
 _SENTENCE_END = np.zeros(256, dtype=bool)
@@ -56,21 +57,19 @@ def split_words(texts: Sequence[str]) -> Words:
         (_SEPARATOR.join(t.replace(_SEPARATOR, " ") for t in texts)).encode("utf-8"),
         dtype=np.uint8,
     )
-    if raw.size == 0:
+    starts, ends = _word_bounds(_WORD_BYTE.take(raw))
+    if starts.size == 0:
         empty = np.zeros(0, dtype=np.int64)
         hashes = empty.astype(np.uint64)
         return Words(hashes, hashes, empty, empty, empty.astype(bool), len(texts))
-    is_word = _WORD_BYTE[raw]
-    before = np.concatenate(([False], is_word[:-1]))
-    after = np.concatenate((is_word[1:], [False]))
-    starts = np.flatnonzero(is_word & ~before)
-    ends = np.flatnonzero(is_word & ~after) + 1
+    lowered = _WORD_LOWER.take(raw)  # take: half the time of indexing, for a byte table
     up, down = _powers_upto(raw.size)
     with np.errstate(over="ignore"):
-        contrib = np.where(is_word, _LOWER[raw].astype(np.uint64), 0) * up[: raw.size]
-        sums = np.add.reduceat(contrib, starts) if starts.size else contrib[:0]
+        contrib = lowered.astype(np.uint64)
+        np.multiply(contrib, up[: raw.size], out=contrib)
+        sums = np.add.reduceat(contrib, starts)
         last = ends - 1
-        plural = (_LOWER[raw[last]] == 115) & (ends - starts > 3) & (_LOWER[raw[last - 1]] != 115)
+        plural = (lowered[last] == 115) & (ends - starts > 3) & (lowered[last - 1] != 115)
         stems = np.where(plural, sums - contrib[last], sums) * down[starts]
         sums = sums * down[starts]
     # A capital after a sentence end (or a paragraph, or the text's start) proves nothing.
@@ -79,13 +78,25 @@ def split_words(texts: Sequence[str]) -> Words:
     opens = (starts == 0) | _SENTENCE_END[prev1] | ((prev1 == 32) & _SENTENCE_END[prev2])
     doc = np.searchsorted(np.flatnonzero(raw == 0), starts)
     return Words(
-        hashes=mix(sums.astype(np.uint64)),
-        stems=mix(stems.astype(np.uint64)),
-        doc=doc.astype(np.int64),
-        length=(ends - starts).astype(np.int64),
+        hashes=mix(sums),
+        stems=mix(stems),
+        doc=doc.astype(np.int64, copy=False),
+        length=ends - starts,
         capital=_UPPER[raw[starts]] & ~opens,
         count=len(texts),
     )
+
+
+def _word_bounds(is_word: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first byte of each word, and the byte after its last, as int64 positions."""
+    change = np.diff(is_word.view(np.int8))
+    starts = np.flatnonzero(change == 1) + 1
+    ends = np.flatnonzero(change == -1) + 1
+    if is_word.size and is_word[0]:
+        starts = np.concatenate(([0], starts))
+    if is_word.size and is_word[-1]:
+        ends = np.concatenate((ends, [is_word.size]))
+    return starts.astype(np.int64, copy=False), ends.astype(np.int64, copy=False)
 
 
 def _powers_upto(size: int) -> tuple[np.ndarray, np.ndarray]:
