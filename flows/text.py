@@ -16,9 +16,12 @@ ABBREVIATIONS = {
 }  # fmt: skip
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9•])")
-# Every ASCII character but a-z and 0-9 becomes a space (key() has made the text ASCII).
-_KEY_SPACES = str.maketrans(
-    {chr(i): " " for i in range(128) if not ("a" <= chr(i) <= "z" or "0" <= chr(i) <= "9")}
+# What every match of _SENTENCE_END begins with, found by a fast scan for its first character:
+# most paragraphs hold no end of a sentence but their last.
+_MAY_END = re.compile(r"[.!?][\"'”’)\]]*\s")
+# ASCII bytes lower-cased, every one but a-z and 0-9 a space (key() has made the text ASCII).
+_KEY_BYTES = bytes(
+    c + 32 if 65 <= c <= 90 else c if (97 <= c <= 122 or 48 <= c <= 57) else 32 for c in range(256)
 )
 _WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*", re.UNICODE)
 
@@ -30,6 +33,9 @@ def split_sentences(paragraph: str) -> list[str]:
 
 @lru_cache(maxsize=4096)  # learning boilerplate, stripping it and titling split the same lines
 def _sentences(paragraph: str) -> tuple[str, ...]:
+    if _MAY_END.search(paragraph) is None:
+        rest = paragraph.strip()
+        return (rest,) if rest else ()
     sentences: list[str] = []
     start = 0
     for match in _SENTENCE_END.finditer(paragraph):
@@ -59,7 +65,7 @@ def key(text: str) -> str:
     """A comparison key: accents, case, punctuation and spacing do not matter."""
     if not text.isascii():
         text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return " ".join(text.lower().translate(_KEY_SPACES).split())
+    return b" ".join(text.encode("ascii").translate(_KEY_BYTES).split()).decode("ascii")
 
 
 def has_words(text: str, count: int) -> bool:

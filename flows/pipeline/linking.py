@@ -75,7 +75,7 @@ def band_rows(ids: Sequence[int], keys: np.ndarray) -> list[tuple[int, int]]:
     owners = np.repeat(np.array(ids, dtype=np.int64), keys.shape[1] if keys.ndim == 2 else 0)
     pairs = np.column_stack((keys.ravel(), owners)) if owners.size else np.zeros((0, 2), int)
     pairs = np.unique(pairs[pairs[:, 0] != 0], axis=0)
-    return [(int(key), int(owner)) for key, owner in pairs.tolist()]
+    return list(map(tuple, pairs.tolist()))
 
 
 def joined(parts: Sequence[Indexed]) -> Indexed:
