@@ -69,7 +69,7 @@ def learn(texts: Iterable[str]) -> Boilerplate:
         lines = _unglue([line for line in text.splitlines() if line.strip()])
         sentences = [s for line in lines for s in split_sentences(line)]
         line_df.update({key(line) for line in lines})
-        sentence_df.update({_key(s) for s in sentences})
+        sentence_df.update({key(s) for s in sentences})
         opening_df.update({o for s in sentences if (o := _opening(s))})
         phrase_df.update({p for s in sentences for p in _phrases(s)})
     floor = max(2, math.ceil(0.4 * len(distinct)))
@@ -162,7 +162,7 @@ def _phrases(sentence: str) -> set[str]:
 
 def _sentence_is_boilerplate(sentence: str, model: Boilerplate) -> bool:
     return (
-        (bool(model.sentences) and _key(sentence) in model.sentences)
+        (bool(model.sentences) and key(sentence) in model.sentences)
         or (bool(model.openings) and _opening(sentence) in model.openings)
         or (bool(model.phrases) and bool(_phrases(sentence) & model.phrases))
         or ("@" in sentence and bool(ADDRESS.search(sentence)))
@@ -179,8 +179,3 @@ def _opening(sentence: str) -> str:
 @lru_cache(maxsize=4096)  # learning and stripping read the openings and phrases of one sentence
 def _tokens(sentence: str) -> tuple[str, ...]:
     return tuple(key(sentence).split())
-
-
-def _key(sentence: str) -> str:
-    """key(sentence), from its tokens: a sentence's key, opening and phrases share one pass."""
-    return " ".join(_tokens(sentence))
