@@ -28,7 +28,7 @@ from flows.cli.common import (
     week_option,
 )
 from flows.cli.early import group_early, start_pool_early
-from flows.cli.loading import collector_paused
+from flows.loading import collector_paused
 from flows.records import DEFAULT_DIGEST
 from flows.settings import Settings
 from flows.settings_check import did_you_mean

@@ -21,7 +21,7 @@ from flows.cli.common import (
     stop,
     week_option,
 )
-from flows.cli.loading import collector_paused
+from flows.loading import collector_paused
 
 
 @app.command()

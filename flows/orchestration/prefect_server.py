@@ -9,14 +9,18 @@ import argparse
 def serve(port: int) -> None:
     """Serve Prefect's app on loopback until stopped, with the settings `prefect server
     start` reads."""
-    import uvicorn
-    from prefect.settings import get_current_settings
+    from flows.loading import collector_paused
 
-    from flows.orchestration.prefect_internals import local_server_app
+    with collector_paused():
+        import uvicorn
+        from prefect.settings import get_current_settings
 
+        from flows.orchestration.prefect_internals import local_server_app
+
+        app = local_server_app()
     server = get_current_settings().server
     uvicorn.run(
-        local_server_app(),
+        app,
         host="127.0.0.1",
         port=port,
         timeout_keep_alive=server.api.keepalive_timeout,

@@ -1,4 +1,5 @@
-"""The modules a command needs, loaded with the cyclic collector paused, then frozen."""
+"""Modules loaded with the cyclic collector paused, then frozen: a command's, and the local
+Prefect server's."""
 
 from __future__ import annotations
 

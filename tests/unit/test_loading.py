@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from flows.cli.loading import collector_paused
+from flows.loading import collector_paused
 
 
 def test_the_collector_waits_while_modules_load_and_skips_them_after() -> None:
