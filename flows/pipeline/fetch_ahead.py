@@ -186,13 +186,15 @@ def _plan(
 
 
 def _known_states(url: str, names: list[str]) -> dict[str, SourceStatus]:
-    """The sources' recorded states; none for a SQLite file not made yet (not made here)."""
-    from db import sources as source_store
-    from db.engine import session_scope
+    """The sources' recorded states; none for a SQLite file not made yet (not made here, nor
+    SQLAlchemy imported for it: on a first run this child's core is the one Prefect's local
+    server leaves the command while it starts)."""
     from db.location import not_made_yet
 
     if not_made_yet(url):
         return {}
+    from db import sources as source_store
+    from db.engine import session_scope
 
     with session_scope(url, read_only=True) as session:
         return source_store.known_statuses(session, names)
