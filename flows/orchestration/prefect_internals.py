@@ -136,4 +136,16 @@ def local_server_app() -> Any:
     first = tuple(r for r in routers if r.prefix in RUN_ROUTERS)
     server.API_ROUTERS = first + tuple(r for r in routers if r not in first)
     begin_writes_immediate()
-    return server.create_app(final=True)
+    app = server.create_app(final=True)
+    create_app = server.create_app
+
+    def served_app(settings: Any = None, ephemeral: bool = False, webserver_only: bool = False,
+                   final: bool = False, ignore_cache: bool = False) -> Any:  # fmt: skip
+        """The app served, for the clients the server's services make of it: Prefect would
+        dump every setting for its cache key and set its logging up again, per client."""
+        if settings is None and not (ephemeral or webserver_only or ignore_cache):
+            return app
+        return create_app(settings, ephemeral, webserver_only, final, ignore_cache)
+
+    server.create_app = served_app
+    return app

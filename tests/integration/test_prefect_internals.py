@@ -159,8 +159,10 @@ def test_the_local_server_waits_for_the_write_lock_another_writer_holds(tmp_path
 
 
 # In a process of its own: the server app and Prefect's router list are built once per process.
-_FIRST_CALL = """
+_SERVED_APP = """
 from fastapi.routing import _IncludedRouter
+from prefect.server.api import server
+from prefect.settings import Settings
 from starlette.testclient import TestClient
 from flows.orchestration.prefect_internals import local_server_app
 app = local_server_app()
@@ -169,17 +171,24 @@ included = [r for r in api.router.routes if isinstance(r, _IncludedRouter)]
 client = TestClient(app)
 version = client.get("/api/admin/version").status_code
 prepared = sum(r._effective_candidates_version is not None for r in included)
-print(version, client.get("/api/hello").status_code, len(included), prepared)
+def dumped(self):
+    raise AssertionError("the settings were dumped for a cache key")
+Settings.hash_key = dumped
+served = server.create_app() is app  # as the services' in-process clients ask for it
+print(version, client.get("/api/hello").status_code, len(included), prepared, int(served))
 """
 
 
-def test_a_runs_first_call_prepares_only_the_routers_a_run_calls() -> None:
+def test_the_app_served_prepares_a_runs_routers_first_and_serves_the_services_too() -> None:
     # FastAPI prepares a router when a request first passes through it. In Prefect's order
     # the version check, a run's first call, passes through 30 of the 31 routers.
     shown = subprocess.run(
-        [sys.executable, "-c", _FIRST_CALL], capture_output=True, text=True, check=True
+        [sys.executable, "-c", _SERVED_APP], capture_output=True, text=True, check=True
     ).stdout.split()
-    version, hello, routers, prepared = map(int, shown[-4:])
+    version, hello, routers, prepared, served = map(int, shown[-5:])
     assert (version, hello) == (200, 200)  # a router moved first, and the one left last
     assert routers == 31  # none lost
     assert prepared == len(internals.RUN_ROUTERS)
+    # The clients the server's services make are handed the app served, without Prefect
+    # dumping every setting for its cache key and setting its logging up again.
+    assert served == 1
