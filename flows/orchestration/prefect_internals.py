@@ -4,6 +4,7 @@ fails when a Prefect release changes one (pyproject.toml pins the tested minor v
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any, TypeVar
@@ -20,6 +21,24 @@ _PLAIN = (str, int, float, bool, type(None))  # parameters sent as they are
 HEARTBEAT_SETTING = "flows.heartbeat_frequency"
 
 _quiet: tuple[PrefectSettings, PrefectSettings] | None = None  # (settings, without heartbeats)
+
+
+def v1_models_looked_for_once_loaded() -> None:
+    """Prefect looks for pydantic v1 models among a flow's parameters as the flow is defined,
+    importing pydantic.v1 to do so, in every command. Nothing can be a v1 model before
+    something has imported pydantic.v1, so until then the answer is no."""
+    from prefect._internal.pydantic import v1_schema
+
+    looks = v1_schema.is_v1_model
+
+    def is_v1_model(value: Any) -> bool:
+        return "pydantic.v1" in sys.modules and looks(value)
+
+    v1_schema.is_v1_model = is_v1_model
+
+
+# At import: the flow modules import this one before they define their flows.
+v1_models_looked_for_once_loaded()
 
 
 def on_thread_runner() -> bool:

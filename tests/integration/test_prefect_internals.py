@@ -192,3 +192,26 @@ def test_the_app_served_prepares_a_runs_routers_first_and_serves_the_services_to
     # The clients the server's services make are handed the app served, without Prefect
     # dumping every setting for its cache key and setting its logging up again.
     assert served == 1
+
+
+_V1_CHECK = """
+import inspect, sys
+from flows.orchestration import prefect_internals
+from prefect import flow
+from prefect._internal.pydantic.v1_schema import has_v1_type_as_param
+@flow
+def plain(a: int, b: list[str]) -> None: ...
+print(int("pydantic.v1" in sys.modules))
+from pydantic.v1 import BaseModel
+class Old(BaseModel):
+    x: int
+def old(a: Old) -> None: ...
+print(int(has_v1_type_as_param(inspect.signature(old))))
+"""
+
+
+def test_pydantic_v1_is_not_imported_to_define_a_flow_and_still_found_once_it_is() -> None:
+    shown = subprocess.run(
+        [sys.executable, "-c", _V1_CHECK], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert shown[-2:] == ["0", "1"]
