@@ -37,6 +37,7 @@ PHRASE_WORDS = 4
 # A recurring phrase in which the publisher speaks of itself ("explore our latest ...
 # collection") marks a promotion whatever topic its sentence names this time.
 SELF = frozenset({"our", "us", "we"})
+_SELF_SPACED = tuple(f" {word} " for word in sorted(SELF))
 INTRO_MAX_WORDS = 30
 # "Tell us about it at stories@example.org": news quotes no mailbox, calls to readers do.
 ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -147,9 +148,10 @@ def _is_intro(line: str, index: int) -> bool:
 
 def _phrases(sentence: str) -> set[str]:
     """The runs of PHRASE_WORDS words around each word of SELF."""
-    tokens = _tokens(sentence)
-    if SELF.isdisjoint(tokens):
+    spaced = f" {key(sentence)} "  # a key's words are one space apart: found without a split
+    if not any(word in spaced for word in _SELF_SPACED):
         return set()
+    tokens = _tokens(sentence)
     last = len(tokens) - PHRASE_WORDS
     starts = {
         i
@@ -172,8 +174,8 @@ def _sentence_is_boilerplate(sentence: str, model: Boilerplate) -> bool:
 
 def _opening(sentence: str) -> str:
     """The first few words of a longer sentence: a template's fixed part ("Learn more on ...")."""
-    tokens = _tokens(sentence)
-    return " ".join(tokens[:OPENING_WORDS]) if len(tokens) > OPENING_WORDS else ""
+    first = key(sentence).split(" ", OPENING_WORDS)  # the words past them are left whole
+    return " ".join(first[:OPENING_WORDS]) if len(first) > OPENING_WORDS else ""
 
 
 @lru_cache(maxsize=4096)  # learning and stripping read the openings and phrases of one sentence

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from flows.normalise.boilerplate import Boilerplate, learn, strip
+from hypothesis import given
+from hypothesis import strategies as st
+
+from flows.normalise.boilerplate import (
+    OPENING_WORDS,
+    PHRASE_WORDS,
+    SELF,
+    Boilerplate,
+    _opening,
+    _phrases,
+    learn,
+    strip,
+)
+from flows.text import key
 
 ISSUES = [
     "Dear Reader,\nThe council met on Monday and agreed a budget. Learn more on our site by "
@@ -88,3 +101,17 @@ def test_the_seed_promotion_glued_to_a_paragraph_goes_and_the_paragraph_stays() 
 def test_a_question_in_the_news_stays() -> None:
     lines = ["Will the council fund the bridge? Nobody knows yet, the mayor said."]
     assert strip(lines, Boilerplate()) == lines
+
+
+@given(st.lists(st.sampled_from(["Our", "us,", "WE", "ours", "we'", "Café", "news", "-", "a.b"]),
+                max_size=12).map(" ".join))  # fmt: skip
+def test_openings_and_phrases_are_read_from_the_words_of_the_key(sentence: str) -> None:
+    # Both read the key as a string, without splitting it into words where they need not.
+    tokens = key(sentence).split()
+    opening = " ".join(tokens[:OPENING_WORDS]) if len(tokens) > OPENING_WORDS else ""
+    assert _opening(sentence) == opening
+    last = len(tokens) - PHRASE_WORDS
+    starts = {i for at, token in enumerate(tokens) if token in SELF
+              for i in range(max(at - PHRASE_WORDS + 1, 0), min(at, last) + 1)}  # fmt: skip
+    runs = {" ".join(tokens[i : i + PHRASE_WORDS]) for i in starts}
+    assert _phrases(sentence) == runs
