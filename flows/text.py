@@ -15,10 +15,11 @@ ABBREVIATIONS = {
     "nov", "dec", "p.m", "a.m", "approx", "dept", "est", "fig", "mt", "ft",
 }  # fmt: skip
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9•])")
+_CLOSERS = r"[\"'”’)\]]*"  # quotes and brackets that close a sentence after its stop
+_SENTENCE_END = re.compile(rf"(?<=[.!?]){_CLOSERS}\s+(?=[\"'“‘(\[]?[A-Z0-9•])")
 # What every match of _SENTENCE_END begins with, found by a fast scan for its first character:
 # most paragraphs hold no end of a sentence but their last.
-_MAY_END = re.compile(r"[.!?][\"'”’)\]]*\s")
+_MAY_END = re.compile(rf"[.!?]{_CLOSERS}\s")
 # ASCII bytes lower-cased, every one but a-z and 0-9 a space (key() has made the text ASCII).
 _KEY_BYTES = bytes(
     c + 32 if 65 <= c <= 90 else c if (97 <= c <= 122 or 48 <= c <= 57) else 32 for c in range(256)

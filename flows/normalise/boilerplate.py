@@ -8,7 +8,6 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from flows.text import key, split_sentences, words
 
@@ -151,7 +150,7 @@ def _phrases(sentence: str) -> set[str]:
     spaced = f" {key(sentence)} "  # a key's words are one space apart: found without a split
     if not any(word in spaced for word in _SELF_SPACED):
         return set()
-    tokens = _tokens(sentence)
+    tokens = spaced.split()
     last = len(tokens) - PHRASE_WORDS
     starts = {
         i
@@ -176,8 +175,3 @@ def _opening(sentence: str) -> str:
     """The first few words of a longer sentence: a template's fixed part ("Learn more on ...")."""
     first = key(sentence).split(" ", OPENING_WORDS)  # the words past them are left whole
     return " ".join(first[:OPENING_WORDS]) if len(first) > OPENING_WORDS else ""
-
-
-@lru_cache(maxsize=4096)  # learning and stripping read the openings and phrases of one sentence
-def _tokens(sentence: str) -> tuple[str, ...]:
-    return tuple(key(sentence).split())
